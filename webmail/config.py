@@ -1,0 +1,159 @@
+"""Settings read once from ``WEBMAIL_*`` environment variables, with safe defaults.
+
+``Settings.from_env(os.environ)`` parses and checks every value and reports every bad
+value at once in a single :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+SECURITY_MODES = ("ssl", "starttls", "plain")
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
+
+
+class ConfigError(ValueError):
+    """One or more configuration values are wrong; the message lists them all."""
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` names this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one app instance.
+
+    :ivar imap_host: IMAP server; ``None`` serves the bundled demo mailbox.
+    :ivar imap_port: IMAP port (993 for ssl, 143 otherwise, by default).
+    :ivar imap_security: ``ssl``, ``starttls`` or ``plain`` (plain only for loopback).
+    :ivar imap_connect_timeout: seconds to wait for the TCP/TLS connection.
+    :ivar imap_timeout: seconds to wait for any one IMAP response.
+    :ivar imap_tls_verify: verify the server's certificate (on by default).
+    :ivar secret_key: signs the session id cookie and encrypts stored passwords.
+    :ivar late_threshold_minutes: a message delivered later than this after it was sent is late.
+    :ivar page_size: messages per list page.
+    :ivar instance_path: folder for local state (sessions, index).
+    :ivar session_idle_minutes: a session unused this long expires.
+    :ivar behind_proxy: trust one reverse proxy's X-Forwarded-* headers (ProxyFix).
+    :ivar secure_cookies: send cookies with ``Secure`` (on when behind a proxy, by default).
+    :ivar warnings: notes for the admin (e.g. plain IMAP to a remote host).
+    """
+
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_security: str = "ssl"
+    imap_connect_timeout: float = 10.0
+    imap_timeout: float = 30.0
+    imap_tls_verify: bool = True
+    secret_key: str | None = None
+    late_threshold_minutes: int = 60
+    page_size: int = 50
+    instance_path: str | None = None
+    session_idle_minutes: int = 120
+    behind_proxy: bool = False
+    secure_cookies: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def demo(self) -> bool:
+        """True when no IMAP server is configured: the app serves the demo mailbox."""
+        return not self.imap_host
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read the ``WEBMAIL_*`` variables; raise :class:`ConfigError` listing every bad one."""
+        errors: list[str] = []
+        warnings: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = env.get("WEBMAIL_" + name)
+            return value.strip() if value is not None and value.strip() else None
+
+        def number(name: str, default: Any, kind: type, low: float) -> Any:
+            text = get(name)
+            if text is None:
+                return default
+            try:
+                value = kind(text)
+            except ValueError:
+                errors.append(f"WEBMAIL_{name}={text!r} is not a number")
+                return default
+            if value < low:
+                errors.append(f"WEBMAIL_{name}={text!r} must be at least {low}")
+                return default
+            return value
+
+        def flag(name: str, default: bool) -> bool:
+            text = get(name)
+            if text is None:
+                return default
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            errors.append(f"WEBMAIL_{name}={text!r} must be true or false")
+            return default
+
+        host = get("IMAP_HOST")
+        security = (get("IMAP_SECURITY") or "ssl").lower()
+        if security not in SECURITY_MODES:
+            errors.append(f"WEBMAIL_IMAP_SECURITY={security!r} must be one of {', '.join(SECURITY_MODES)}")
+            security = "ssl"
+        if host and security == "plain" and not is_loopback(host):
+            warnings.append(
+                f"WEBMAIL_IMAP_SECURITY=plain sends passwords unencrypted to {host}; "
+                "use ssl or starttls for any server that is not on this machine"
+            )
+        port = number("IMAP_PORT", DEFAULT_PORTS[security], int, 1)
+        if port > 65535:
+            errors.append(f"WEBMAIL_IMAP_PORT={port} is not a port number")
+        secret = get("SECRET_KEY")
+        if host and not secret:
+            errors.append(
+                "WEBMAIL_SECRET_KEY is required when WEBMAIL_IMAP_HOST is set "
+                '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
+            )
+        behind_proxy = flag("BEHIND_PROXY", False)
+        settings = cls(
+            imap_host=host,
+            imap_port=port,
+            imap_security=security,
+            imap_connect_timeout=number("IMAP_CONNECT_TIMEOUT", 10.0, float, 0.1),
+            imap_timeout=number("IMAP_TIMEOUT", 30.0, float, 0.1),
+            imap_tls_verify=flag("IMAP_TLS_VERIFY", True),
+            secret_key=secret,
+            late_threshold_minutes=number("LATE_THRESHOLD_MINUTES", 60, int, 1),
+            page_size=min(number("PAGE_SIZE", 50, int, 1), 500),
+            instance_path=get("INSTANCE_PATH"),
+            session_idle_minutes=number("SESSION_IDLE_MINUTES", 120, int, 1),
+            behind_proxy=behind_proxy,
+            secure_cookies=flag("SECURE_COOKIES", behind_proxy),
+            warnings=tuple(warnings),
+        )
+        if errors:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+        return settings
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with the named fields replaced (for tests); unknown names raise KeyError."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise KeyError(f"unknown settings: {sorted(unknown)}")
+        return replace(self, **overrides)
+
+    def instance_dir(self, default: str | os.PathLike[str]) -> Path:
+        """The instance folder: ``instance_path`` or the given default."""
+        return Path(self.instance_path or default)

@@ -1,0 +1,132 @@
+"""Result types of the header analysis: frozen dataclasses, every datetime tz-aware.
+
+``Analysis.to_json()`` produces the CLI's exact JSON schema (see the package docstring).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+SentSource = Literal["date", "received", "dkim", "arrival"]
+DeliveredSource = Literal["arrival", "received"]
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """Format an aware datetime as ISO 8601 in UTC ending in ``Z``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A date-time read from a header.
+
+    :ivar value: the instant, tz-aware with the offset as written (``-0000``, military
+        letters and unknown zones give UTC); ``None`` when the text could not be read.
+    :ivar text: the text that was parsed (unfolded).
+    :ivar warnings: readable notes on what was odd or unreadable.
+    """
+
+    value: datetime | None
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One Received header (RFC 5321 §4.4).
+
+    :ivar from_: the first word after ``from`` (serialised as ``"from"``), or ``None``.
+    :ivar by: the first word after ``by``.
+    :ivar via: the first word after ``via``.
+    :ivar with_: the first word after ``with`` (serialised as ``"with"``).
+    :ivar id: the first word after ``id``.
+    :ivar for_: the address after ``for``, without angle brackets (serialised as ``"for"``).
+    :ivar time: the date-time after the last ``;``, tz-aware, or ``None``.
+    :ivar delay_seconds: ``time`` minus the previous dated hop's time, whole seconds;
+        ``None`` for the first dated hop or an undated hop.
+    :ivar raw: the unfolded header value (possibly truncated to a cap).
+    :ivar warnings: readable notes about this hop.
+    """
+
+    from_: str | None = None
+    by: str | None = None
+    via: str | None = None
+    with_: str | None = None
+    id: str | None = None
+    for_: str | None = None
+    time: datetime | None = None
+    delay_seconds: int | None = None
+    raw: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The hop in the CLI's schema (``from``, ``by``, ``with``, ``id``, ``for``, ``time``,
+        ``delay_seconds``, plus ``via``)."""
+        return {
+            "from": self.from_,
+            "by": self.by,
+            "with": self.with_,
+            "id": self.id,
+            "for": self.for_,
+            "time": iso_utc(self.time),
+            "delay_seconds": self.delay_seconds,
+            "via": self.via,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the headers say about when a message was sent and delivered.
+
+    :ivar date_header: the Date header, tz-aware with its own offset, or ``None``.
+    :ivar sent: best estimate of the real sending time (UTC), or ``None``.
+    :ivar sent_source: where ``sent`` came from: ``"date"``, ``"received"``, ``"dkim"``,
+        ``"arrival"`` or ``None``.
+    :ivar delivered: when the message reached the mailbox (UTC), or ``None``.
+    :ivar delivered_source: ``"arrival"``, ``"received"`` or ``None``.
+    :ivar delay_seconds: ``delivered - sent`` in whole seconds, or ``None``.
+    :ivar delayed: ``delay_seconds`` is greater than the threshold.
+    :ivar hops: the Received chain, oldest first (the bottom header first).
+    :ivar bottleneck: index into ``hops`` of the hop with the largest positive
+        ``delay_seconds`` (where the message was held longest), or ``None``.
+    :ivar dkim_time: the DKIM-Signature ``t=`` timestamp (signer's clock), or ``None``.
+    :ivar warnings: readable notes (clock skew, Date in the future, unreadable fields, ...).
+    """
+
+    date_header: datetime | None = None
+    sent: datetime | None = None
+    sent_source: SentSource | None = None
+    delivered: datetime | None = None
+    delivered_source: DeliveredSource | None = None
+    delay_seconds: int | None = None
+    delayed: bool = False
+    hops: tuple[Hop, ...] = ()
+    bottleneck: int | None = None
+    dkim_time: datetime | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def bottleneck_hop(self) -> Hop | None:
+        """The hop where the message was held longest, or ``None``."""
+        return None if self.bottleneck is None else self.hops[self.bottleneck]
+
+    def to_json(self, path: str | None = None) -> dict[str, Any]:
+        """The analysis in the CLI's exact JSON schema (plus ``bottleneck`` and ``dkim_time``)."""
+        return {
+            "path": path,
+            "date_header": None if self.date_header is None else self.date_header.isoformat(),
+            "sent": iso_utc(self.sent),
+            "sent_source": self.sent_source,
+            "delivered": iso_utc(self.delivered),
+            "delivered_source": self.delivered_source,
+            "delay_seconds": self.delay_seconds,
+            "delayed": self.delayed,
+            "hops": [hop.to_json() for hop in self.hops],
+            "warnings": list(self.warnings),
+            "bottleneck": self.bottleneck,
+            "dkim_time": iso_utc(self.dkim_time),
+        }
