@@ -1,0 +1,261 @@
+"""The policy: when a message was sent, when it was delivered, how late, where it was held.
+
+Exactly the rules of the header-analysis issue, so every view agrees:
+
+- ``sent`` is the Date header when it parses and is plausible: year >= 1970 (as written),
+  not more than 1 hour later than the oldest dated hop nor than ``delivered``, not more
+  than 30 days earlier than the oldest dated hop. Source ``"date"``. Otherwise the oldest
+  dated hop (``"received"``), else the DKIM-Signature ``t=`` (``"dkim"``), else the
+  arrival (``"arrival"``), else ``None``.
+- ``delivered`` is the arrival when given (``"arrival"``), else the newest dated hop
+  (``"received"``). An arrival more than 30 days after the newest dated hop means the
+  message was re-filed: ``delivered`` is then the newest dated hop, with a warning.
+- ``delay_seconds = delivered - sent`` in whole seconds; ``delayed`` when it exceeds the
+  threshold. A hop's ``delay_seconds`` is its time minus the previous dated hop's time;
+  negative values are kept and reported as clock skew.
+
+"Oldest" and "newest" are by position: the bottom Received header is the oldest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from webmail.headers.dates import _parse
+from webmail.headers.fields import header_fields
+from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource
+from webmail.headers.received import scan_received
+
+# Received headers read per message; a longer chain keeps its newest (top) headers.
+# RFC 5321 §6.3: an MTA counts Received headers and treats 100 or more as a mail loop.
+MAX_HOPS = 100
+DATE_AHEAD_LIMIT = timedelta(hours=1)
+DATE_BEHIND_LIMIT = timedelta(days=30)
+REFILED_LIMIT = timedelta(days=30)
+MIN_PLAUSIBLE_YEAR = 1970
+DEFAULT_THRESHOLD = timedelta(hours=1)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def analyze(
+    headers: object,
+    arrival: datetime | None = None,
+    threshold: timedelta = DEFAULT_THRESHOLD,
+) -> Analysis:
+    """Analyse a message's headers.
+
+    ``headers`` may be the raw bytes of a message or of its header block, the same as
+    ``str``, an ``email.message.Message``, or ``(name, value)`` pairs (values ``str`` or
+    ``bytes``). ``arrival`` is when the mailbox received it (IMAP INTERNALDATE); a naive
+    datetime is read as UTC. Only the top-level header block is read: Received and Date
+    lines in the body or in attached messages are not hops.
+
+    Returns an :class:`Analysis` following the policy in this module's docstring. Never
+    raises: what cannot be read is ``None`` plus a warning. Linear in the input.
+    """
+    try:
+        return analyze_unguarded(headers, arrival, threshold)
+    except Exception as exc:  # a bug must not take the caller down; the tests hunt them
+        return Analysis(warnings=(f"internal error while analysing headers ({type(exc).__name__})",))
+
+
+def analyze_unguarded(
+    headers: object,
+    arrival: datetime | None = None,
+    threshold: timedelta = DEFAULT_THRESHOLD,
+) -> Analysis:
+    """:func:`analyze` without its last-resort guard (for tests that hunt exceptions)."""
+    fields, field_warnings = header_fields(headers)
+    warnings: list[str] = list(field_warnings)
+
+    date_text: str | None = None
+    received_texts: list[str] = []
+    dkim_text: str | None = None
+    date_count = 0
+    for name, value in fields:
+        lower = name.lower()
+        if lower == "received":
+            received_texts.append(value)
+        elif lower == "date":
+            date_count += 1
+            if date_text is None:
+                date_text = value
+        elif lower == "dkim-signature" and dkim_text is None:
+            dkim_text = value
+    if date_count > 1:
+        warnings.append(f"{date_count} Date headers: the first is used")
+
+    date_header: datetime | None = None
+    if date_text is None:
+        warnings.append("no Date header")
+    else:
+        date_warnings: list[str] = []
+        date_header = _parse(date_text, date_warnings)
+        if date_header is None:
+            warnings.append(f"Date header unreadable: {date_text.strip()[:80]!r}")
+        else:
+            warnings.extend(f"Date header: {w}" for w in date_warnings)
+
+    if len(received_texts) > MAX_HOPS:
+        warnings.append(f"{len(received_texts)} Received headers: only the newest {MAX_HOPS} are read")
+        received_texts = received_texts[:MAX_HOPS]
+    if not received_texts:
+        warnings.append("no Received headers")
+    hops = _chain(received_texts, warnings)
+
+    dkim_time = _dkim_time(dkim_text) if dkim_text is not None else None
+
+    if arrival is not None:
+        if not isinstance(arrival, datetime):
+            warnings.append("arrival is not a datetime: ignored")
+            arrival = None
+        elif arrival.tzinfo is None or arrival.utcoffset() is None:
+            warnings.append("arrival has no zone: read as UTC")
+            arrival = arrival.replace(tzinfo=timezone.utc)
+
+    dated = [hop.time for hop in hops if hop.time is not None]
+    oldest = dated[0] if dated else None
+    newest = dated[-1] if dated else None
+
+    delivered: datetime | None = None
+    delivered_source: DeliveredSource | None = None
+    if arrival is not None:
+        if newest is not None and arrival - newest > REFILED_LIMIT:
+            warnings.append(
+                "arrival time is more than 30 days after the last Received hop: "
+                "the message was re-filed (imported or restored), not late"
+            )
+            delivered, delivered_source = newest, "received"
+        else:
+            delivered, delivered_source = arrival, "arrival"
+    elif newest is not None:
+        delivered, delivered_source = newest, "received"
+
+    sent: datetime | None = None
+    sent_source: SentSource | None = None
+    if date_header is not None and _date_is_plausible(date_header, oldest, delivered, warnings):
+        sent, sent_source = date_header, "date"
+    elif oldest is not None:
+        sent, sent_source = oldest, "received"
+    elif dkim_time is not None:
+        sent, sent_source = dkim_time, "dkim"
+    elif arrival is not None:
+        sent, sent_source = arrival, "arrival"
+
+    delay_seconds: int | None = None
+    delayed = False
+    if sent is not None and delivered is not None:
+        delay_seconds = _seconds(delivered - sent)
+        delayed = delay_seconds > threshold.total_seconds()
+
+    bottleneck: int | None = None
+    longest = 0
+    for index, hop in enumerate(hops):
+        if hop.delay_seconds is not None and hop.delay_seconds > longest:
+            bottleneck, longest = index, hop.delay_seconds
+
+    return Analysis(
+        date_header=date_header,
+        sent=None if sent is None else sent.astimezone(timezone.utc),
+        sent_source=sent_source,
+        delivered=None if delivered is None else delivered.astimezone(timezone.utc),
+        delivered_source=delivered_source,
+        delay_seconds=delay_seconds,
+        delayed=delayed,
+        hops=tuple(hops),
+        bottleneck=bottleneck,
+        dkim_time=dkim_time,
+        warnings=tuple(warnings),
+    )
+
+
+def _seconds(delta: timedelta) -> int:
+    """Whole seconds of a timedelta, truncated toward zero."""
+    return int(delta.total_seconds())
+
+
+def _chain(received_texts: list[str], warnings: list[str]) -> list[Hop]:
+    """Parse the Received headers (top first) into hops, oldest first, each with its
+    ``delay_seconds`` from the previous dated hop; report clock skew."""
+    previous: datetime | None = None
+    hops: list[Hop] = []
+    undated = 0
+    for index, text in enumerate(reversed(received_texts)):
+        from_, by, via, with_, id_, for_, time, _, raw, hop_warnings = scan_received(text)
+        delay: int | None = None
+        if time is None:
+            undated += 1
+        else:
+            if previous is not None:
+                delay = _seconds(time - previous)
+                if delay < 0:
+                    warnings.append(
+                        f"clock skew: hop {index} ({by or '?'}) is dated {-delay} s before the hop below it"
+                    )
+            previous = time
+        hops.append(Hop(from_, by, via, with_, id_, for_, time, delay, raw, hop_warnings))
+    if undated:
+        warnings.append(f"{undated} Received header(s) without a readable date")
+    return hops
+
+
+def _date_is_plausible(
+    date: datetime,
+    oldest: datetime | None,
+    delivered: datetime | None,
+    warnings: list[str],
+) -> bool:
+    """The policy's test of the Date header; each failure adds a warning."""
+    if date.year < MIN_PLAUSIBLE_YEAR:
+        warnings.append(f"Date header is before {MIN_PLAUSIBLE_YEAR}: not used")
+        return False
+    if oldest is not None:
+        if date - oldest > DATE_AHEAD_LIMIT:
+            warnings.append(
+                f"Date header is {_human(date - oldest)} after the first Received hop "
+                "(sender's clock ahead?): not used"
+            )
+            return False
+        if oldest - date > DATE_BEHIND_LIMIT:
+            warnings.append(
+                f"Date header is {_human(oldest - date)} before the first Received hop: not used"
+            )
+            return False
+    if delivered is not None and date - delivered > DATE_AHEAD_LIMIT:
+        warnings.append(f"Date header is {_human(date - delivered)} after delivery (in the future): not used")
+        return False
+    return True
+
+
+def _human(delta: timedelta) -> str:
+    """``2 d 4 h``-style duration for warnings."""
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s"
+    return f"{seconds} s"
+
+
+def _dkim_time(value: str) -> datetime | None:
+    """The DKIM-Signature ``t=`` tag (RFC 6376 §3.5) as an aware UTC datetime, or ``None``."""
+    if "t" not in value:
+        return None
+    compact = value if len(value) <= 65536 else value[:65536]
+    for tag in compact.split(";"):
+        name, sep, tag_value = tag.partition("=")
+        if sep and name.strip() == "t":
+            digits = "".join(tag_value.split())
+            if digits.isdigit() and len(digits) <= 11:
+                try:
+                    return _EPOCH + timedelta(seconds=int(digits))
+                except OverflowError:
+                    return None
+            return None
+    return None

@@ -1,0 +1,164 @@
+"""Received headers (RFC 5321 §4.4) as real MTAs write them.
+
+    Received = "from" From-domain "by" By-domain [Via] [With] [ID] [For] ";" date-time
+
+Real headers drop clauses, reorder them, add free text (Exchange's ``with Microsoft SMTP
+Server (...) id 15.20...``, qmail's ``(qmail 123 invoked by uid 1000)``), nest comments and
+fold over many lines. :func:`parse_received` reads them with one linear scan over tokens:
+comments are skipped, and each keyword ``from``/``by``/``via``/``with``/``id``/``for``
+(any case) takes the first word after it; the time is the date-time after the last ``;``
+outside comments. It never raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+from datetime import datetime
+
+from webmail.headers.dates import MAX_DATE_CHARS, _parse, strip_comments
+from webmail.headers.model import Hop
+
+# Clause text scanned per header; a longer header keeps its head for the clauses and its
+# tail for the date (the date is at the end).
+MAX_RECEIVED_CHARS = 8192
+
+_PARENS = re.compile(r"\\.|[()]", re.DOTALL)
+# A keyword (a whole word, any case) and the word after it, comments already removed.
+_CLAUSE = re.compile(r"(?<!\S)(from|by|via|with|id|for)\s+(\S+)", re.IGNORECASE)
+_KEYWORDS = frozenset(("from", "by", "via", "with", "id", "for"))
+
+
+def parse_received(text: str | bytes) -> Hop:
+    """Read one Received header value into a :class:`Hop`.
+
+    ``from_``, ``by``, ``via``, ``with_`` and ``id`` are the first word after their
+    keyword (the first occurrence, outside comments, before the date); ``for_`` is the
+    address without angle brackets; ``time`` is the date-time after the last ``;``
+    outside comments (tz-aware) or ``None``. ``delay_seconds`` is left ``None`` (the
+    chain sets it). Never raises; linear in the input.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    elif not isinstance(text, str):
+        return Hop(warnings=("Received header is not text",))
+    return Hop(*scan_received(text))
+
+
+HopParts = tuple[
+    str | None, str | None, str | None, str | None, str | None, str | None, datetime | None,
+    None, str, tuple[str, ...],
+]  # fmt: skip
+
+
+def scan_received(text: str) -> HopParts:
+    """The fields of :class:`Hop`, in order, for ``Hop(*parts)`` (see :func:`parse_received`)."""
+    warnings: list[str] = []
+    tail = ""
+    if len(text) > MAX_RECEIVED_CHARS:
+        warnings.append(f"Received header longer than {MAX_RECEIVED_CHARS} characters was cut")
+        tail = text[-MAX_DATE_CHARS:]
+        text = text[:MAX_RECEIVED_CHARS]
+    clause_text, date_text = _split_date(text)
+    if tail:
+        date_text = tail.rpartition(";")[2]
+    comment_warnings: list[str] = []
+    clauses = strip_comments(clause_text, comment_warnings).replace(";", " ")
+    if comment_warnings:
+        warnings.append("unterminated comment in Received header")
+    values: dict[str, str] = {}
+    for keyword, word in _CLAUSE.findall(clauses):
+        lower = keyword.lower()
+        if word.lower() in _KEYWORDS:  # "from by x": redo it word by word
+            values = _clauses_by_word(clauses.split())
+            break
+        if lower not in values:
+            values[lower] = word
+    time = None
+    if date_text and not date_text.isspace():
+        date_warnings: list[str] = []
+        time = _parse(date_text, date_warnings)
+        if time is None:
+            warnings.append(f"Received date unreadable: {date_text.strip()[:80]!r}")
+        elif date_warnings:
+            warnings.extend(f"Received date: {w}" for w in date_warnings)
+    else:
+        warnings.append("Received header has no date")
+    for_ = values.get("for")
+    if for_ is not None:
+        for_ = for_.rstrip(",").strip("<>") or None
+    return (
+        values.get("from"),
+        values.get("by"),
+        values.get("via"),
+        values.get("with"),
+        values.get("id"),
+        for_,
+        time,
+        None,
+        text.strip(),
+        tuple(warnings),
+    )
+
+
+def _clauses_by_word(words: list[str]) -> dict[str, str]:
+    """Each keyword's first following word, where a keyword may follow a keyword."""
+    values: dict[str, str] = {}
+    pending: str | None = None
+    for word in words:
+        lower = word.lower() if len(word) <= 4 else ""
+        if lower in _KEYWORDS:
+            pending = lower if lower not in values else None
+            continue
+        if pending is not None:
+            values[pending] = word
+            pending = None
+    return values
+
+
+def _split_date(text: str) -> tuple[str, str]:
+    """Split at the last ``;`` outside comments: ``(clauses, date text)``.
+
+    Without such a ``;`` the date text is empty, unless an unterminated comment
+    swallowed the last ``;`` (then that one is used).
+    """
+    semicolon = text.rfind(";")
+    if semicolon < 0:
+        return text, ""
+    after = text[semicolon + 1 :]
+    if ")" not in after or _closes_no_comment(after):  # usually "... +0000 (PST)"
+        return text[:semicolon], after
+    # The last ";" is inside a comment: find the last one at depth 0 (rare, linear).
+    depth = 0
+    last = -1
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == ";" and depth == 0:
+            last = index
+    if last < 0:
+        return text[:semicolon], after
+    return text[:last], text[last + 1 :]
+
+
+def _closes_no_comment(text: str) -> bool:
+    """``text`` never closes a comment it did not open (so it starts outside one)."""
+    opening = text.find("(")
+    if text.count(")") == 1 and "\\" not in text and 0 <= opening < text.find(")"):
+        return True
+    depth = 0
+    for match in _PARENS.finditer(text):
+        if match.group() == "(":
+            depth += 1
+        elif match.group() == ")":
+            if depth == 0:
+                return False
+            depth -= 1
+    return True
