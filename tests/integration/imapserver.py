@@ -1,0 +1,365 @@
+"""A real Dovecot 2.3 on 127.0.0.1 for tests, and a loopback TCP proxy that injects faults.
+
+Modelled on ``pallets/werkzeug: tests/conftest.py`` (``DevServerClient``) and
+``simpkins/amt: tests/lib/imap_server.py``: the config is written into its own directory, the
+server listens on a free port, start-up has a deadline, an early exit is caught with
+``proc.poll()`` and the log is attached to every failure. Dovecot-as-root details follow
+``shared/IMAP-NOTES.md`` (gotcha numbers in the comments).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import os
+import pwd
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+STARTUP_SECONDS = 15.0
+
+_CONFIG = """\
+# Written by tests/integration/imapserver.py
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+info_log_path = {dir}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+# No 2 s pause after a wrong password: tests try wrong passwords on purpose.
+auth_failure_delay = 0
+first_valid_uid = 1
+first_valid_gid = 1
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 200
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={dir}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = subscribe
+  }}
+}}
+"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class DovecotError(RuntimeError):
+    """Dovecot did not start or stop as expected; the message carries its log."""
+
+
+class Dovecot:
+    """One Dovecot instance with its own directory (``tempfile.mkdtemp``, mode 0711).
+
+    :ivar dir: the state directory: config, passwd-file, logs, ``mail/<user>/Maildir``.
+    :ivar port: the plain IMAP port on 127.0.0.1.
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(self, users: int = 100) -> None:
+        if shutil.which("dovecot") is None:
+            raise DovecotError(
+                "the dovecot binary is missing: install it with "
+                "`apt-get install -y dovecot-imapd` (scripts/test.sh does this)"
+            )
+        # Not pytest's tmp_path: its parents are 0700 and Dovecot's auth process runs as the
+        # dovecot user, which needs +x on every parent (gotcha 3).
+        self.dir = Path(tempfile.mkdtemp(prefix="webmail-dovecot-"))
+        os.chmod(self.dir, 0o711)
+        self.port = free_port()
+        self.uid = pwd.getpwnam("dovecot").pw_uid
+        self.gid = grp.getgrnam("dovecot").gr_gid
+        self.config = self.dir / "dovecot.conf"
+        self.config.write_text(_CONFIG.format(dir=self.dir, port=self.port))
+        self.passwd = self.dir / "passwd"
+        # Users are written before start: users added to a running server's passwd-file were
+        # not always seen at once. ``user<N>`` has the password ``secret-<N>``.
+        self.passwd.write_text("".join(
+            f"user{n}:{{PLAIN}}secret-{n}::::::\n" for n in range(1, users + 1)))
+        self.users = users
+        os.chown(self.passwd, 0, self.gid)  # root:dovecot 0640 (gotcha 3)
+        os.chmod(self.passwd, 0o640)
+        mail = self.dir / "mail"
+        mail.mkdir()
+        os.chown(mail, self.uid, self.gid)  # gotcha 4
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None
+        self._seq = 0
+
+    # -- process -----------------------------------------------------------------------------
+
+    def log(self) -> str:
+        """The server's log so far (for failure messages)."""
+        path = self.dir / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else "(no log)"
+
+    def start(self) -> None:
+        """Start ``dovecot -F`` and wait until it greets on the port; raises DovecotError."""
+        self._wait_master_gone()
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.config)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise DovecotError(
+                    f"dovecot exited with {self.proc.returncode}: {err}\n{self.log()}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1) as s:
+                    if s.recv(100).startswith(b"* OK"):
+                        self._pid = self.proc.pid
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise DovecotError(f"dovecot did not answer on port {self.port} in time\n{self.log()}")
+
+    def _wait_master_gone(self, timeout: float = 10.0) -> None:
+        # A new master refuses to start while the old PID still runs (gotcha 6).
+        deadline = time.monotonic() + timeout
+        while self._pid is not None and _pid_alive(self._pid):
+            if time.monotonic() > deadline:
+                raise DovecotError(f"old dovecot master {self._pid} is still running")
+            time.sleep(0.02)
+
+    def _signal_group(self, sig: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+
+    def stop(self) -> None:
+        """SIGTERM the master (it ends every session) and wait for it and its children."""
+        if self.proc is None:
+            return
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self._reap_group()
+
+    def kill(self) -> None:
+        """SIGKILL the master and all its processes at once: a crash, connections just drop."""
+        if self.proc is None:
+            return
+        self._signal_group(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._reap_group()
+
+    def _reap_group(self) -> None:
+        assert self.proc is not None
+        pgid = self.proc.pid
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        self.proc = None
+
+    def restart(self) -> None:
+        """Stop (if running) and start again on the same port with the same mail."""
+        self.stop()
+        self.start()
+
+    def cleanup(self) -> None:
+        """Stop the server and remove its directory."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- users and mail ----------------------------------------------------------------------
+
+    def add_user(self, name: str, password: str) -> None:
+        """Append a passwd-file user (seen once Dovecot notices the file changed; prefer the
+        pre-made ``user<N>``/``secret-<N>`` users)."""
+        with self.passwd.open("a") as f:
+            f.write(f"{name}:{{PLAIN}}{password}::::::\n")
+
+    def maildir(self, user: str, folder: str = "INBOX") -> Path:
+        """The Maildir++ directory of ``folder`` (``cur``/``new``/``tmp`` made, dovecot-owned)."""
+        home = self.dir / "mail" / user
+        root = home / "Maildir"
+        path = root if folder == "INBOX" else root / ("." + folder.replace("/", "."))
+        for d in (home, root, path, path / "cur", path / "new", path / "tmp"):
+            d.mkdir(exist_ok=True)
+            os.chown(d, self.uid, self.gid)
+        return path
+
+    def deliver(self, user: str, raw: bytes, arrival: datetime, folder: str = "INBOX",
+                flags: str = "") -> Path:
+        """Write a message into ``cur/`` with INTERNALDATE = ``arrival`` (the file's mtime).
+
+        Call it before the user's first login: Dovecot reads the mtime once and caches it
+        (gotcha 11). UIDs follow the timestamp at the start of the file name (gotcha 12), so
+        files are named after ``arrival``. ``S=``/``W=`` are exact (gotcha 13). ``flags`` are
+        Maildir letters, sorted: ``S`` seen, ``F`` flagged, ``R`` answered, ``D`` draft.
+        """
+        raw = raw.replace(b"\r\n", b"\n")
+        size, vsize = len(raw), len(raw) + raw.count(b"\n")
+        self._seq += 1
+        ts = int(arrival.timestamp())
+        info = "".join(sorted(flags))
+        name = f"{ts}.M{self._seq}P{os.getpid()}.webmail-test,S={size},W={vsize}:2,{info}"
+        path = self.maildir(user, folder) / "cur" / name
+        path.write_bytes(raw)
+        os.chown(path, self.uid, self.gid)
+        os.utime(path, (ts, ts))
+        return path
+
+    def client(self, user: str, password: str) -> IMAPClient:
+        """A separate logged-in imapclient connection, for checking what a test did."""
+        c = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        c.normalise_times = False
+        c.login(user, password)
+        return c
+
+
+class TcpProxy:
+    """A loopback TCP proxy to ``(host, port)`` that tests can freeze or cut.
+
+    ``freeze()`` stops forwarding in both directions (connections stay open: the client times
+    out); ``cut()`` closes every connection (the client sees EOF or a reset).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # so close() is noticed: accept() is not woken by it
+        self.port = int(self.listener.getsockname()[1])
+        self.frozen = threading.Event()
+        self._closing = threading.Event()
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._closing.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        sel = selectors.DefaultSelector()
+        sel.register(a, selectors.EVENT_READ, b)
+        sel.register(b, selectors.EVENT_READ, a)
+        try:
+            while not self._closing.is_set():
+                if self.frozen.is_set():
+                    time.sleep(0.02)
+                    continue
+                for key, _ in sel.select(timeout=0.05):
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            return
+        finally:
+            sel.close()
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def freeze(self) -> None:
+        """Stop forwarding; bytes wait in the kernel buffers."""
+        self.frozen.set()
+
+    def cut(self) -> None:
+        """Close every proxied connection now (new connections are still accepted)."""
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for s in conns:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def close(self) -> None:
+        """Stop accepting and close everything."""
+        self._closing.set()
+        self.listener.close()
+        self.cut()
+        self._thread.join(timeout=5)

@@ -1,0 +1,274 @@
+"""DemoMailbox: the bundled outage replay, in memory, through the same :class:`Mailbox` Protocol.
+
+Log in with ``demo`` / ``demo``. The mail is real RFC 5322 messages built at start by
+:mod:`webmail.demo_messages` (a provider outage: mail sent Friday evening to Sunday, held at
+``mx2.example.com`` and delivered Sunday night to Wednesday out of order, mixed with on-time
+mail, one message without a Date header and one spam dated years in the future), so the header
+library analyses them for real.
+
+State lives in a :class:`DemoStore`. Every :class:`DemoMailbox` made without an explicit store
+shares one store per process (:func:`default_store`): flag changes and moves are seen by every
+session of the process and vanish when it exits. Tests pass their own ``DemoStore()`` (or call
+:func:`reset_default_store`) to start from the pristine mailbox.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email import policy as email_policy
+from email.parser import BytesParser
+
+from webmail.demo_messages import (
+    DEMO_ADDRESS,
+    FUTURE_SPAM,
+    HELD_HOST,
+    MAILSTORE_HOST,
+    NO_DATE,
+    OUTAGE,
+    DemoMessage,
+    generate,
+    outage_friday,
+)
+from webmail.mailbox import (
+    AuthError,
+    ConnectionLost,
+    Folder,
+    FullMessage,
+    MessageSummary,
+    NotFound,
+    sort_folders,
+    summarize,
+)
+
+__all__ = [
+    "DEMO_ADDRESS",
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "FUTURE_SPAM",
+    "HELD_HOST",
+    "MAILSTORE_HOST",
+    "NO_DATE",
+    "OUTAGE",
+    "DemoMailbox",
+    "DemoStore",
+    "check_demo_credentials",
+    "default_store",
+    "outage_friday",
+    "reset_default_store",
+]
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo"
+DELIMITER = "/"
+
+# (name, display name, special-use role), in the order a server would LIST them.
+DEMO_FOLDERS = (
+    ("INBOX", "Inbox", "inbox"),
+    ("Archive", "Archive", "archive"),
+    ("Drafts", "Drafts", "drafts"),
+    ("Junk", "Junk", "junk"),
+    ("Sent", "Sent", "sent"),
+    ("Trash", "Trash", "trash"),
+)
+TRASH = "Trash"
+
+
+def check_demo_credentials(username: str, password: str) -> None:
+    """Return when the demo credentials are right; raise :class:`AuthError` otherwise."""
+    ok_user = hmac.compare_digest(username.strip().encode(), DEMO_USERNAME.encode())
+    ok_pass = hmac.compare_digest(password.encode(), DEMO_PASSWORD.encode())
+    if not (ok_user and ok_pass):
+        raise AuthError("demo login refused")
+
+
+@dataclass
+class _Stored:
+    raw: bytes
+    header: bytes
+    arrival: datetime
+    flags: set[str]
+    kind: str
+    has_attachments: bool
+
+
+def _has_attachments(raw: bytes) -> bool:
+    """True when any leaf part is an attachment or carries a file name."""
+    msg = BytesParser(policy=email_policy.compat32).parsebytes(raw)
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_disposition() == "attachment" or part.get_filename():
+            return True
+    return False
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The header section including its blank line, as BODY[HEADER] returns it."""
+    end = raw.find(b"\r\n\r\n")
+    return raw if end < 0 else raw[: end + 4]
+
+
+class DemoStore:
+    """The demo folders and messages of one process, guarded by a lock.
+
+    ``now`` (tz-aware, default: the current time) is the reference the mail is generated
+    against; UIDs are given per folder in arrival order, starting at 1.
+    """
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self.lock = threading.RLock()
+        self.folders: dict[str, dict[int, _Stored]] = {name: {} for name, _, _ in DEMO_FOLDERS}
+        self.uidnext: dict[str, int] = {name: 1 for name, _, _ in DEMO_FOLDERS}
+        self.uidvalidity = int(self.now.timestamp())
+        for m in generate(self.now):
+            self.add(m)
+
+    def add(self, m: DemoMessage) -> int:
+        """File a generated message; returns its UID."""
+        with self.lock:
+            uid = self.uidnext[m.folder]
+            self.uidnext[m.folder] = uid + 1
+            self.folders[m.folder][uid] = _Stored(
+                raw=m.raw,
+                header=_header_block(m.raw),
+                arrival=m.arrival,
+                flags=set(m.flags),
+                kind=m.kind,
+                has_attachments=_has_attachments(m.raw),
+            )
+            return uid
+
+    def kinds(self, folder: str) -> dict[int, str]:
+        """UID → kind (``outage``, ``ontime``, ...) of every message in ``folder``."""
+        with self.lock:
+            return {uid: s.kind for uid, s in self.folders.get(folder, {}).items()}
+
+
+_default_store: DemoStore | None = None
+_default_lock = threading.Lock()
+
+
+def default_store() -> DemoStore:
+    """The process-wide store, built on first use."""
+    global _default_store
+    with _default_lock:
+        if _default_store is None:
+            _default_store = DemoStore()
+        return _default_store
+
+
+def reset_default_store(now: datetime | None = None) -> DemoStore:
+    """Replace the process-wide store with a pristine one (for tests); returns it."""
+    global _default_store
+    with _default_lock:
+        _default_store = DemoStore(now)
+        return _default_store
+
+
+class DemoMailbox:
+    """The :class:`~webmail.mailbox.Mailbox` Protocol over a :class:`DemoStore`.
+
+    ``threshold`` is the late-mail threshold passed to the header analysis. Every method raises
+    :class:`~webmail.mailbox.NotFound` for an unknown folder or UID, and
+    :class:`~webmail.mailbox.ConnectionLost` after :meth:`close`.
+    """
+
+    def __init__(
+        self, store: DemoStore | None = None, threshold: timedelta = timedelta(minutes=60)
+    ) -> None:
+        self.store = store if store is not None else default_store()
+        self.threshold = threshold
+        self._closed = False
+
+    def _folder(self, folder: str) -> dict[int, _Stored]:
+        if self._closed:
+            raise ConnectionLost("demo mailbox is closed")
+        try:
+            return self.store.folders[folder]
+        except KeyError:
+            raise NotFound(f"no folder {folder!r}") from None
+
+    def _message(self, folder: str, uid: int) -> _Stored:
+        try:
+            return self._folder(folder)[uid]
+        except KeyError:
+            raise NotFound(f"no message {uid} in {folder!r}") from None
+
+    def _summary(self, folder: str, uid: int, s: _Stored) -> MessageSummary:
+        return summarize(
+            uid=uid,
+            folder=folder,
+            header_bytes=s.header,
+            arrival=s.arrival,
+            flags=s.flags,
+            size=len(s.raw),
+            has_attachments=s.has_attachments,
+            threshold=self.threshold,
+        )
+
+    def noop(self) -> None:
+        """Check the mailbox is usable (IMAP NOOP's counterpart); ConnectionLost if closed."""
+        if self._closed:
+            raise ConnectionLost("demo mailbox is closed")
+
+    def folders(self) -> list[Folder]:
+        """The six demo folders with roles and counts, special-use roles first."""
+        with self.store.lock:
+            result = [
+                Folder(
+                    name=name,
+                    display_name=display,
+                    role=role,
+                    unseen=sum(1 for s in self._folder(name).values() if "\\Seen" not in s.flags),
+                    total=len(self._folder(name)),
+                    delimiter=DELIMITER,
+                    depth=0,
+                )
+                for name, display, role in DEMO_FOLDERS
+            ]
+        return sort_folders(result)
+
+    def summaries(self, folder: str) -> list[MessageSummary]:
+        """Every message of ``folder`` as list rows, in UID order; never marks read."""
+        with self.store.lock:
+            items = [(uid, s) for uid, s in sorted(self._folder(folder).items())]
+            snapshot = [
+                (uid, _Stored(s.raw, s.header, s.arrival, set(s.flags), s.kind, s.has_attachments))
+                for uid, s in items
+            ]
+        return [self._summary(folder, uid, s) for uid, s in snapshot]
+
+    def message(self, folder: str, uid: int) -> FullMessage:
+        """The whole message; does not mark it read; raises NotFound."""
+        with self.store.lock:
+            s = self._message(folder, uid)
+            s = _Stored(s.raw, s.header, s.arrival, set(s.flags), s.kind, s.has_attachments)
+        return FullMessage(summary=self._summary(folder, uid, s), raw=s.raw)
+
+    def set_flags(
+        self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        """Add then remove flags on one message (``\\Recent`` is ignored, as servers do)."""
+        with self.store.lock:
+            s = self._message(folder, uid)
+            s.flags |= {str(f) for f in add if str(f) != "\\Recent"}
+            s.flags -= {str(f) for f in remove}
+
+    def move_to_trash(self, folder: str, uid: int) -> None:
+        """Move the message to Trash under a new UID; in Trash itself, delete it for good."""
+        with self.store.lock:
+            s = self._message(folder, uid)
+            del self.store.folders[folder][uid]
+            if folder != TRASH:
+                new_uid = self.store.uidnext[TRASH]
+                self.store.uidnext[TRASH] = new_uid + 1
+                self.store.folders[TRASH][new_uid] = s
+
+    def close(self) -> None:
+        """Mark the mailbox closed; later calls raise ConnectionLost. Idempotent."""
+        self._closed = True

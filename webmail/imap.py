@@ -1,0 +1,385 @@
+"""ImapMailbox: the :class:`~webmail.mailbox.Mailbox` Protocol over any IMAP server (imapclient).
+
+Every public method raises only :class:`~webmail.mailbox.MailboxError` subclasses (see
+:func:`translated_errors`), never an imapclient, socket or ssl exception. Reads use EXAMINE
+(read-only SELECT) and ``BODY.PEEK``, so listing or opening a message never sets ``\\Seen``.
+
+imapclient pitfalls handled here (see ``shared/IMAP-NOTES.md``): ``normalise_times = False``
+so INTERNALDATE is tz-aware (gotcha 22); FETCH takes explicit UID lists in chunks, never a
+range (gotchas 19, 20).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.imap_utf7 import decode as decode_utf7
+from imapclient.response_parser import parse_response
+
+from webmail.config import Settings
+from webmail.mailbox import (
+    DELETED,
+    LIST_HEADER_FIELDS,
+    AuthError,
+    ConnectionLost,
+    Folder,
+    FullMessage,
+    MailboxError,
+    MessageSummary,
+    NotFound,
+    ServerTimeout,
+    ServerUnavailable,
+    TLSFailure,
+    sort_folders,
+    summarize,
+)
+
+__all__ = ["FETCH_CHUNK", "ImapMailbox", "has_attachments", "translated_errors"]
+
+# UIDs per UID FETCH: fits Dovecot's 64 KiB line limit with room to spare (gotcha 20).
+FETCH_CHUNK = 1000
+_HEADER_ITEM = "BODY.PEEK[HEADER.FIELDS (" + " ".join(LIST_HEADER_FIELDS) + ")]"
+_LIST_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODYSTRUCTURE", _HEADER_ITEM]
+_MAX_BODYSTRUCTURE_DEPTH = 20
+
+_SPECIAL_USE = {
+    b"\\sent": "sent", b"\\drafts": "drafts", b"\\trash": "trash",
+    b"\\junk": "junk", b"\\archive": "archive",
+}
+# Fallback names when the server has no SPECIAL-USE (lower-case, compared case-insensitively).
+_ROLE_NAMES = {
+    "sent": ("sent", "sent items", "sent messages", "sent mail"),
+    "drafts": ("drafts", "draft"),
+    "trash": ("trash", "deleted items", "deleted messages", "bin"),
+    "junk": ("junk", "spam", "junk e-mail", "junk email", "bulk mail"),
+    "archive": ("archive", "archives"),
+}
+_DISPLAY = {"inbox": "Inbox"}
+_NO_SELECT = (b"\\noselect", b"\\nonexistent")
+
+
+@contextlib.contextmanager
+def translated_errors(connecting: bool = False) -> Iterator[None]:
+    """Turn imapclient, socket and ssl exceptions into :class:`MailboxError` subclasses.
+
+    ``connecting`` says the connection is not yet up: then any socket error means the server is
+    unavailable; afterwards a reset or EOF means the connection was lost.
+    """
+    try:
+        yield
+    except MailboxError:
+        raise
+    except LoginError as exc:
+        text = str(exc)
+        if "UNAVAILABLE" in text.upper():  # e.g. Dovecot's "Temporary authentication failure"
+            raise ServerUnavailable(text) from None
+        raise AuthError(text) from None
+    except IMAPClientAbortError as exc:
+        raise ConnectionLost(str(exc)) from None
+    except IMAPClientError as exc:  # a NO or BAD answer
+        text = str(exc)
+        if "NONEXISTENT" in text.upper() or "doesn't exist" in text:
+            raise NotFound(text) from None
+        raise MailboxError(text) from None
+    except TimeoutError as exc:  # socket.timeout is an alias
+        raise ServerTimeout(str(exc) or "timed out") from None
+    except (ssl.SSLError, ssl.CertificateError) as exc:
+        raise TLSFailure(str(exc)) from None
+    except socket.gaierror as exc:
+        raise ServerUnavailable(f"cannot resolve the server name: {exc}") from None
+    except ConnectionRefusedError as exc:
+        raise ServerUnavailable(str(exc)) from None
+    except (EOFError, BrokenPipeError, ConnectionError) as exc:
+        if connecting:
+            raise ServerUnavailable(str(exc)) from None
+        raise ConnectionLost(str(exc) or type(exc).__name__) from None
+    except OSError as exc:
+        raise ServerUnavailable(str(exc)) from None
+
+
+def _ssl_context(verify: bool) -> ssl.SSLContext:
+    """A client context that verifies the certificate and host name unless ``verify`` is off."""
+    context = ssl.create_default_context()
+    if not verify:  # WEBMAIL_IMAP_TLS_VERIFY=false: self-signed certificates are accepted
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _lower(value: Any) -> bytes:
+    return value.lower() if isinstance(value, bytes) else str(value).lower().encode()
+
+
+def has_attachments(structure: Any, _depth: int = 0) -> bool:
+    """True when a BODYSTRUCTURE shows an attachment; never raises on odd structures.
+
+    A leaf counts when its disposition is ``attachment``, when it is a non-text part with a
+    ``name`` parameter, or when it is an attached message (``message/rfc822``).
+    """
+    try:
+        if _depth > _MAX_BODYSTRUCTURE_DEPTH or not isinstance(structure, (tuple, list)):
+            return False
+        if structure and isinstance(structure[0], list):  # multipart: (parts, subtype, ...)
+            return any(has_attachments(part, _depth + 1) for part in structure[0])
+        if len(structure) < 2:
+            return False
+        maintype, subtype = _lower(structure[0]), _lower(structure[1])
+        if (maintype, subtype) == (b"message", b"rfc822"):
+            return True
+        for item in structure[7:]:  # the disposition's place varies with the type
+            if isinstance(item, tuple) and item and _lower(item[0]) == b"attachment":
+                return True
+        params = structure[2] if isinstance(structure[2], tuple) else ()
+        names = {_lower(p) for p in params[::2]}
+        return maintype not in (b"text", b"multipart") and bool(names & {b"name", b"filename"})
+    except Exception:  # a server's odd structure must never break a list
+        return False
+
+
+def _flags(flags: Iterable[bytes | str]) -> list[str]:
+    """Flags as text, without ``\\Recent`` (it describes the IMAP session, not the message)."""
+    text = (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
+    return [f for f in text if f.lower() != "\\recent"]
+
+
+def _header_block(raw: bytes) -> bytes:
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        end = raw.find(sep)
+        if end >= 0:
+            return raw[: end + len(sep)]
+    return raw
+
+
+class ImapMailbox:
+    """One logged-in IMAP connection. Not thread-safe: use one per thread (see MailboxPool).
+
+    :ivar client: the imapclient connection (UIDs on, ``normalise_times`` off).
+    :ivar threshold: the late-mail threshold for the header analysis.
+    """
+
+    def __init__(self, client: IMAPClient, threshold: timedelta = timedelta(minutes=60)) -> None:
+        self.client = client
+        self.threshold = threshold
+        self._trash: str | None = None
+
+    @classmethod
+    def connect(cls, settings: Settings, username: str, password: str) -> ImapMailbox:
+        """Connect per ``settings`` (ssl, starttls or plain, with timeouts) and log in.
+
+        Raises AuthError, ServerUnavailable, ServerTimeout, TLSFailure or ConnectionLost.
+        """
+        if not settings.imap_host:
+            raise ServerUnavailable("no IMAP host configured")
+        context = _ssl_context(settings.imap_tls_verify)
+        timeout = SocketTimeout(connect=settings.imap_connect_timeout, read=settings.imap_timeout)
+        with translated_errors(connecting=True):
+            client = IMAPClient(
+                settings.imap_host, port=settings.imap_port, use_uid=True,
+                ssl=settings.imap_security == "ssl", ssl_context=context, timeout=timeout,
+            )
+        try:
+            with translated_errors(connecting=True):
+                client.normalise_times = False
+                if settings.imap_security == "starttls":
+                    if not client.has_capability("STARTTLS"):
+                        raise TLSFailure("the server does not offer STARTTLS")
+                    client.starttls(context)
+                client.login(username, password)
+        except MailboxError:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
+        return cls(client, timedelta(minutes=settings.late_threshold_minutes))
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def _list(self) -> list[tuple[tuple[bytes, ...], str | None, str, dict[bytes, int]]]:
+        """LIST (with STATUS counts via LIST-STATUS when offered, RFC 5819)."""
+        c = self.client
+        if c.has_capability("LIST-STATUS"):
+            imap = c._imap
+            typ, data = imap._simple_command(
+                "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
+            )
+            c._checkok("list", typ, data)
+            typ, data = imap._untagged_response(typ, data, "LIST")
+            statuses = {}
+            for item in imap.untagged_responses.pop("STATUS", []):
+                parsed = parse_response([item])
+                name = parsed[0].decode("ascii", "replace") if isinstance(parsed[0], bytes) \
+                    else str(parsed[0])
+                statuses[decode_utf7(name) if c.folder_encode else name] = dict(
+                    zip(parsed[1][::2], parsed[1][1::2], strict=False))
+            folders = c._proc_folder_list(data)
+        else:
+            folders, statuses = c.list_folders(), {}
+        result = []
+        for flags, delim, name in folders:
+            status = statuses.get(name)
+            if status is None and not any(_lower(f) in _NO_SELECT for f in flags):
+                status = c.folder_status(name, ["MESSAGES", "UNSEEN"])
+            result.append((
+                tuple(flags), delim.decode() if isinstance(delim, bytes) else delim, name,
+                {_lower(k): v for k, v in (status or {}).items()},
+            ))
+        return result
+
+    def folders(self) -> list[Folder]:
+        """All folders from LIST with special-use roles and counts, roles first, then by name."""
+        with translated_errors():
+            listed = self._list()
+        roles: dict[str, str] = {}
+        for flags, _delim, name in ((f, d, n) for f, d, n, _ in listed):
+            if name.upper() == "INBOX":
+                roles[name] = "inbox"
+            for flag in flags:
+                role = _SPECIAL_USE.get(_lower(flag))
+                if role and role not in roles.values():
+                    roles[name] = role
+        for role, names in _ROLE_NAMES.items():  # servers without SPECIAL-USE
+            if role not in roles.values():
+                for _, _, name, _ in listed:
+                    if name not in roles and name.lower() in names:
+                        roles[name] = role
+                        break
+        result = []
+        for _flags, delim, name, status in listed:
+            role = roles.get(name)
+            leaf = name.rsplit(delim, 1)[-1] if delim else name
+            result.append(Folder(
+                name=name, display_name=_DISPLAY.get(role or "", leaf), role=role,
+                unseen=status.get(b"unseen"), total=status.get(b"messages"), delimiter=delim,
+                depth=name.count(delim) if delim else 0,
+            ))
+            if role == "trash":
+                self._trash = name
+        return sort_folders(result)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _select(self, folder: str, readonly: bool) -> None:
+        try:
+            self.client.select_folder(folder, readonly=readonly)
+        except IMAPClientAbortError:
+            raise
+        except IMAPClientError as exc:
+            raise NotFound(f"cannot open folder {folder!r}: {exc}") from None
+
+    def _summary(
+        self, folder: str, uid: int, data: dict[bytes, Any], header: bytes
+    ) -> MessageSummary:
+        arrival = data.get(b"INTERNALDATE")
+        if not isinstance(arrival, datetime):
+            arrival = datetime.fromtimestamp(0, UTC)
+        elif arrival.tzinfo is None:  # only if someone turned normalise_times back on
+            arrival = arrival.astimezone()
+        return summarize(
+            uid=uid, folder=folder, header_bytes=header, arrival=arrival,
+            flags=_flags(data.get(b"FLAGS", ())),
+            size=int(data.get(b"RFC822.SIZE") or 0),
+            has_attachments=has_attachments(data.get(b"BODYSTRUCTURE")),
+            threshold=self.threshold,
+        )
+
+    def _fetch(self, uids: Sequence[int], items: list[str]) -> dict[int, dict[bytes, Any]]:
+        result: dict[int, dict[bytes, Any]] = {}
+        for start in range(0, len(uids), FETCH_CHUNK):
+            result.update(self.client.fetch(list(uids[start:start + FETCH_CHUNK]), items))
+        return result
+
+    def summaries(self, folder: str) -> list[MessageSummary]:
+        """Every message of ``folder`` as list rows, in UID order; read-only, never marks read."""
+        with translated_errors():
+            self._select(folder, readonly=True)
+            uids = sorted(self.client.search(["ALL"]))
+            fetched = self._fetch(uids, _LIST_ITEMS)
+        rows = []
+        for uid in uids:
+            data = fetched.get(uid)
+            if data is None:  # expunged meanwhile
+                continue
+            header = next((v for k, v in data.items()
+                           if k.upper().startswith(b"BODY[HEADER") and isinstance(v, bytes)), b"")
+            rows.append(self._summary(folder, uid, data, header))
+        return rows
+
+    def message(self, folder: str, uid: int) -> FullMessage:
+        """The whole message (BODY.PEEK[] in a read-only select); raises NotFound."""
+        with translated_errors():
+            self._select(folder, readonly=True)
+            data = self._fetch([uid], ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE",
+                                       "BODYSTRUCTURE", "BODY.PEEK[]"]).get(uid)
+        if data is None or not isinstance(data.get(b"BODY[]"), bytes):
+            raise NotFound(f"no message {uid} in {folder!r}")
+        raw = data[b"BODY[]"]
+        return FullMessage(summary=self._summary(folder, uid, data, _header_block(raw)), raw=raw)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def _require(self, folder: str, uid: int) -> None:
+        """Select ``folder`` read-write and check ``uid`` exists (STORE ignores missing UIDs)."""
+        self._select(folder, readonly=False)
+        if uid not in self.client.fetch([uid], ["FLAGS"]):
+            raise NotFound(f"no message {uid} in {folder!r}")
+
+    def set_flags(
+        self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        """Add, then remove flags on one message (UID STORE); raises NotFound."""
+        add, remove = [str(f) for f in add], [str(f) for f in remove]
+        with translated_errors():
+            self._require(folder, uid)
+            if add:
+                self.client.add_flags([uid], add, silent=True)
+            if remove:
+                self.client.remove_flags([uid], remove, silent=True)
+
+    def _trash_folder(self) -> str:
+        if self._trash is None:
+            self.folders()
+        if self._trash is None:  # no Trash at all: create one
+            self.client.create_folder("Trash")
+            with contextlib.suppress(IMAPClientError):
+                self.client.subscribe_folder("Trash")
+            self._trash = "Trash"
+        return self._trash
+
+    def move_to_trash(self, folder: str, uid: int) -> None:
+        """Move to Trash (MOVE, else COPY + \\Deleted + UID EXPUNGE); in Trash, delete for good."""
+        with translated_errors():
+            trash = self._trash_folder()
+            self._require(folder, uid)
+            c = self.client
+            if folder != trash and c.has_capability("MOVE"):
+                c.move([uid], trash)
+                return
+            if folder != trash:
+                c.copy([uid], trash)
+            c.add_flags([uid], [DELETED], silent=True)
+            if c.has_capability("UIDPLUS"):
+                c.uid_expunge([uid])
+            else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
+                c.expunge()
+
+    # -- connection ------------------------------------------------------------------------
+
+    def noop(self) -> None:
+        """Check the connection is alive (IMAP NOOP); raises ConnectionLost or ServerTimeout."""
+        with translated_errors():
+            self.client.noop()
+
+    def close(self) -> None:
+        """LOGOUT and close the socket; never raises, even when the server is gone."""
+        try:
+            self.client.logout()
+        except Exception:  # a dead server must not turn a cleanup into an error page
+            with contextlib.suppress(Exception):
+                self.client.shutdown()
+
