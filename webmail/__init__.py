@@ -1,0 +1,104 @@
+"""The webmail: read any IMAP mailbox at the time each message was really sent.
+
+``create_app(test_config=None)`` is the application factory and the only thing here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from webmail.config import ConfigError, Settings
+
+if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.headers`` stays pure
+    from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: env settings, then ``test_config`` overrides, then the instance folder.
+
+    ``test_config`` may hold :class:`~webmail.config.Settings` field names (lower case, e.g.
+    ``instance_path``) and Flask config keys (upper case, e.g. ``TESTING``). Raises
+    :class:`ConfigError` with one clear line when no secret key is set outside demo mode.
+    """
+    from flask import Flask
+
+    overrides = dict(test_config or {})
+    flask_config = {k: v for k, v in overrides.items() if k.isupper()}
+    field_overrides = {k: v for k, v in overrides.items() if not k.isupper()}
+    settings = Settings.from_env(os.environ).with_overrides(field_overrides)
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(Path(settings.instance_path).resolve())
+        if settings.instance_path
+        else None,
+        instance_relative_config=True,
+    )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key or _demo_secret_key(settings, instance),
+        SESSION_COOKIE_NAME="webmail_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        LOGIN_LIMIT_PER_IP=20,
+        LOGIN_LIMIT_PER_USER=5,
+        LOGIN_LIMIT_WINDOW_SECONDS=600,
+    )
+    app.config.update(flask_config)
+    app.config["WEBMAIL_SETTINGS"] = settings
+    for warning in settings.warnings:
+        app.logger.warning("%s", warning)
+
+    if settings.behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from webmail import prefs, security, sessions, timefmt
+    from webmail.connections import MailboxPool
+    from webmail.views import auth, errors, mail
+    from webmail.views import settings as settings_view
+
+    store = sessions.SessionStore(instance / "webmail.sqlite3", app.config["SECRET_KEY"])
+    app.session_interface = sessions.ServerSessionInterface(store, settings)
+    app.extensions["webmail.store"] = store
+    app.extensions["webmail.prefs"] = prefs.Preferences(store.path)
+    app.extensions["webmail.pool"] = MailboxPool(settings)
+    security.init_app(app)
+    timefmt.init_app(app)
+    for blueprint in (auth.bp, mail.bp, settings_view.bp, errors.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _demo_secret_key(settings: Settings, instance: Path) -> str:
+    """The demo's key: random, made once and kept in the instance folder (mode 0600)."""
+    if not settings.demo:  # Settings.from_env already refuses this; overrides may not
+        raise ConfigError(
+            "WEBMAIL_SECRET_KEY is required when WEBMAIL_IMAP_HOST is set "
+            '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
+        )
+    path = instance / SECRET_KEY_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

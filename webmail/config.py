@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 SECURITY_MODES = ("ssl", "starttls", "plain")
+INDEX_BACKENDS = ("off", "sqlite", "redis")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
 
 
@@ -48,6 +49,8 @@ class Settings:
     :ivar session_idle_minutes: a session unused this long expires.
     :ivar behind_proxy: trust one reverse proxy's X-Forwarded-* headers (ProxyFix).
     :ivar secure_cookies: send cookies with ``Secure`` (on when behind a proxy, by default).
+    :ivar index_backend: the list index (``WEBMAIL_INDEX``): ``sqlite`` (default, in the
+        instance folder), ``off`` (every list straight from IMAP) or ``redis``.
     :ivar warnings: notes for the admin (e.g. plain IMAP to a remote host).
     """
 
@@ -64,6 +67,7 @@ class Settings:
     session_idle_minutes: int = 120
     behind_proxy: bool = False
     secure_cookies: bool = False
+    index_backend: str = "sqlite"
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -126,6 +130,10 @@ class Settings:
                 '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
             )
         behind_proxy = flag("BEHIND_PROXY", False)
+        index_backend = (get("INDEX") or "sqlite").lower()
+        if index_backend not in INDEX_BACKENDS:
+            errors.append(f"WEBMAIL_INDEX={index_backend!r} must be one of {', '.join(INDEX_BACKENDS)}")
+            index_backend = "sqlite"
         settings = cls(
             imap_host=host,
             imap_port=port,
@@ -140,6 +148,7 @@ class Settings:
             session_idle_minutes=number("SESSION_IDLE_MINUTES", 120, int, 1),
             behind_proxy=behind_proxy,
             secure_cookies=flag("SECURE_COOKIES", behind_proxy),
+            index_backend=index_backend,
             warnings=tuple(warnings),
         )
         if errors:

@@ -1,0 +1,51 @@
+// Webmail's only script: served from /static, no inline script anywhere (the CSP forbids it).
+// 1. Time zone: report the browser's zone while the reader has not chosen one, then reload.
+// 2. Late badges: show the tooltip text on tap/focus too (phones have no hover).
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function reportTimeZone() {
+    var body = document.body;
+    if (!body || body.dataset.tzAuto !== "1" || !body.dataset.tzUrl) { return; }
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone || zone === body.dataset.tz) { return; }
+    var form = new URLSearchParams();
+    form.set("timezone", zone);
+    form.set("csrf_token", csrfToken());
+    fetch(body.dataset.tzUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken() },
+      body: form
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data && data.changed) { window.location.reload(); } })
+      .catch(function () { /* times stay in the stored zone */ });
+  }
+
+  function explainBadges() {
+    document.querySelectorAll(".late-badge[title]").forEach(function (badge) {
+      badge.addEventListener("click", function (event) {
+        event.preventDefault();
+        event.stopPropagation();
+        var open = badge.parentNode.querySelector(".late-story");
+        if (open) { open.remove(); return; }
+        var story = document.createElement("div");
+        story.className = "late-story";
+        story.setAttribute("role", "note");
+        story.textContent = badge.getAttribute("title");
+        badge.insertAdjacentElement("afterend", story);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    reportTimeZone();
+    explainBadges();
+  });
+})();

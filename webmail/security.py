@@ -1,0 +1,151 @@
+"""Security headers on every response, CSRF on every POST, and the login rate limit.
+
+Content-Security-Policy allows only this app's own script and style files: no inline
+script, no inline style, no framing of our pages, no form posting elsewhere.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request, session
+
+from webmail.sessions import database
+
+CSRF_KEY = "csrf_token"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+class CSRFError(Exception):
+    """A state-changing request came without the session's CSRF token."""
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, made on first use (it starts a server-side session)."""
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def rotate_csrf_token() -> None:
+    """Forget the token so a new one is made (on login)."""
+    session.pop(CSRF_KEY, None)
+
+
+def check_csrf() -> None:
+    """Refuse (400) a state-changing request whose form field or header lacks the token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = session.get(CSRF_KEY)
+    given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(), given.encode()):
+        raise CSRFError()
+
+
+def add_headers(response: Response) -> Response:
+    """Set the security headers; pages that show mail are never cached."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` when it is a path on this site, else ``fallback`` (no open redirect)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return fallback
+    return target
+
+
+class LoginLimiter:
+    """Counts failed logins per client IP and per username in the instance database.
+
+    Kept in SQLite rather than memory so several gunicorn workers share the count.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.path = app.extensions["webmail.store"].path
+
+    @staticmethod
+    def _keys(ip: str, username: str) -> list[tuple[str, int]]:
+        cfg = current_app.config
+        return [
+            ("ip:" + ip, int(cfg["LOGIN_LIMIT_PER_IP"])),
+            ("user:" + username.strip().lower(), int(cfg["LOGIN_LIMIT_PER_USER"])),
+        ]
+
+    def blocked(self, ip: str, username: str) -> bool:
+        """True when this client or this username failed too often in the window."""
+        since = time.time() - float(current_app.config["LOGIN_LIMIT_WINDOW_SECONDS"])
+        with database(self.path) as conn:
+            conn.execute("DELETE FROM login_failures WHERE at < ?", (since,))
+            for key, limit in self._keys(ip, username):
+                (count,) = conn.execute(
+                    "SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?", (key, since)
+                ).fetchone()
+                if count >= limit:
+                    return True
+        return False
+
+    def record_failure(self, ip: str, username: str) -> None:
+        """Count one failed attempt against the client and the username."""
+        now = time.time()
+        with database(self.path) as conn:
+            conn.executemany(
+                "INSERT INTO login_failures (key, at) VALUES (?, ?)",
+                [(key, now) for key, _ in self._keys(ip, username)],
+            )
+
+    def reset_user(self, username: str) -> None:
+        """Clear the username's failures after a successful login."""
+        with database(self.path) as conn:
+            conn.execute(
+                "DELETE FROM login_failures WHERE key = ?", ("user:" + username.strip().lower(),)
+            )
+
+
+def init_app(app: Flask) -> None:
+    """Install CSRF checking, the headers, the ``csrf_token`` template global and the limiter."""
+    app.before_request(check_csrf)
+    app.after_request(add_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.extensions["webmail.limiter"] = LoginLimiter(app)

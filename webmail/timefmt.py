@@ -1,0 +1,123 @@
+"""Jinja filters for times, durations and sizes, shown in the reader's time zone.
+
+Nothing here parses: inputs are tz-aware datetimes, whole seconds and byte counts. The
+reader's zone is ``flask.g.zone`` (set per request from the reader's preferences), UTC when unset.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def reader_zone() -> ZoneInfo:
+    """The zone of the person reading this page."""
+    zone = g.get("zone")
+    return zone if isinstance(zone, ZoneInfo) else UTC_ZONE
+
+
+def local(when: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """``when`` in the reader's zone (a naive value is taken as UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(zone or reader_zone())
+
+
+def _offset(when: datetime) -> str:
+    delta = when.utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def full_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """``Fri 14 Mar 2025, 18:02 CDT``; ``"unknown"`` for ``None``."""
+    if when is None:
+        return "unknown"
+    t = local(when, zone)
+    return f"{t:%a} {t.day} {t:%b %Y, %H:%M} {t.tzname()}"
+
+
+def short_time(
+    when: datetime | None, now: datetime | None = None, zone: ZoneInfo | None = None
+) -> str:
+    """For a list: ``18:02`` today, ``Tue 18:02`` this week, ``14 Mar`` this year,
+    else ``14 Mar 2021``."""
+    if when is None:
+        return "unknown"
+    t = local(when, zone)
+    today = local(now or datetime.now(UTC), zone).date()
+    if t.date() == today:
+        return f"{t:%H:%M}"
+    if timedelta(0) < today - t.date() < timedelta(days=6):
+        return f"{t:%a %H:%M}"
+    if t.year == today.year:
+        return f"{t.day} {t:%b}"
+    return f"{t.day} {t:%b %Y}"
+
+
+def iso_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """Machine-readable time for ``<time datetime=...>``: ISO 8601 with the reader's offset."""
+    return "" if when is None else local(when, zone).isoformat(timespec="seconds")
+
+
+def zone_label(when: datetime | None = None, zone: ZoneInfo | None = None) -> str:
+    """``America/Chicago (CDT, UTC-05:00)``: the zone a time is shown in, for a title."""
+    zone = zone or reader_zone()
+    t = local(when or datetime.now(UTC), zone)
+    return f"{zone.key} ({t.tzname()}, {_offset(t)})"
+
+
+def duration(seconds: int | float | None) -> str:
+    """``2 d 4 h``, ``3 h 10 min``, ``45 min``, ``30 s``: the two largest units;
+    ``unknown`` for None."""
+    if seconds is None:
+        return "unknown"
+    total = int(abs(seconds))
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    elif minutes:
+        text = f"{minutes} min"
+    else:
+        text = f"{secs} s"
+    return sign + text
+
+
+def late_text(seconds: int | None) -> str:
+    """``arrived 2 d 4 h late``: what a late badge says."""
+    return f"arrived {duration(seconds)} late"
+
+
+def file_size(size: int | None) -> str:
+    """``512 B``, ``4.2 KB``, ``1.3 MB`` (powers of 1024)."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters under short names used by the templates."""
+    app.jinja_env.filters.update(
+        full_time=full_time,
+        short_time=short_time,
+        iso_time=iso_time,
+        zone_label=zone_label,
+        duration=duration,
+        late_text=late_text,
+        file_size=file_size,
+    )

@@ -1,0 +1,1 @@
+"""Blueprints by area: ``auth``, ``mail``, ``settings``, ``errors``; ``access`` is their seam."""

@@ -1,0 +1,80 @@
+"""Every failure becomes a calm page: mail-server errors, CSRF refusals, 404 and 500.
+
+MailboxError is translated here and nowhere else. A wrong or outdated password shows the
+login page with the message; no traceback ever reaches a reader.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, session
+from werkzeug.exceptions import HTTPException
+
+from webmail.mailbox import AuthError, MailboxError
+from webmail.security import CSRFError
+from webmail.sessions import ServerSession
+from webmail.views.access import POOL_KEY, current_user
+
+bp = Blueprint("errors", __name__)
+
+
+@bp.app_errorhandler(AuthError)
+def auth_failed(error: AuthError) -> tuple[str, int]:
+    from webmail.views.auth import render_login
+
+    username = request.form.get("username", "") if request.endpoint == "auth.login_post" else ""
+    if current_user() is not None:  # the stored password stopped working: sign out for good
+        username = current_user() or ""
+        key = session.get(POOL_KEY)
+        if isinstance(key, str):
+            current_app.extensions["webmail.pool"].discard(key)
+        assert isinstance(session, ServerSession)
+        session.destroy()
+    return render_login(error.user_message, username, error.status)
+
+
+@bp.app_errorhandler(MailboxError)
+def mailbox_failed(error: MailboxError) -> tuple[str, int]:
+    current_app.logger.warning("mail server error on %s: %r", request.path, error)
+    if current_user() is not None:
+        key = session.get(POOL_KEY)
+        if isinstance(key, str):  # a broken connection must not be reused
+            current_app.extensions["webmail.pool"].discard(key)
+    return render_template("errors/mailbox.html", message=error.user_message), error.status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> tuple[str, int]:
+    return render_template(
+        "errors/http.html",
+        code=400,
+        title="Form expired",
+        message="This form was out of date or did not come from this site. "
+        "Please go back, reload the page and try again.",
+    ), 400
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    titles = {404: "Not found", 405: "Not allowed", 400: "Bad request", 413: "Too large"}
+    messages = {
+        404: "There is nothing at this address.",
+        405: "That action is not available this way.",
+    }
+    return render_template(
+        "errors/http.html",
+        code=code,
+        title=titles.get(code, error.name),
+        message=messages.get(code, error.description or ""),
+    ), code
+
+
+@bp.app_errorhandler(Exception)
+def unexpected(error: Exception) -> tuple[str, int]:
+    current_app.logger.exception("unexpected error on %s", request.path)
+    return render_template(
+        "errors/http.html",
+        code=500,
+        title="Something went wrong",
+        message="Something went wrong on our side. Please try again.",
+    ), 500

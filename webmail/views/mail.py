@@ -1,0 +1,107 @@
+"""Folders, the message list and the read view; flag changes and delete as POST forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from webmail.listing import held_at, late_only, paginate, sort_summaries
+from webmail.mailbox import FLAGGED, SEEN
+from webmail.security import safe_next
+from webmail.textbody import address_headers, body_text
+from webmail.views.access import login_required, settings, user_mailbox
+
+bp = Blueprint("mail", __name__)
+bp.add_app_template_global(held_at, "held_at")
+
+INBOX = "INBOX"
+# action name -> (flags to add, flags to remove)
+FLAG_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "read": ((SEEN,), ()),
+    "unread": ((), (SEEN,)),
+    "flag": ((FLAGGED,), ()),
+    "unflag": ((), (FLAGGED,)),
+}
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+@login_required
+def index() -> Response:
+    return redirect(url_for("mail.folder", folder=INBOX))
+
+
+@bp.get("/folder/<path:folder>")
+@login_required
+def folder(folder: str) -> str:
+    only_late = request.args.get("late") == "1"
+    with user_mailbox() as mbox:
+        folders = mbox.folders()
+        rows = mbox.summaries(folder)
+    ordered = sort_summaries(rows, g.prefs.sort)
+    late_rows = late_only(ordered)
+    shown = late_rows if only_late else ordered
+    page = paginate(shown, _page_number(), settings().page_size)
+    current = next((f for f in folders if f.name == folder), None)
+    return render_template(
+        "mail/list.html",
+        folders=folders,
+        folder=folder,
+        current=current,
+        page=page,
+        late_count=len(late_rows),
+        only_late=only_late,
+        sort=g.prefs.sort,
+    )
+
+
+@bp.get("/message/<path:folder>/<int:uid>")
+@login_required
+def message(folder: str, uid: int) -> str:
+    with user_mailbox() as mbox:
+        full = mbox.message(folder, uid)
+        # message() fetches with BODY.PEEK; opening a message is what marks it read.
+        if SEEN not in full.summary.flags:
+            mbox.set_flags(folder, uid, add=[SEEN])
+        folders = mbox.folders()
+    return render_template(
+        "mail/read.html",
+        folders=folders,
+        folder=folder,
+        msg=full.summary,
+        seen=True,
+        headers=address_headers(full.raw),
+        body=body_text(full.raw),
+        analysis=full.summary.analysis,
+    )
+
+
+@bp.post("/message/<path:folder>/<int:uid>/flags")
+@login_required
+def set_flags(folder: str, uid: int) -> Response:
+    action = FLAG_ACTIONS.get(request.form.get("action", ""))
+    if action is None:
+        abort(400)
+    with user_mailbox() as mbox:
+        mbox.set_flags(folder, uid, add=action[0], remove=action[1])
+    fallback = url_for("mail.folder", folder=folder)
+    return redirect(safe_next(request.form.get("next"), fallback))
+
+
+@bp.post("/message/<path:folder>/<int:uid>/delete")
+@login_required
+def delete(folder: str, uid: int) -> Response:
+    with user_mailbox() as mbox:
+        mbox.move_to_trash(folder, uid)
+    fallback = url_for("mail.folder", folder=folder)
+    target = safe_next(request.form.get("next"), fallback)
+    # never return to the message that just left this folder
+    if target.startswith(url_for("mail.message", folder=folder, uid=uid)):
+        target = fallback
+    return redirect(target)

@@ -1,0 +1,66 @@
+"""The reader's settings: time zone (detected by the browser or chosen) and list order."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from webmail.prefs import SORT_MODES, valid_zone, zone_names
+from webmail.security import safe_next
+from webmail.views.access import current_user, login_required, preferences
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.get("/")
+@login_required
+def show() -> str:
+    return render_template(
+        "settings/index.html", zones=zone_names(), saved=request.args.get("saved") == "1"
+    )
+
+
+@bp.post("/")
+@login_required
+def save() -> Response | tuple[str, int]:
+    zone = request.form.get("timezone", "")
+    auto = request.form.get("timezone_auto") == "1"
+    if not valid_zone(zone):
+        return render_template(
+            "settings/index.html",
+            zones=zone_names(),
+            saved=False,
+            error=f"Unknown time zone: {zone[:64]}",
+        ), 400
+    preferences().update(_user(), timezone=zone, timezone_auto=auto)
+    return redirect(url_for("settings.show", saved=1))
+
+
+@bp.post("/timezone/detected")
+@login_required
+def detected() -> Response:
+    """The browser reports its zone (app.js); kept only while the reader has not chosen one."""
+    zone = request.form.get("timezone", "")
+    if not valid_zone(zone):
+        return jsonify(ok=False, error="unknown time zone"), 400  # type: ignore[return-value]
+    prefs = preferences().get(_user())
+    changed = prefs.timezone_auto and prefs.timezone != zone
+    if changed:
+        preferences().update(_user(), timezone=zone)
+    return jsonify(ok=True, changed=changed)
+
+
+@bp.post("/sort")
+@login_required
+def sort() -> Response:
+    mode = request.form.get("sort", "")
+    if mode not in SORT_MODES:
+        abort(400)
+    preferences().update(_user(), sort=mode)
+    return redirect(safe_next(request.form.get("next"), url_for("mail.index")))
+
+
+def _user() -> str:
+    user = current_user()
+    assert user is not None  # login_required ran
+    return user
