@@ -1,0 +1,198 @@
+"""Benchmarks of the list index: ``python3 -m bench.index [--sizes 1000,10000,100000]``.
+
+Starts a Dovecot like the test fixture (``tests/integration/imapserver.py``, plus
+``maildir_very_dirty_syncs``), writes one user per size with :mod:`bench.maildir`, and prints:
+
+1. the first (cold index) sync of each folder next to a bare imapclient ``fetch`` of the
+   same fields in chunks of 1000 UIDs, in the same run, each in a fresh Python process
+   (median of rounds, interleaved; Dovecot's own cache warmed first for both: IMAP-NOTES 18);
+2. the first page of the synced folder: the page query alone, and "open the folder" =
+   sync check on a logged-in connection + page (log in excluded);
+3. the page after one new message arrives (APPEND from another client): sync + page, on
+   the kept connection and on a new one (login excluded; IMAP-NOTES gotcha 17);
+4. the peak RSS (VmHWM) of the syncing process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+
+def _vmhwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(mode: str, port: int, user: str, password: str, index_path: str) -> None:
+    """One measurement in this fresh process; prints a JSON line."""
+    from imapclient import IMAPClient
+
+    from webmail.sync import CHUNK_SIZE, fetch_items
+
+    c = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=120)
+    c.normalise_times = False
+    c.login(user, password)
+    t0 = time.perf_counter()
+    if mode == "baseline":
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search("ALL")
+        items = fetch_items()[1:-1].split(
+            " ", 5
+        )  # UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[...]
+        n = 0
+        for i in range(0, len(uids), CHUNK_SIZE):
+            n += len(c.fetch(uids[i : i + CHUNK_SIZE], items))
+    else:
+        from webmail.index import Index, account_key
+        from webmail.sync import sync_folder
+
+        index = Index(index_path)
+        n = sync_folder(c, index, account_key(f"127.0.0.1:{port}", user), "INBOX").added
+    seconds = time.perf_counter() - t0
+    c.logout()
+    print(json.dumps({"seconds": seconds, "messages": n, "rss_mb": _vmhwm_mb()}))
+
+
+def run_child(mode: str, port: int, user: str, password: str, index_path: str) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.index",
+            "--child",
+            mode,
+            str(port),
+            user,
+            password,
+            index_path,
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:8.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m bench.index")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="sync rounds per size (100k: at most 2)"
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        mode, port, user, password, path = args.child
+        child(mode, int(port), user, password, path)
+        return 0
+
+    import grp
+    import pwd
+    import random
+
+    from imapserver import Dovecot
+
+    from bench.maildir import START, STEP, generate, message
+    from webmail.index import Index, account_key
+    from webmail.sync import sync_folder
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    server = Dovecot(users=len(sizes))
+    with server.config.open("a") as f:
+        f.write("maildir_very_dirty_syncs = yes\n")
+    uid, gid = pwd.getpwnam("dovecot").pw_uid, grp.getgrnam("dovecot").gr_gid
+    work = Path(tempfile.mkdtemp(prefix="webmail-bench-"))
+    try:
+        for i, size in enumerate(sizes, 1):
+            g = generate(server.maildir(f"user{i}"), size, uid=uid, gid=gid)
+            print(f"wrote {size:>7} messages ({g.late} late) in {g.seconds:5.1f} s", flush=True)
+        server.start()
+        print(f"\ncpus={os.cpu_count()}  python={sys.version.split()[0]}  (times in ms, median)\n")
+        print(
+            f"{'size':>7} | {'bare fetch':>10} | {'sync':>8} | {'ratio':>5} | {'sync RSS MB':>11} |"
+            f" {'page q':>7} | {'open+page':>9} | {'new msg':>8} | {'new msg, new conn':>17}"
+        )
+        for i, size in enumerate(sizes, 1):
+            user, password = f"user{i}", f"secret-{i}"
+            path = str(work / f"index-{size}.sqlite3")
+            run_child("baseline", server.port, user, password, path)  # warm Dovecot's cache
+            rounds = min(args.rounds, 2) if size >= 100_000 else args.rounds
+            base, sync, rss = [], [], []
+            for _ in range(rounds):
+                base.append(run_child("baseline", server.port, user, password, path)["seconds"])
+                for suffix in ("", "-wal", "-shm"):
+                    Path(path + suffix).unlink(missing_ok=True)
+                r = run_child("sync", server.port, user, password, path)
+                assert r["messages"] == size, r
+                sync.append(r["seconds"])
+                rss.append(r["rss_mb"])
+            ratio = statistics.median(sync) / statistics.median(base)
+
+            index = Index(path)
+            account = account_key(f"127.0.0.1:{server.port}", user)
+            query = []
+            for _ in range(20):
+                t = time.perf_counter()
+                index.page(account, "INBOX", limit=50)
+                index.counts(account, "INBOX")
+                query.append(time.perf_counter() - t)
+            c = server.client(user, password)
+            other = server.client(user, password)
+            opened = []
+            for _ in range(10):
+                t = time.perf_counter()
+                sync_folder(c, index, account, "INBOX")
+                index.page(account, "INBOX", limit=50)
+                opened.append(time.perf_counter() - t)
+            fresh, kept = [], []
+            for n in range(6):
+                arrival = START + (size + n) * STEP
+                raw = message(size + n, arrival, random.Random(n), False, False)
+                other.append("INBOX", raw, msg_time=datetime.fromtimestamp(arrival, UTC))
+                conn = c
+                if n % 2:
+                    conn = server.client(user, password)  # login not timed
+                t = time.perf_counter()
+                assert sync_folder(conn, index, account, "INBOX").added == 1
+                rows = index.page(account, "INBOX", limit=50)
+                (fresh if n % 2 else kept).append(time.perf_counter() - t)
+                assert any(r.subject.startswith(f"Report {size + n}:") for r in rows)
+                if conn is not c:
+                    conn.logout()
+            c.logout()
+            other.logout()
+            index.close()
+            print(
+                f"{size:>7} | {_ms(base):>10} | {_ms(sync)} | {ratio:5.2f} | {max(rss):11.0f} |"
+                f" {_ms(query):>7} | {_ms(opened):>9} | {_ms(kept)} | {_ms(fresh):>17}",
+                flush=True,
+            )
+    finally:
+        server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

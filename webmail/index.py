@@ -1,0 +1,530 @@
+"""The local index: list rows and header analyses of every indexed folder, in SQLite.
+
+The index is a cache of what the IMAP server holds: deleting the file loses nothing, the
+next sync rebuilds it. Rows are keyed by (account, folder, UIDVALIDITY, UID); the
+account key is derived from server and user (:func:`account_key`) and every statement
+that reads or writes rows filters by it, so one user can never read another's rows.
+
+One page of a folder is one indexed query: ``(folder_id, uidvalidity, sent, uid)`` or
+``(..., arrival, uid)``, plus a partial index for the late-only filter. Message and late
+counts are kept in the folder row by triggers, so they cost one row read.
+
+The database lives in the instance folder, mode 0600 (the ``-wal``/``-shm`` files get
+the same mode from SQLite), in WAL mode with a busy timeout, so several worker processes
+can read while one writes. Each thread (and each forked process) gets its own connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from webmail.config import Settings
+from webmail.headers.model import Analysis
+from webmail.indexrows import ROW_COLUMNS, IndexRow, encode_flags
+
+SCHEMA_VERSION = 3
+BUSY_TIMEOUT_MS = 10_000
+FILE_NAME = "index.sqlite3"
+MAX_PAGE = 500
+
+Order = Literal["sent", "arrival"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uidnext INTEGER,
+    highestmodseq INTEGER,
+    last_uid INTEGER NOT NULL DEFAULT 0,
+    server_count INTEGER,
+    total INTEGER NOT NULL DEFAULT 0,
+    late INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0,
+    settled_since INTEGER,
+    synced_at REAL,
+    lease_owner TEXT,
+    lease_until REAL,
+    UNIQUE (account, name)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    folder_id INTEGER NOT NULL REFERENCES folders(id),
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    arrival INTEGER NOT NULL,
+    sent INTEGER NOT NULL,
+    delivered INTEGER,
+    delay INTEGER,
+    delayed INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    attachments INTEGER NOT NULL,
+    sender_name TEXT NOT NULL,
+    sender_address TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    bottleneck TEXT,
+    analysis TEXT NOT NULL,
+    PRIMARY KEY (folder_id, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_sent ON messages (folder_id, uidvalidity, sent, uid);
+CREATE INDEX IF NOT EXISTS messages_arrival ON messages (folder_id, uidvalidity, arrival, uid);
+CREATE INDEX IF NOT EXISTS messages_late_sent ON messages (folder_id, uidvalidity, sent, uid)
+    WHERE delayed = 1;
+CREATE INDEX IF NOT EXISTS messages_late_arrival ON messages (folder_id, uidvalidity, arrival, uid)
+    WHERE delayed = 1;
+CREATE TRIGGER IF NOT EXISTS messages_count_insert AFTER INSERT ON messages BEGIN
+    UPDATE folders SET total = total + 1, late = late + NEW.delayed WHERE id = NEW.folder_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_count_delete AFTER DELETE ON messages BEGIN
+    UPDATE folders SET total = total - 1, late = late - OLD.delayed WHERE id = OLD.folder_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_count_update AFTER UPDATE OF delayed ON messages BEGIN
+    UPDATE folders SET late = late - OLD.delayed + NEW.delayed WHERE id = NEW.folder_id;
+END;
+"""
+
+# The folder id of (account, folder): every row statement goes through it, so through the account.
+_FOLDER = "(SELECT id FROM folders WHERE account = ? AND name = ?)"
+_CURRENT = "(SELECT uidvalidity FROM folders WHERE account = ? AND name = ?)"
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (triggers keep their inner ``;``)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def account_key(server: str, user: str) -> str:
+    """The account key of ``user`` on ``server`` ("host:port"): 32 hex digits of SHA-256.
+
+    Different (server, user) pairs give different keys; the key reveals neither.
+    """
+    digest = hashlib.sha256(f"webmail-index\0{server.strip().lower()}\0{user.strip()}".encode())
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """What the index knows about one folder.
+
+    :ivar uidvalidity: the folder's UIDVALIDITY when its rows were written.
+    :ivar uidnext: the server's UIDNEXT at the last sync, or ``None``.
+    :ivar highestmodseq: flags of every row are current as of this MODSEQ (``None``
+        without CONDSTORE, or before the first chunk).
+    :ivar last_uid: every message with a UID up to this one is indexed (0: none yet).
+    :ivar server_count: the folder's message count on the server at the last sync start.
+    :ivar total: rows indexed now.
+    :ivar late: rows indexed now that arrived late.
+    :ivar complete: the last sync finished (no backlog).
+    :ivar settled_since: while a first sync is running newest-first, rows sent at or after
+        this instant are already in their final order (assuming arrival grows with UID).
+    :ivar synced_at: when the last sync finished (epoch seconds), or ``None``.
+    """
+
+    uidvalidity: int
+    uidnext: int | None
+    highestmodseq: int | None
+    last_uid: int
+    server_count: int | None
+    total: int
+    late: int
+    complete: bool
+    settled_since: datetime | None
+    synced_at: float | None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(indexed, to index) for "indexing 34,000 of 100,000"."""
+        return self.total, max(self.total, self.server_count or 0)
+
+
+def _utc(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+class Index:
+    """The SQLite index at ``path``; methods are safe from any thread or forked process.
+
+    ``threshold`` is the late threshold the rows' ``delayed`` was computed with: opening
+    an index written with another threshold drops every row (the index is a cache).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], threshold: timedelta = timedelta(hours=1)
+    ) -> None:
+        self.path = Path(path)
+        self.threshold = threshold
+        self._local = threading.local()
+        self._create()
+
+    # -- connections -------------------------------------------------------------------
+
+    def _create(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        os.chmod(self.path, 0o600)
+        conn = self._conn()
+        with self.transaction() as c:
+            version = c.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                for (name,) in c.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                ).fetchall():
+                    c.execute(f'DROP TABLE "{name}"')
+                c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for statement in _statements(SCHEMA):
+                c.execute(statement)
+            seconds = str(int(self.threshold.total_seconds()))
+            row = c.execute("SELECT value FROM meta WHERE key = 'threshold'").fetchone()
+            if row is None or row[0] != seconds:
+                c.execute("DELETE FROM messages")
+                c.execute("DELETE FROM folders")
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('threshold', ?)", (seconds,))
+        del conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            return conn
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- reading -----------------------------------------------------------------------
+
+    def state(self, account: str, folder: str) -> FolderState | None:
+        """The folder's sync state and counts, or ``None`` when it was never indexed."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT uidvalidity, uidnext, highestmodseq, last_uid, server_count, total, late,"
+                " complete, settled_since, synced_at FROM folders WHERE account = ? AND name = ?",
+                (account, folder),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return FolderState(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            bool(row[7]),
+            _utc(row[8]),
+            row[9],
+        )
+
+    def counts(self, account: str, folder: str) -> tuple[int, int]:
+        """(messages, late messages) indexed in the folder; (0, 0) when never indexed."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT total, late FROM folders WHERE account = ? AND name = ?", (account, folder)
+            )
+            .fetchone()
+        )
+        return (0, 0) if row is None else (row[0], row[1])
+
+    def page(
+        self,
+        account: str,
+        folder: str,
+        order: Order = "sent",
+        late_only: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+        *,
+        newest_first: bool = True,
+    ) -> list[IndexRow]:
+        """One page of list rows: ordered by true sent time (or arrival), ties by UID.
+
+        ``newest_first`` gives the order of ``webmail.listing.sort_summaries``. ``late_only``
+        keeps the rows whose analysis says they arrived late. One indexed query; an unknown
+        folder or another account's folder gives ``[]``. ``limit`` is capped at 500.
+        """
+        column = "arrival" if order == "arrival" else "sent"
+        direction = "DESC" if newest_first else "ASC"
+        late = " AND delayed = 1" if late_only else ""
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM messages WHERE folder_id = {_FOLDER}"
+            f" AND uidvalidity = {_CURRENT}{late}"
+            f" ORDER BY {column} {direction}, uid {direction} LIMIT ? OFFSET ?"
+        )
+        rows = (
+            self._conn()
+            .execute(
+                sql,
+                (account, folder, account, folder, max(0, min(limit, MAX_PAGE)), max(0, offset)),
+            )
+            .fetchall()
+        )
+        return [IndexRow.from_db(folder, row) for row in rows]
+
+    def page_after(
+        self,
+        account: str,
+        folder: str,
+        after: tuple[datetime, int],
+        order: Order = "sent",
+        late_only: bool = False,
+        limit: int = 50,
+    ) -> list[IndexRow]:
+        """Keyset paging, newest first: the rows that come after ``after`` = (time, uid),
+        the last row of the previous page (its ``sent`` or ``arrival`` and ``uid``).
+        Costs the same at any depth, unlike a large ``offset``."""
+        column = "arrival" if order == "arrival" else "sent"
+        late = " AND delayed = 1" if late_only else ""
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM messages WHERE folder_id = {_FOLDER}"
+            f" AND uidvalidity = {_CURRENT}{late} AND ({column}, uid) < (?, ?)"
+            f" ORDER BY {column} DESC, uid DESC LIMIT ?"
+        )
+        when = int(after[0].timestamp())
+        rows = (
+            self._conn()
+            .execute(
+                sql,
+                (account, folder, account, folder, when, after[1], max(0, min(limit, MAX_PAGE))),
+            )
+            .fetchall()
+        )
+        return [IndexRow.from_db(folder, row) for row in rows]
+
+    def row(self, account: str, folder: str, uid: int) -> IndexRow | None:
+        """One row by UID, or ``None``."""
+        found = (
+            self._conn()
+            .execute(
+                f"SELECT {ROW_COLUMNS} FROM messages WHERE folder_id = {_FOLDER}"
+                f" AND uidvalidity = {_CURRENT} AND uid = ?",
+                (account, folder, account, folder, uid),
+            )
+            .fetchone()
+        )
+        return None if found is None else IndexRow.from_db(folder, found)
+
+    def uids(self, account: str, folder: str, above: int = 0) -> list[int]:
+        """The indexed UIDs greater than ``above``, ascending."""
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT uid FROM messages WHERE folder_id = {_FOLDER} AND uidvalidity = {_CURRENT}"
+                " AND uid > ? ORDER BY uid",
+                (account, folder, account, folder, above),
+            )
+            .fetchall()
+        )
+        return [r[0] for r in rows]
+
+    def folders(self, account: str) -> list[str]:
+        """The names of the account's indexed folders, sorted."""
+        rows = (
+            self._conn()
+            .execute("SELECT name FROM folders WHERE account = ? ORDER BY name", (account,))
+            .fetchall()
+        )
+        return [r[0] for r in rows]
+
+    # -- writing (used by webmail.sync) ---------------------------------------------------
+
+    def folder_id(
+        self, conn: sqlite3.Connection, account: str, folder: str, uidvalidity: int
+    ) -> int:
+        """Inside a transaction: the folder's id, creating it or dropping its rows when
+        ``uidvalidity`` differs from the stored one (the old UIDs mean nothing any more)."""
+        row = conn.execute(
+            "SELECT id, uidvalidity FROM folders WHERE account = ? AND name = ?", (account, folder)
+        ).fetchone()
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO folders (account, name, uidvalidity) VALUES (?, ?, ?)",
+                (account, folder, uidvalidity),
+            )
+            return int(cur.lastrowid or 0)
+        if row[1] != uidvalidity:
+            conn.execute("DELETE FROM messages WHERE folder_id = ?", (row[0],))
+            conn.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL,"
+                " last_uid = 0, complete = 0, settled_since = NULL, synced_at = NULL,"
+                " total = 0, late = 0 WHERE id = ?",
+                (uidvalidity, row[0]),
+            )
+        return int(row[0])
+
+    def put_rows(
+        self,
+        conn: sqlite3.Connection,
+        folder_id: int,
+        uidvalidity: int,
+        rows: Iterable[Sequence[object]],
+    ) -> None:
+        """Inside a transaction: insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        conn.executemany(
+            "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
+            " delayed = excluded.delayed, analysis = excluded.analysis, sent = excluded.sent",
+            ((folder_id, uidvalidity, *row) for row in rows),
+        )
+
+    def set_flags(
+        self,
+        conn: sqlite3.Connection,
+        folder_id: int,
+        uidvalidity: int,
+        changes: Iterable[tuple[int, Iterable[str]]],
+    ) -> int:
+        """Inside a transaction: replace the flags of the given (uid, flags); unknown UIDs are
+        ignored. Returns how many rows were updated."""
+        return conn.executemany(
+            "UPDATE messages SET flags = ? WHERE folder_id = ? AND uidvalidity = ? AND uid = ?",
+            ((encode_flags(flags), folder_id, uidvalidity, uid) for uid, flags in changes),
+        ).rowcount
+
+    def delete_uids(
+        self, conn: sqlite3.Connection, folder_id: int, uidvalidity: int, uids: Iterable[int]
+    ) -> None:
+        """Inside a transaction: remove the rows of expunged UIDs."""
+        conn.executemany(
+            "DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?",
+            ((folder_id, uidvalidity, uid) for uid in uids),
+        )
+
+    def update_state(self, conn: sqlite3.Connection, folder_id: int, **values: object) -> None:
+        """Inside a transaction: set sync-state columns of the folder row (names checked)."""
+        allowed = {
+            "uidnext",
+            "highestmodseq",
+            "last_uid",
+            "server_count",
+            "complete",
+            "settled_since",
+            "synced_at",
+        }
+        unknown = set(values) - allowed
+        if unknown:
+            raise KeyError(f"not a folder state column: {sorted(unknown)}")
+        if values:
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            conn.execute(
+                f"UPDATE folders SET {assignments} WHERE id = ?", (*values.values(), folder_id)
+            )
+
+    def claim(self, account: str, folder: str, owner: str, seconds: float) -> bool:
+        """Take (or renew) the folder's sync lease for ``seconds``; ``False`` when another
+        owner holds a lease that has not expired. Keeps two workers from syncing one folder."""
+        now = time.time()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT lease_owner, lease_until FROM folders WHERE account = ? AND name = ?",
+                (account, folder),
+            ).fetchone()
+            if row is not None and row[0] not in (None, owner) and (row[1] or 0) > now:
+                return False
+            if row is None:
+                conn.execute(
+                    "INSERT INTO folders (account, name, uidvalidity, lease_owner, lease_until)"
+                    " VALUES (?, ?, 0, ?, ?)",
+                    (account, folder, owner, now + seconds),
+                )
+            else:
+                conn.execute(
+                    "UPDATE folders SET lease_owner = ?, lease_until = ? WHERE account = ? AND name = ?",
+                    (owner, now + seconds, account, folder),
+                )
+        return True
+
+    def release(self, account: str, folder: str, owner: str) -> None:
+        """Give the sync lease back if ``owner`` holds it."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE folders SET lease_owner = NULL, lease_until = NULL"
+                " WHERE account = ? AND name = ? AND lease_owner = ?",
+                (account, folder, owner),
+            )
+
+    # -- admin -------------------------------------------------------------------------
+
+    def drop_folder(self, account: str, folder: str) -> None:
+        """Forget one folder of the account (rows and sync state)."""
+        with self.transaction() as conn:
+            conn.execute(f"DELETE FROM messages WHERE folder_id = {_FOLDER}", (account, folder))
+            conn.execute("DELETE FROM folders WHERE account = ? AND name = ?", (account, folder))
+
+    def purge(self, account: str) -> int:
+        """Delete every row and folder state of the account; returns how many rows went."""
+        with self.transaction() as conn:
+            ids = [
+                r[0] for r in conn.execute("SELECT id FROM folders WHERE account = ?", (account,))
+            ]
+            removed = 0
+            for folder_id in ids:
+                removed += conn.execute(
+                    "DELETE FROM messages WHERE folder_id = ?", (folder_id,)
+                ).rowcount
+            conn.execute("DELETE FROM folders WHERE account = ?", (account,))
+        return removed
+
+
+def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> Index | None:
+    """The index chosen by ``settings.index_backend`` (``WEBMAIL_INDEX``): ``"off"`` gives
+    ``None`` (lists come straight from IMAP), ``"sqlite"`` an :class:`Index` in
+    ``instance_dir`` with the settings' late threshold. ``"redis"`` is not built yet and
+    raises ``NotImplementedError``."""
+    if settings.index_backend == "off":
+        return None
+    if settings.index_backend == "sqlite":
+        return Index(
+            Path(instance_dir) / FILE_NAME, timedelta(minutes=settings.late_threshold_minutes)
+        )
+    raise NotImplementedError(f"index backend {settings.index_backend!r} is not available yet")
+
+
+__all__ = ["Analysis", "FolderState", "Index", "IndexRow", "Order", "account_key", "open_index"]

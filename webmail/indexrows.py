@@ -1,0 +1,316 @@
+"""Rows of the index: :class:`IndexRow` and the compact storage form of an analysis.
+
+An :class:`IndexRow` has the attributes of ``webmail.mailbox.MessageSummary`` that a list
+row reads (``uid``, ``sender_name``, ``subject``, ``arrival``, ``sent``, ``late``, ``seen``,
+``flagged``, ``has_attachments``, ``analysis`` ...), so a template can take either;
+:meth:`IndexRow.to_summary` gives a real ``MessageSummary``.
+
+The analysis is stored as a JSON array (:func:`encode_analysis`), not ``Analysis.to_json()``:
+it is about four times cheaper to write, which matters when 100,000 rows are indexed.
+It keeps everything the tooltip shows; a hop's ``raw`` text is not kept (the read view
+analyses the full message again).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from webmail.headers import analyze
+from webmail.headers.model import Analysis, Hop
+from webmail.imapwire import ListRecord
+from webmail.mailbox import FLAGGED, SEEN, MessageSummary, decode_header_text
+
+# Column order of a row in the messages table after (folder_id, uidvalidity).
+DB_ORDER = (
+    "uid",
+    "arrival",
+    "sent",
+    "delivered",
+    "delay",
+    "delayed",
+    "flags",
+    "size",
+    "attachments",
+    "sender_name",
+    "sender_address",
+    "recipients",
+    "subject",
+    "message_id",
+    "bottleneck",
+    "analysis",
+)
+ROW_COLUMNS = ", ".join(DB_ORDER)
+
+_UTC = UTC
+_ZONES: dict[int, timezone] = {}
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _from_epoch(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, _UTC)
+
+
+def _zone(minutes: int) -> timezone:
+    zone = _ZONES.get(minutes)
+    if zone is None:
+        zone = _ZONES[minutes] = _UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
+    return zone
+
+
+def encode_flags(flags: Iterable[str]) -> str:
+    """Flags as one space-separated string (IMAP flags are atoms: no spaces)."""
+    return " ".join(sorted(flags))
+
+
+def encode_analysis(a: Analysis) -> str:
+    """The analysis as a compact JSON array; :func:`decode_analysis` reverses it."""
+    date = a.date_header
+    date_part = None
+    if date is not None:
+        offset = date.utcoffset()
+        date_part = [
+            int(date.timestamp()),
+            0 if offset is None else int(offset.total_seconds() // 60),
+        ]
+    hops = [
+        [
+            h.from_,
+            h.by,
+            h.via,
+            h.with_,
+            h.id,
+            h.for_,
+            _epoch(h.time),
+            h.delay_seconds,
+            list(h.warnings),
+        ]
+        for h in a.hops
+    ]
+    return json.dumps(
+        [
+            date_part,
+            _epoch(a.sent),
+            a.sent_source,
+            _epoch(a.delivered),
+            a.delivered_source,
+            a.delay_seconds,
+            a.delayed,
+            hops,
+            a.bottleneck,
+            _epoch(a.dkim_time),
+            list(a.warnings),
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def decode_analysis(text: str) -> Analysis:
+    """The :class:`Analysis` stored by :func:`encode_analysis` (hops without ``raw``);
+    datetimes are UTC except ``date_header``, which keeps its offset."""
+    d: list[Any] = json.loads(text)
+    date_header = None
+    if d[0] is not None:
+        date_header = datetime.fromtimestamp(d[0][0], _zone(d[0][1]))
+    hops = tuple(
+        Hop(
+            from_=h[0],
+            by=h[1],
+            via=h[2],
+            with_=h[3],
+            id=h[4],
+            for_=h[5],
+            time=_from_epoch(h[6]),
+            delay_seconds=h[7],
+            warnings=tuple(h[8]),
+        )
+        for h in d[7]
+    )
+    return Analysis(
+        date_header=date_header,
+        sent=_from_epoch(d[1]),
+        sent_source=d[2],
+        delivered=_from_epoch(d[3]),
+        delivered_source=d[4],
+        delay_seconds=d[5],
+        delayed=bool(d[6]),
+        hops=hops,
+        bottleneck=d[8],
+        dkim_time=_from_epoch(d[9]),
+        warnings=tuple(d[10]),
+    )
+
+
+def bottleneck_host(a: Analysis) -> str | None:
+    """The host that held the message longest: the bottleneck hop's ``by`` (else ``from``)."""
+    hop = a.bottleneck_hop
+    return None if hop is None else hop.by or hop.from_
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """One list row read from the index.
+
+    :ivar uid: the message's UID in ``folder``.
+    :ivar folder: the folder name.
+    :ivar arrival: INTERNALDATE, UTC.
+    :ivar sent: the true sent time (the analysis' estimate, else the arrival), UTC.
+    :ivar delivered: when it reached the mailbox per the analysis, or ``None``.
+    :ivar delay_seconds: delivered - sent, or ``None``.
+    :ivar late: the analysis says it arrived late (over the index's threshold).
+    :ivar flags: IMAP flags.
+    :ivar size: RFC822.SIZE.
+    :ivar has_attachments: the body structure shows an attachment.
+    :ivar sender_name: display name of From, else the address, else "(unknown sender)".
+    :ivar sender_address: the From address or "".
+    :ivar recipients: the To header, decoded.
+    :ivar subject: decoded subject ("" when none).
+    :ivar message_id: the Message-ID header or "".
+    :ivar bottleneck: the host that held the message longest, or ``None``.
+    :ivar analysis_data: the stored analysis (see :func:`decode_analysis`).
+    """
+
+    uid: int
+    folder: str
+    arrival: datetime
+    sent: datetime
+    delivered: datetime | None
+    delay_seconds: int | None
+    late: bool
+    flags: frozenset[str]
+    size: int
+    has_attachments: bool
+    sender_name: str
+    sender_address: str
+    recipients: str
+    subject: str
+    message_id: str
+    bottleneck: str | None
+    analysis_data: str
+
+    @classmethod
+    def from_db(cls, folder: str, r: Sequence[Any]) -> IndexRow:
+        """Build a row from a ``SELECT ROW_COLUMNS`` result."""
+        return cls(
+            uid=r[0],
+            folder=folder,
+            arrival=datetime.fromtimestamp(r[1], _UTC),
+            sent=datetime.fromtimestamp(r[2], _UTC),
+            delivered=_from_epoch(r[3]),
+            delay_seconds=r[4],
+            late=bool(r[5]),
+            flags=frozenset(r[6].split()),
+            size=r[7],
+            has_attachments=bool(r[8]),
+            sender_name=r[9],
+            sender_address=r[10],
+            recipients=r[11],
+            subject=r[12],
+            message_id=r[13],
+            bottleneck=r[14],
+            analysis_data=r[15],
+        )
+
+    @property
+    def seen(self) -> bool:
+        return SEEN in self.flags
+
+    @property
+    def flagged(self) -> bool:
+        return FLAGGED in self.flags
+
+    @property
+    def analysis(self) -> Analysis:
+        """The stored header analysis (decoded on each access; hops without ``raw``)."""
+        return decode_analysis(self.analysis_data)
+
+    def to_summary(self) -> MessageSummary:
+        """The same row as a ``MessageSummary`` (for code written against the Mailbox)."""
+        return MessageSummary(
+            uid=self.uid,
+            folder=self.folder,
+            sender_name=self.sender_name,
+            sender_address=self.sender_address,
+            recipients=self.recipients,
+            subject=self.subject,
+            arrival=self.arrival,
+            flags=self.flags,
+            size=self.size,
+            has_attachments=self.has_attachments,
+            message_id=self.message_id,
+            analysis=self.analysis,
+        )
+
+
+# The list's own header fields: first occurrence, folded continuation lines included.
+_FOLD = re.compile(rb"\r?\n(?=[ \t])")
+_LIST_FIELD = re.compile(rb"^(from|to|subject|message-id)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.M | re.I)
+
+
+# The common From forms, read without email.utils.parseaddr (~25 µs): `Name <a@b>`,
+# `"Name, Inc." <a@b>` and `a@b`. Anything else (comments, escapes, groups) goes to parseaddr.
+_NAME_ADDR = re.compile(
+    r'\s*(?:"([^"\\]*)"|([^"<>()\\,;:@]*?))\s*<([^<>\s"()\\,;:]+@[^<>\s"()\\,;:]+)>\s*'
+)
+_BARE_ADDR = re.compile(r'\s*([^<>\s"()\\,;:]+@[^<>\s"()\\,;:]+)\s*')
+
+
+def parse_from(text: str) -> tuple[str, str]:
+    """(display name, address) of a decoded From value, as ``email.utils.parseaddr`` gives them."""
+    m = _NAME_ADDR.fullmatch(text)
+    if m is not None:
+        return (m.group(1) if m.group(1) is not None else m.group(2)).strip(), m.group(3)
+    m = _BARE_ADDR.fullmatch(text)
+    if m is not None:
+        return "", m.group(1)
+    return email.utils.parseaddr(text)
+
+
+def list_fields(header: bytes) -> dict[bytes, bytes]:
+    """From, To, Subject and Message-ID of a header block (lower-case names, first wins)."""
+    out: dict[bytes, bytes] = {}
+    for m in _LIST_FIELD.finditer(header):
+        value = m.group(2)
+        if b"\n" in value:  # unfold (RFC 5322 §2.2.3): the CRLF goes, the space stays
+            value = _FOLD.sub(b"", value)
+        out.setdefault(m.group(1).lower(), value)
+    return out
+
+
+def build_row(record: ListRecord, threshold: timedelta) -> tuple[object, ...]:
+    """The stored row (``DB_ORDER``) of one fetched message: analyses its headers with
+    ``webmail.headers.analyze`` and decodes sender and subject the way
+    ``webmail.mailbox.summarize`` does. Never raises on malformed headers."""
+    arrival = datetime.fromtimestamp(record.arrival, _zone(record.zone_minutes))
+    a = analyze(record.header, arrival=arrival, threshold=threshold)
+    fields = list_fields(record.header)
+    raw_from = fields.get(b"from")
+    name, address = parse_from(decode_header_text(raw_from) if raw_from else "")
+    sent = record.arrival if a.sent is None else int(a.sent.timestamp())
+    return (
+        record.uid,
+        record.arrival,
+        sent,
+        _epoch(a.delivered),
+        a.delay_seconds,
+        int(a.delayed),
+        encode_flags(record.flags),
+        record.size,
+        int(record.has_attachments),
+        name or address or "(unknown sender)",
+        address,
+        decode_header_text(fields.get(b"to")),
+        decode_header_text(fields.get(b"subject")),
+        (fields.get(b"message-id") or b"").decode("utf-8", "replace").strip(),
+        bottleneck_host(a),
+        encode_analysis(a),
+    )
