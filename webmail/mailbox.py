@@ -9,6 +9,7 @@ one error handler turns them into pages.
 from __future__ import annotations
 
 import email.header
+import re
 import email.utils
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ LIST_HEADER_FIELDS = (
     "DATE", "FROM", "TO", "CC", "SUBJECT", "MESSAGE-ID", "RECEIVED", "DKIM-SIGNATURE",
     "CONTENT-TYPE",
 )
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 ROLE_ORDER = ("inbox", "drafts", "sent", "junk", "trash", "archive")
 
@@ -187,6 +190,9 @@ def decode_header_text(value: str | bytes | None) -> str:
         return ""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    # Unfold first (RFC 5322 §2.2.3): decode_header() drops the whitespace that follows an
+    # encoded-word when it is a line break, gluing "Grüße" to the next word.
+    value = _FOLD.sub(" ", value)
     try:
         parts = email.header.decode_header(value)
         text = "".join(
@@ -216,7 +222,7 @@ def summarize(
     folder: str,
     header_bytes: bytes,
     arrival: datetime,
-    flags: Iterable[str],
+    flags: Iterable[str | bytes],
     size: int,
     has_attachments: bool,
     threshold: timedelta,
@@ -233,7 +239,9 @@ def summarize(
         recipients=decode_header_text(str(msg.get("To") or "")),
         subject=decode_header_text(str(msg.get("Subject") or "")),
         arrival=arrival,
-        flags=frozenset(str(f) for f in flags),
+        flags=frozenset(
+            f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags
+        ),
         size=size,
         has_attachments=has_attachments,
         message_id=str(msg.get("Message-ID") or "").strip(),
