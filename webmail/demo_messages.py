@@ -316,10 +316,10 @@ def generate(now: datetime) -> tuple[DemoMessage, ...]:
             if extra == "html"
             else (),
         )
-        flags = [r"\Seen"]
+        read_flags = [r"\Seen"]
         if subject.startswith("Re: Quarterly"):
-            flags.append(r"\Answered")
-        add("INBOX", raw, path[-1] + timedelta(seconds=1), ONTIME, *flags)
+            read_flags.append(r"\Answered")
+        add("INBOX", raw, path[-1] + timedelta(seconds=1), ONTIME, *read_flags)
 
     welcome_sent = hours(-110.0)
     path = ontime_path(welcome_sent)
