@@ -1,6 +1,7 @@
 // Webmail's only script: served from /static, no inline script anywhere (the CSP forbids it).
 // 1. Time zone: report the browser's zone while the reader has not chosen one, then reload.
 // 2. Late badges: show the tooltip text on tap/focus too (phones have no hover).
+// 3. Indexing progress: a page marked data-refresh-seconds reloads itself after that delay.
 (function () {
   "use strict";
 
@@ -44,8 +45,17 @@
     });
   }
 
+  function refreshWhileIndexing() {
+    var marker = document.querySelector("[data-refresh-seconds]");
+    if (!marker) { return; }
+    var seconds = parseInt(marker.getAttribute("data-refresh-seconds"), 10);
+    if (!(seconds > 0)) { return; }
+    window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     reportTimeZone();
     explainBadges();
+    refreshWhileIndexing();
   });
 })();

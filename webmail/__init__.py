@@ -16,6 +16,8 @@ from webmail.config import ConfigError, Settings
 if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.headers`` stays pure
     from flask import Flask
 
+    from webmail.sessions import SessionStore
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"
 
@@ -68,19 +70,42 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from webmail import prefs, security, sessions, timefmt
     from webmail.connections import MailboxPool
+    from webmail.index import open_index
+    from webmail.syncjobs import SyncJobs
     from webmail.views import auth, errors, mail
     from webmail.views import settings as settings_view
 
-    store = sessions.SessionStore(instance / "webmail.sqlite3", app.config["SECRET_KEY"])
+    store = _session_store(settings, instance, app.config["SECRET_KEY"])
     app.session_interface = sessions.ServerSessionInterface(store, settings)
     app.extensions["webmail.store"] = store
     app.extensions["webmail.prefs"] = prefs.Preferences(store.path)
     app.extensions["webmail.pool"] = MailboxPool(settings)
+    # The list index (None: off, or the demo, which lists from memory) and its first-sync jobs.
+    app.extensions["webmail.index"] = None if settings.demo else open_index(settings, instance)
+    app.extensions["webmail.syncjobs"] = SyncJobs()
     security.init_app(app)
     timefmt.init_app(app)
     for blueprint in (auth.bp, mail.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _session_store(settings: Settings, instance: Path, secret_key: str) -> SessionStore:
+    """The session store ``settings.session_backend`` names (``WEBMAIL_SESSION_BACKEND``)."""
+    from webmail.config import redis_problems
+    from webmail.sessions import SessionStore
+
+    path = instance / "webmail.sqlite3"
+    if settings.session_backend != "redis":
+        return SessionStore(path, secret_key)
+    problems = redis_problems(settings.index_backend, settings.session_backend, settings.redis_url)
+    if problems or not settings.redis_url:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    from webmail.sessions_redis import RedisSessionStore
+
+    return RedisSessionStore.from_url(
+        path, secret_key, settings.redis_url, settings.session_idle_minutes * 60
+    )
 
 
 def _demo_secret_key(settings: Settings, instance: Path) -> str:

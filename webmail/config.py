@@ -15,6 +15,8 @@ from typing import Any
 
 SECURITY_MODES = ("ssl", "starttls", "plain")
 INDEX_BACKENDS = ("off", "sqlite", "redis")
+SESSION_BACKENDS = ("sqlite", "redis")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
 
 
@@ -30,6 +32,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def redis_problems(index_backend: str, session_backend: str, redis_url: str | None) -> list[str]:
+    """What is wrong with the Redis settings: a URL is required when either backend is
+    ``redis`` and must start with ``redis://``, ``rediss://`` or ``unix://``."""
+    uses = [name for name, value in (("INDEX", index_backend), ("SESSION_BACKEND", session_backend))
+            if value == "redis"]
+    if redis_url is None:
+        return [f"WEBMAIL_{name}=redis needs WEBMAIL_REDIS_URL" for name in uses]
+    if not redis_url.lower().startswith(REDIS_SCHEMES):
+        return [f"WEBMAIL_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,10 @@ class Settings:
     :ivar secure_cookies: send cookies with ``Secure`` (on when behind a proxy, by default).
     :ivar index_backend: the list index (``WEBMAIL_INDEX``): ``sqlite`` (default, in the
         instance folder), ``off`` (every list straight from IMAP) or ``redis``.
+    :ivar session_backend: where sessions live (``WEBMAIL_SESSION_BACKEND``): ``sqlite``
+        (default, in the instance folder) or ``redis`` (shared by several app instances).
+    :ivar redis_url: the Redis server (``WEBMAIL_REDIS_URL``, ``redis://``, ``rediss://`` or
+        ``unix://``); required when either backend is ``redis``.
     :ivar warnings: notes for the admin (e.g. plain IMAP to a remote host).
     """
 
@@ -68,6 +86,8 @@ class Settings:
     behind_proxy: bool = False
     secure_cookies: bool = False
     index_backend: str = "sqlite"
+    session_backend: str = "sqlite"
+    redis_url: str | None = None
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -134,6 +154,15 @@ class Settings:
         if index_backend not in INDEX_BACKENDS:
             errors.append(f"WEBMAIL_INDEX={index_backend!r} must be one of {', '.join(INDEX_BACKENDS)}")
             index_backend = "sqlite"
+        session_backend = (get("SESSION_BACKEND") or "sqlite").lower()
+        if session_backend not in SESSION_BACKENDS:
+            errors.append(
+                f"WEBMAIL_SESSION_BACKEND={session_backend!r} must be one of "
+                f"{', '.join(SESSION_BACKENDS)}"
+            )
+            session_backend = "sqlite"
+        redis_url = get("REDIS_URL")
+        errors.extend(redis_problems(index_backend, session_backend, redis_url))
         settings = cls(
             imap_host=host,
             imap_port=port,
@@ -149,6 +178,8 @@ class Settings:
             behind_proxy=behind_proxy,
             secure_cookies=flag("SECURE_COOKIES", behind_proxy),
             index_backend=index_backend,
+            session_backend=session_backend,
+            redis_url=redis_url,
             warnings=tuple(warnings),
         )
         if errors:

@@ -16,7 +16,7 @@ import socket
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -40,6 +40,10 @@ from webmail.mailbox import (
     sort_folders,
     summarize,
 )
+
+if TYPE_CHECKING:
+    from webmail.indexstore import IndexStore
+    from webmail.sync import Progress, SyncResult
 
 __all__ = ["FETCH_CHUNK", "ImapMailbox", "has_attachments", "translated_errors"]
 
@@ -367,6 +371,26 @@ class ImapMailbox:
                 c.uid_expunge([uid])
             else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
                 c.expunge()
+
+    # -- the index -------------------------------------------------------------------------
+
+    def sync_folder(
+        self,
+        index: IndexStore,
+        account: str,
+        folder: str,
+        progress: Progress | None = None,
+    ) -> SyncResult:
+        """Bring ``folder`` up to date in ``index`` under ``account`` (see
+        ``webmail.indexschema.account_key``) over this connection: new messages, flag changes
+        (CONDSTORE) and expunges (QRESYNC, else a UID-set comparison); see
+        :func:`webmail.sync.sync_folder`. Leaves the folder selected read-only. Raises
+        NotFound, ConnectionLost or another MailboxError; ``SyncResult.skipped`` when another
+        worker holds the folder's sync lease."""
+        from webmail.sync import sync_folder  # the list path without an index needs none of it
+
+        with translated_errors():
+            return sync_folder(self.client, index, account, folder, progress)
 
     # -- connection ------------------------------------------------------------------------
 

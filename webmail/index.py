@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from webmail.config import Settings
@@ -38,6 +38,7 @@ from webmail.indexschema import (
     _utc,
     account_key,
 )
+from webmail.indexstore import IndexStore
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
@@ -313,12 +314,17 @@ class Index:
 
     def delete_uids(
         self, conn: sqlite3.Connection, folder_id: int, uidvalidity: int, uids: Iterable[int]
-    ) -> None:
-        """Inside a transaction: remove the rows of expunged UIDs."""
-        conn.executemany(
+    ) -> int:
+        """Inside a transaction: remove the rows of expunged UIDs; returns how many went."""
+        return conn.executemany(
             "DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?",
             ((folder_id, uidvalidity, uid) for uid in uids),
-        )
+        ).rowcount
+
+    def current_uidvalidity(self, conn: sqlite3.Connection, folder_id: int) -> int | None:
+        """Inside a transaction: the folder's stored UIDVALIDITY, ``None`` when it is gone."""
+        row = conn.execute("SELECT uidvalidity FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return None if row is None else int(row[0])
 
     def update_state(self, conn: sqlite3.Connection, folder_id: int, **values: object) -> None:
         """Inside a transaction: set sync-state columns of the folder row (names checked)."""
@@ -396,18 +402,32 @@ class Index:
         return removed
 
 
-def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> Index | None:
+def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> IndexStore | None:
     """The index chosen by ``settings.index_backend`` (``WEBMAIL_INDEX``): ``"off"`` gives
     ``None`` (lists come straight from IMAP), ``"sqlite"`` an :class:`Index` in
-    ``instance_dir`` with the settings' late threshold. ``"redis"`` is not built yet and
-    raises ``NotImplementedError``."""
+    ``instance_dir``, ``"redis"`` a :class:`webmail.indexredis.RedisIndex` at
+    ``settings.redis_url``; both with the settings' late threshold."""
+    threshold = timedelta(minutes=settings.late_threshold_minutes)
     if settings.index_backend == "off":
         return None
     if settings.index_backend == "sqlite":
-        return Index(
-            Path(instance_dir) / FILE_NAME, timedelta(minutes=settings.late_threshold_minutes)
-        )
-    raise NotImplementedError(f"index backend {settings.index_backend!r} is not available yet")
+        return Index(Path(instance_dir) / FILE_NAME, threshold)
+    if settings.index_backend == "redis":
+        from webmail.indexredis import RedisIndex  # only a Redis deployment needs the package
+
+        if not settings.redis_url:
+            raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")
+        return RedisIndex.from_url(settings.redis_url, threshold)
+    raise ValueError(f"unknown index backend {settings.index_backend!r}")
 
 
-__all__ = ["Analysis", "FolderState", "Index", "IndexRow", "Order", "account_key", "open_index"]
+__all__ = [
+    "Analysis",
+    "FolderState",
+    "Index",
+    "IndexRow",
+    "IndexStore",
+    "Order",
+    "account_key",
+    "open_index",
+]

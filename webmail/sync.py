@@ -36,7 +36,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from webmail import imapwire
-from webmail.index import Index
+from webmail.indexstore import IndexStore
 from webmail.indexrows import build_row
 from webmail.mailbox import LIST_HEADER_FIELDS, ConnectionLost, MailboxError, NotFound
 
@@ -172,7 +172,7 @@ def _prefetched(
 
 def sync_folder(
     client: IMAPClient,
-    index: Index,
+    index: IndexStore,
     account: str,
     folder: str,
     progress: Progress | None = None,
@@ -219,7 +219,7 @@ def sync_folder(
 
 def _sync(
     client: IMAPClient,
-    index: Index,
+    index: IndexStore,
     account: str,
     folder: str,
     progress: Progress | None,
@@ -306,9 +306,7 @@ def _sync(
             gone = [uid for uid in index.uids(account, folder) if uid not in present]
         with index.transaction() as conn:
             flags_changed = index.set_flags(conn, folder_id, uidvalidity, changes)
-            before_total = index.counts(account, folder)[0]
-            index.delete_uids(conn, folder_id, uidvalidity, gone)
-            removed = before_total - index.counts(account, folder)[0]
+            removed = index.delete_uids(conn, folder_id, uidvalidity, gone)
             index.update_state(conn, folder_id, highestmodseq=modseq)
     elif modseq is not None and state.highestmodseq != modseq:
         with index.transaction() as conn:  # nothing indexed yet: flags will be current as of modseq
@@ -326,8 +324,7 @@ def _sync(
     stale = [uid for uid in indexed_new if uid not in present_new]
     if stale:
         with index.transaction() as conn:
-            index.delete_uids(conn, folder_id, uidvalidity, stale)
-        removed += len(stale)
+            removed += index.delete_uids(conn, folder_id, uidvalidity, stale)
     have = set(indexed_new)
     missing = [uid for uid in reversed(server_new) if uid not in have]
     del have, present_new, indexed_new, server_all
@@ -343,10 +340,7 @@ def _sync(
             low = min(int(row[1]) for row in rows)  # type: ignore[call-overload]
             floor = low if floor is None else min(floor, low)
         with index.transaction() as conn:
-            current = conn.execute(
-                "SELECT uidvalidity FROM folders WHERE id = ?", (folder_id,)
-            ).fetchone()
-            if current is None or current[0] != uidvalidity:
+            if index.current_uidvalidity(conn, folder_id) != uidvalidity:
                 raise MailboxError(f"{folder!r} was reset by another sync; stopping this one")
             index.put_rows(conn, folder_id, uidvalidity, rows)
             index.update_state(conn, folder_id, settled_since=floor, complete=0)

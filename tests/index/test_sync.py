@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import T0, User, message
+from conftest import T0, User, _users, message
 from imapclient import IMAPClient
 
 from webmail.config import Settings
@@ -212,8 +212,6 @@ def test_sync_cut_half_way_resumes_without_loss_or_duplicates(
 
 
 def test_two_users_never_see_each_others_rows(dovecot_server, index: Index) -> None:  # type: ignore[no-untyped-def]
-    from conftest import _users
-
     alice, bob = User(dovecot_server, next(_users)), User(dovecot_server, next(_users))
     for who, n in ((alice, 1), (bob, 2)):
         raw, arrival = message(n, subject=f"for {who.name}")
@@ -228,8 +226,6 @@ def test_two_users_never_see_each_others_rows(dovecot_server, index: Index) -> N
 
 
 def test_purge_removes_one_users_rows_only(dovecot_server, index: Index) -> None:  # type: ignore[no-untyped-def]
-    from conftest import _users
-
     alice, bob = User(dovecot_server, next(_users)), User(dovecot_server, next(_users))
     alice.deliver(3)
     bob.deliver(2)

@@ -129,3 +129,26 @@ def tcp_proxy() -> Iterator[Callable[[Dovecot], TcpProxy]]:
     yield make
     for proxy in proxies:
         proxy.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port for the session; fails (never skips) when
+    ``redis-server`` is missing."""
+    from redisserver import RedisError, RedisServer
+
+    try:
+        server = RedisServer()
+    except RedisError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def new_mail_user(dovecot: Dovecot) -> Callable[[], MailUser]:
+    """``new_mail_user()``: one more user of the shared server per call (fixture form of
+    :func:`add_user`, so test modules need not import this conftest)."""
+    return lambda: add_user(dovecot)

@@ -62,9 +62,8 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-@contextmanager
-def user_mailbox() -> Iterator[Mailbox]:
-    """The logged-in reader's mailbox, from the connection pool.
+def user_credentials() -> tuple[str, str, str]:
+    """(username, IMAP password, pool key) of the logged-in reader, the password decrypted.
 
     Raises :class:`AuthError` when the stored password cannot be read any more (the secret key
     changed); the error handler then sends the reader to the login page.
@@ -76,6 +75,17 @@ def user_mailbox() -> Iterator[Mailbox]:
     password = store.decrypt(token) if isinstance(token, str) else None
     if user is None or password is None or not isinstance(key, str):
         raise AuthError("stored session password unreadable", "Please sign in again.")
+    return user, password, key
+
+
+@contextmanager
+def user_mailbox() -> Iterator[Mailbox]:
+    """The logged-in reader's mailbox, from the connection pool.
+
+    Raises :class:`AuthError` when the stored password cannot be read any more (the secret key
+    changed); the error handler then sends the reader to the login page.
+    """
+    user, password, key = user_credentials()
     pool = current_app.extensions["webmail.pool"]
     with pool.mailbox(key, user, password) as mbox:
         yield mbox

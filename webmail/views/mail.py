@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.listing import held_at, late_only, paginate, sort_summaries
+from webmail.listing import held_at
 from webmail.mailbox import FLAGGED, SEEN
 from webmail.security import safe_next
 from webmail.textbody import address_headers, body_text
-from webmail.views.access import login_required, settings, user_mailbox
+from webmail.views.access import login_required, user_mailbox
+from webmail.views.listing_view import list_folder
 
 bp = Blueprint("mail", __name__)
 bp.add_app_template_global(held_at, "held_at")
@@ -43,19 +44,18 @@ def folder(folder: str) -> str:
     only_late = request.args.get("late") == "1"
     with user_mailbox() as mbox:
         folders = mbox.folders()
-        rows = mbox.summaries(folder)
-    ordered = sort_summaries(rows, g.prefs.sort)
-    late_rows = late_only(ordered)
-    shown = late_rows if only_late else ordered
-    page = paginate(shown, _page_number(), settings().page_size)
-    current = next((f for f in folders if f.name == folder), None)
+        current = next((f for f in folders if f.name == folder), None)
+        listed = list_folder(
+            mbox, folder, current, sort=g.prefs.sort, only_late=only_late, number=_page_number()
+        )
     return render_template(
         "mail/list.html",
         folders=folders,
         folder=folder,
         current=current,
-        page=page,
-        late_count=len(late_rows),
+        page=listed.page,
+        late_count=listed.late_count,
+        indexing=listed.indexing,
         only_late=only_late,
         sort=g.prefs.sort,
     )

@@ -1,0 +1,343 @@
+"""The list index in Redis, shared by several app instances behind a load balancer.
+
+Same contract as the SQLite :class:`webmail.index.Index` (the :class:`IndexStore` protocol);
+selected with ``WEBMAIL_INDEX=redis`` and ``WEBMAIL_REDIS_URL``. Layout, one key prefix per
+account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24]>:``)::
+
+    <folder>state          hash: uidvalidity, uidnext, highestmodseq, last_uid, server_count,
+                           complete, settled_since, synced_at
+    <folder>rows           hash: member -> JSON row (webmail.indexrows.DB_ORDER)
+    <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
+    <folder>sent           sorted set: member scored by true sent time
+    <folder>arrival        sorted set: member scored by arrival
+    <folder>late:sent      the same two, late rows only (the late filter and its count)
+    <folder>late:arrival
+    <folder>uids           sorted set: member scored by UID (resuming a cut sync)
+    <folder>lease          string: the sync lease's owner, with a TTL
+    <prefix>folders        hash: folder name -> folder prefix
+
+A member is the UID as ten zero-padded digits, so equal scores fall back to UID order the
+way SQLite's ``ORDER BY sent, uid`` does. A page is one ZRANGE plus two HMGETs; counts are two
+ZCARDs. Writes of one :meth:`RedisIndex.transaction` go out as one MULTI/EXEC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import redis
+
+from webmail.indexrows import IndexRow
+from webmail.indexschema import FolderState, Order, _utc
+
+PREFIX = "wm:ix:"
+MAX_PAGE = 500
+_STATE_FIELDS = frozenset(
+    {"uidnext", "highestmodseq", "last_uid", "server_count", "complete", "settled_since",
+     "synced_at"}
+)
+_SORTED = ("sent", "arrival", "late:sent", "late:arrival", "uids")
+
+# Take the lease when free or already ours; renew it (PX milliseconds).
+_CLAIM = """
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _member(uid: int) -> str:
+    return f"{uid:010d}"
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None or value == "" else int(float(value))
+
+
+class RedisIndex:
+    """The index in Redis (see the module docstring); safe from any thread or forked process
+    (redis-py's pool opens new connections after a fork).
+
+    ``threshold`` is the late threshold rows were analysed with: a Redis holding rows made
+    with another threshold is emptied of index keys on start (the index is a cache).
+    """
+
+    def __init__(self, client: redis.Redis, threshold: timedelta = timedelta(hours=1)) -> None:
+        # redis-py annotates every reply as ``T | Awaitable[T]`` (sync and asyncio share the
+        # stubs); this client is the synchronous one.
+        self._r: Any = client
+        self.threshold = threshold
+        self._claim = client.register_script(_CLAIM)
+        self._release = client.register_script(_RELEASE)
+        seconds = str(int(threshold.total_seconds()))
+        if client.get(PREFIX + "threshold") != seconds:
+            self._delete_matching(PREFIX + "*")
+            client.set(PREFIX + "threshold", seconds)
+
+    @classmethod
+    def from_url(cls, url: str, threshold: timedelta = timedelta(hours=1)) -> RedisIndex:
+        """Connect to ``url`` (``redis://host:port/db``); raises ``redis.ConnectionError``."""
+        return cls(redis.Redis.from_url(url, decode_responses=True), threshold)
+
+    # -- keys ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _account(account: str) -> str:
+        return f"{PREFIX}{account}:"
+
+    def _folder(self, account: str, folder: str) -> str:
+        digest = hashlib.sha256(folder.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        return f"{self._account(account)}{digest}:"
+
+    def _delete_matching(self, pattern: str) -> None:
+        batch: list[str] = []
+        for key in self._r.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                self._r.delete(*batch)
+                batch = []
+        if batch:
+            self._r.delete(*batch)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def state(self, account: str, folder: str) -> FolderState | None:
+        """The folder's sync state and counts, or ``None`` when it was never indexed."""
+        f = self._folder(account, folder)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hgetall(f + "state")
+        pipe.zcard(f + "sent")
+        pipe.zcard(f + "late:sent")
+        raw, total, late = pipe.execute()
+        if not raw or "uidvalidity" not in raw:
+            return None
+        synced = raw.get("synced_at")
+        return FolderState(
+            uidvalidity=int(raw["uidvalidity"]),
+            uidnext=_int(raw.get("uidnext")),
+            highestmodseq=_int(raw.get("highestmodseq")),
+            last_uid=_int(raw.get("last_uid")) or 0,
+            server_count=_int(raw.get("server_count")),
+            total=int(total),
+            late=int(late),
+            complete=bool(_int(raw.get("complete"))),
+            settled_since=_utc(_int(raw.get("settled_since"))),
+            synced_at=None if synced is None else float(synced),
+        )
+
+    def counts(self, account: str, folder: str) -> tuple[int, int]:
+        """(messages, late messages) indexed in the folder; (0, 0) when never indexed."""
+        f = self._folder(account, folder)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.zcard(f + "sent")
+        pipe.zcard(f + "late:sent")
+        total, late = pipe.execute()
+        return int(total), int(late)
+
+    def _rows(self, folder: str, f: str, members: Sequence[str]) -> list[IndexRow]:
+        if not members:
+            return []
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hmget(f + "rows", list(members))
+        pipe.hmget(f + "flags", list(members))
+        rows, flags = pipe.execute()
+        out = []
+        for data, flag in zip(rows, flags, strict=True):
+            if data is None:  # deleted between the two reads
+                continue
+            values = json.loads(data)
+            values[6] = flag if flag is not None else values[6]
+            out.append(IndexRow.from_db(folder, values))
+        return out
+
+    def page(
+        self,
+        account: str,
+        folder: str,
+        order: Order = "sent",
+        late_only: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+        *,
+        newest_first: bool = True,
+    ) -> list[IndexRow]:
+        """One page ordered by true sent time (or arrival), ties by UID, as
+        :meth:`webmail.index.Index.page`; ``limit`` is capped at 500."""
+        f = self._folder(account, folder)
+        key = f + ("late:" if late_only else "") + ("arrival" if order == "arrival" else "sent")
+        limit = max(0, min(limit, MAX_PAGE))
+        if limit == 0:
+            return []
+        start = max(0, offset)
+        if newest_first:
+            members = self._r.zrevrange(key, start, start + limit - 1)
+        else:
+            members = self._r.zrange(key, start, start + limit - 1)
+        return self._rows(folder, f, members)
+
+    def row(self, account: str, folder: str, uid: int) -> IndexRow | None:
+        """One row by UID, or ``None``."""
+        rows = self._rows(folder, self._folder(account, folder), [_member(uid)])
+        return rows[0] if rows else None
+
+    def uids(self, account: str, folder: str, above: int = 0) -> list[int]:
+        """The indexed UIDs greater than ``above``, ascending."""
+        key = self._folder(account, folder) + "uids"
+        return [int(m) for m in self._r.zrangebyscore(key, f"({above}", "+inf")]
+
+    def folders(self, account: str) -> list[str]:
+        """The names of the account's indexed folders, sorted."""
+        return sorted(self._r.hkeys(self._account(account) + "folders"))
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[redis.client.Pipeline]:
+        """A MULTI/EXEC pipeline: the writes queued on it are applied together on success and
+        dropped on error."""
+        pipe = self._r.pipeline(transaction=True)
+        try:
+            yield pipe
+        except BaseException:
+            pipe.reset()
+            raise
+        pipe.execute()
+
+    def folder_id(self, conn: Any, account: str, folder: str, uidvalidity: int) -> str:
+        """The folder's key prefix; registers the folder, or drops its rows when the stored
+        UIDVALIDITY differs (the old UIDs mean nothing any more)."""
+        f = self._folder(account, folder)
+        stored = _int(self._r.hget(f + "state", "uidvalidity"))
+        if stored != uidvalidity:
+            if stored is not None:
+                conn.delete(f + "rows", f + "flags", *(f + k for k in _SORTED))
+                conn.delete(f + "state")
+            conn.hset(f + "state", mapping={"uidvalidity": uidvalidity, "last_uid": 0,
+                                            "complete": 0})
+        conn.hset(self._account(account) + "folders", folder, f)
+        return f
+
+    def current_uidvalidity(self, conn: Any, folder_id: str) -> int | None:
+        """The folder's stored UIDVALIDITY, ``None`` when the folder was dropped."""
+        return _int(self._r.hget(folder_id + "state", "uidvalidity"))
+
+    def put_rows(
+        self, conn: Any, folder_id: str, uidvalidity: int, rows: Iterable[Sequence[object]]
+    ) -> None:
+        """Insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        f = folder_id
+        data: dict[str, str] = {}
+        flags: dict[str, str] = {}
+        scores: dict[str, dict[str, float]] = {k: {} for k in _SORTED}
+        punctual: list[str] = []
+        for row in rows:
+            m = _member(int(row[0]))  # type: ignore[call-overload]
+            data[m] = json.dumps(list(row), separators=(",", ":"), ensure_ascii=False)
+            flags[m] = str(row[6])
+            scores["sent"][m] = float(row[2])  # type: ignore[arg-type]
+            scores["arrival"][m] = float(row[1])  # type: ignore[arg-type]
+            scores["uids"][m] = float(row[0])  # type: ignore[arg-type]
+            if row[5]:
+                scores["late:sent"][m] = float(row[2])  # type: ignore[arg-type]
+                scores["late:arrival"][m] = float(row[1])  # type: ignore[arg-type]
+            else:
+                punctual.append(m)
+        if not data:
+            return
+        conn.hset(f + "rows", mapping=data)
+        conn.hset(f + "flags", mapping=flags)
+        for key, mapping in scores.items():
+            if mapping:
+                conn.zadd(f + key, mapping)
+        if punctual:
+            conn.zrem(f + "late:sent", *punctual)
+            conn.zrem(f + "late:arrival", *punctual)
+
+    def _present(self, folder_id: str, members: list[str]) -> list[str]:
+        if not members:
+            return []
+        found = self._r.hmget(folder_id + "flags", members)
+        return [m for m, v in zip(members, found, strict=True) if v is not None]
+
+    def set_flags(
+        self,
+        conn: Any,
+        folder_id: str,
+        uidvalidity: int,
+        changes: Iterable[tuple[int, Iterable[str]]],
+    ) -> int:
+        """Replace the flags of indexed UIDs (others ignored); returns how many rows changed."""
+        wanted = {_member(uid): " ".join(sorted(flags)) for uid, flags in changes}
+        present = self._present(folder_id, list(wanted))
+        if present:
+            conn.hset(folder_id + "flags", mapping={m: wanted[m] for m in present})
+        return len(present)
+
+    def delete_uids(self, conn: Any, folder_id: str, uidvalidity: int, uids: Iterable[int]) -> int:
+        """Remove the rows of expunged UIDs; returns how many went."""
+        present = self._present(folder_id, [_member(uid) for uid in uids])
+        if present:
+            conn.hdel(folder_id + "rows", *present)
+            conn.hdel(folder_id + "flags", *present)
+            for key in _SORTED:
+                conn.zrem(folder_id + key, *present)
+        return len(present)
+
+    def update_state(self, conn: Any, folder_id: str, **values: object) -> None:
+        """Set sync-state fields; ``None`` clears one; unknown names raise KeyError."""
+        unknown = set(values) - _STATE_FIELDS
+        if unknown:
+            raise KeyError(f"not a folder state field: {sorted(unknown)}")
+        setting = {k: (int(v) if isinstance(v, bool) else v) for k, v in values.items()
+                   if v is not None}
+        clearing = [k for k, v in values.items() if v is None]
+        if setting:
+            conn.hset(folder_id + "state", mapping=setting)
+        if clearing:
+            conn.hdel(folder_id + "state", *clearing)
+
+    def claim(self, account: str, folder: str, owner: str, seconds: float) -> bool:
+        """Take or renew the folder's sync lease for ``seconds``; ``False`` while another
+        owner holds it (across every app instance sharing this Redis)."""
+        key = self._folder(account, folder) + "lease"
+        return bool(self._claim(keys=[key], args=[owner, max(1, int(seconds * 1000))]))
+
+    def release(self, account: str, folder: str, owner: str) -> None:
+        """Give the sync lease back if ``owner`` holds it."""
+        self._release(keys=[self._folder(account, folder) + "lease"], args=[owner])
+
+    # -- admin ---------------------------------------------------------------------------
+
+    def drop_folder(self, account: str, folder: str) -> None:
+        """Forget one folder of the account (rows and sync state)."""
+        f = self._folder(account, folder)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(f + "rows", f + "flags", f + "state", *(f + k for k in _SORTED))
+        pipe.hdel(self._account(account) + "folders", folder)
+        pipe.execute()
+
+    def purge(self, account: str) -> int:
+        """Delete every key of the account; returns how many rows went."""
+        removed = 0
+        for f in self._r.hvals(self._account(account) + "folders"):
+            removed += int(self._r.hlen(f + "rows"))
+        self._delete_matching(self._account(account) + "*")
+        return removed
+
+    def close(self) -> None:
+        """Nothing to do: redis-py's pool is shared by the threads and closes with the process."""
+
+
+__all__ = ["PREFIX", "RedisIndex"]

@@ -1,0 +1,124 @@
+"""What an index backend offers: the :class:`IndexStore` protocol.
+
+Two backends implement it: :class:`webmail.index.Index` (SQLite in the instance folder, one
+machine) and :class:`webmail.indexredis.RedisIndex` (Redis, shared by several app instances).
+:func:`webmail.sync.sync_folder` writes through it and the list view reads through it, so
+either backend serves both. Every method that touches rows takes the account key
+(:func:`webmail.indexschema.account_key`) and never returns another account's rows.
+
+Write methods take the ``conn`` yielded by :meth:`IndexStore.transaction` and the opaque
+folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import Any, Protocol
+
+from webmail.indexrows import IndexRow
+from webmail.indexschema import FolderState, Order
+
+
+class IndexStore(Protocol):
+    """A cache of list rows per (account, folder, UIDVALIDITY, UID); see the module docstring."""
+
+    threshold: timedelta
+
+    # -- reading -----------------------------------------------------------------------
+    def state(self, account: str, folder: str) -> FolderState | None:
+        """The folder's sync state and counts, or ``None`` when it was never indexed."""
+        ...
+
+    def counts(self, account: str, folder: str) -> tuple[int, int]:
+        """(messages, late messages) indexed in the folder; (0, 0) when never indexed."""
+        ...
+
+    def page(
+        self,
+        account: str,
+        folder: str,
+        order: Order = "sent",
+        late_only: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+        *,
+        newest_first: bool = True,
+    ) -> list[IndexRow]:
+        """One page ordered by true sent time (or arrival), ties by UID; ``[]`` when unknown."""
+        ...
+
+    def row(self, account: str, folder: str, uid: int) -> IndexRow | None:
+        """One row by UID, or ``None``."""
+        ...
+
+    def uids(self, account: str, folder: str, above: int = 0) -> list[int]:
+        """The indexed UIDs greater than ``above``, ascending."""
+        ...
+
+    def folders(self, account: str) -> list[str]:
+        """The names of the account's indexed folders, sorted."""
+        ...
+
+    # -- writing (webmail.sync) --------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One atomic batch of writes; yields the ``conn`` the write methods take."""
+        ...
+
+    def folder_id(self, conn: Any, account: str, folder: str, uidvalidity: int) -> Any:
+        """The folder's handle, creating it, or dropping its rows when UIDVALIDITY changed."""
+        ...
+
+    def current_uidvalidity(self, conn: Any, folder_id: Any) -> int | None:
+        """The folder's stored UIDVALIDITY, ``None`` when the folder was dropped."""
+        ...
+
+    def put_rows(
+        self, conn: Any, folder_id: Any, uidvalidity: int, rows: Iterable[Sequence[object]]
+    ) -> None:
+        """Insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        ...
+
+    def set_flags(
+        self,
+        conn: Any,
+        folder_id: Any,
+        uidvalidity: int,
+        changes: Iterable[tuple[int, Iterable[str]]],
+    ) -> int:
+        """Replace the flags of indexed UIDs (others ignored); returns how many rows changed."""
+        ...
+
+    def delete_uids(self, conn: Any, folder_id: Any, uidvalidity: int, uids: Iterable[int]) -> int:
+        """Remove the rows of expunged UIDs; returns how many went."""
+        ...
+
+    def update_state(self, conn: Any, folder_id: Any, **values: object) -> None:
+        """Set sync-state fields (uidnext, highestmodseq, last_uid, server_count, complete,
+        settled_since, synced_at); other names raise KeyError."""
+        ...
+
+    def claim(self, account: str, folder: str, owner: str, seconds: float) -> bool:
+        """Take or renew the folder's sync lease; ``False`` while another owner holds it."""
+        ...
+
+    def release(self, account: str, folder: str, owner: str) -> None:
+        """Give the sync lease back if ``owner`` holds it."""
+        ...
+
+    # -- admin -------------------------------------------------------------------------
+    def drop_folder(self, account: str, folder: str) -> None:
+        """Forget one folder of the account (rows and sync state)."""
+        ...
+
+    def purge(self, account: str) -> int:
+        """Delete every row and folder state of the account; returns how many rows went."""
+        ...
+
+    def close(self) -> None:
+        """Release this thread's connection."""
+        ...
+
+
+__all__ = ["IndexStore"]
