@@ -1,0 +1,232 @@
+"""webmail.sanitize on the hostile corpus: every attribute and style of the output is checked."""
+
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from bleach import html5lib_shim
+
+from webmail.css import classify_url
+from webmail.mime import parse_message
+from webmail.sanitize import ALLOWED_TAGS, MAX_HTML_CHARS, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, sanitize_html
+
+DATA = Path(__file__).parent.parent / "data"
+HOSTILE = sorted((DATA / "hostile").glob("*.eml"))
+REMOTE = re.compile(r"(?:https?:)?(?://|\\\\)|tracker\.invalid|evil\.example", re.IGNORECASE)
+
+
+class Collect(HTMLParser):
+    """Python's own HTML tokenizer, a second opinion beside html5lib."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.raw: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag in ("style", "script"):
+            self.raw.append(data)
+
+
+def assert_inert(html: str, *, remote_allowed: bool = False) -> None:
+    """No script element, no on* attribute, no dangerous or (unless allowed) remote URL."""
+    parser = Collect()
+    parser.feed(html)
+    parser.close()
+    for tag, attrs in parser.tags:
+        assert tag in ALLOWED_TAGS, tag
+        for name, value in attrs:
+            value = value or ""
+            assert not name.startswith("on"), (tag, name)
+            assert name not in ("srcset", "ping", "formaction", "action", "poster", "lowsrc", "dynsrc"), name
+            if name in ("href", "src", "background"):
+                kind, _ = classify_url(value)
+                allowed = {"http", "https", "mailto"} if name == "href" else {"relative", "data-image"}
+                if remote_allowed and name != "href":
+                    allowed |= {"http", "https"}
+                assert kind in allowed, (tag, name, value)
+            if name == "style":
+                if not remote_allowed:
+                    assert "url(" not in value.lower() or not REMOTE.search(value), value
+                for url in re.findall(r'url\("([^"]*)"\)', value):
+                    assert classify_url(url)[0] in ({"http", "https", "relative", "data-image"} if remote_allowed
+                                                     else {"relative", "data-image"}), value
+                assert not re.search(r"expression|behavior|binding|javascript|position", value, re.I), value
+    css = "".join(parser.raw)
+    assert "@import" not in css and "@font-face" not in css and "<" not in css
+    if not remote_allowed:
+        assert not REMOTE.search(css)
+    # html5lib (the parser browsers agree with) sees the same: no script, no handlers.
+    dom = html5lib_shim.BleachHTMLParser(tags=None, strip=False, consume_entities=True,
+                                         namespaceHTMLElements=False).parseFragment(html)
+    for element in dom.iter():
+        assert str(element.tag).lower() not in ("script", "svg", "math", "iframe", "object", "embed", "base", "meta", "link")
+        assert not any(str(k).lower().startswith("on") for k in element.attrib)
+
+
+def attribute_values(html: str) -> list[str]:
+    """Every attribute value (entities decoded) and every <style> text of ``html``."""
+    parser = Collect()
+    parser.feed(html)
+    parser.close()
+    return [value or "" for _, attrs in parser.tags for _, value in attrs] + parser.raw
+
+
+@pytest.mark.parametrize("path", HOSTILE, ids=lambda p: p.stem)
+def test_hostile_message_sanitises_to_inert_html(path: Path) -> None:
+    message = parse_message(path.read_bytes())
+    assert message.html is not None
+    result = sanitize_html(message.html.text, cid_url=lambda cid: f"/part/{cid}")
+    assert_inert(result.html)
+    assert "<script" not in result.html.lower()
+    # The visible text may name "javascript:"; attribute and style values must not hold it.
+    for value in attribute_values(result.html):
+        assert not re.search(r"javascript:|vbscript:|data:text|tracker\.invalid|evil\.example", value, re.I), value
+
+
+@pytest.mark.parametrize("path", HOSTILE, ids=lambda p: p.stem)
+def test_hostile_message_stays_inert_with_remote_content_allowed(path: Path) -> None:
+    message = parse_message(path.read_bytes())
+    assert message.html is not None
+    result = sanitize_html(message.html.text, allow_remote=True)
+    assert_inert(result.html, remote_allowed=True)
+    # Protocol-relative //host and \\host are removed even when remote content is allowed
+    # (no scheme to check), and still counted as blocked; nothing else is.
+    assert result.remote_blocked == (2 if path.stem == "tracking-and-media" else 0)
+
+
+def test_tracking_message_counts_every_blocked_remote_image() -> None:
+    message = parse_message((DATA / "hostile" / "tracking-and-media.eml").read_bytes())
+    assert message.html is not None
+    # pixel, //protocol-relative, \\backslash, UPPER, <picture> img, td, table, div style,
+    # https pixel (body background is lost with the <body> tag in fragment parsing).
+    assert sanitize_html(message.html.text).remote_blocked == 9
+
+
+def test_remote_image_is_kept_only_when_allowed() -> None:
+    html = '<img src="https://cdn.example/a.png" alt="A">'
+    assert sanitize_html(html).html == '<img alt="A">'
+    assert sanitize_html(html, allow_remote=True).html == '<img src="https://cdn.example/a.png" alt="A">'
+
+
+def test_cid_image_is_rewritten_through_callable() -> None:
+    result = sanitize_html('<img src="cid:logo@x.example"><td background="CID:bg">', cid_url=lambda c: f"/m/1/cid/{c}")
+    assert result.html == '<img src="/m/1/cid/logo@x.example">'
+    assert result.cid_refs == frozenset({"logo@x.example"})
+
+
+def test_unknown_cid_is_removed_when_callable_returns_none() -> None:
+    assert sanitize_html('<img src="cid:nope">', cid_url=lambda c: None).html == "<img>"
+
+
+def test_safe_data_png_is_kept_and_data_svg_is_removed() -> None:
+    result = sanitize_html('<img src="data:image/png;base64,iVBORw0KGgo="><img src="data:image/svg+xml,<svg/>">')
+    assert result.html == '<img src="data:image/png;base64,iVBORw0KGgo="><img>'
+
+
+def test_links_open_in_new_tab_without_opener_or_referrer() -> None:
+    result = sanitize_html('<a href="https://ok.example/x?a=1&amp;b=2" target="_top">x</a>')
+    assert result.html == '<a href="https://ok.example/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">x</a>'
+
+
+def test_relative_and_fragment_links_lose_their_href() -> None:
+    assert sanitize_html('<a href="/logout">a</a><a href="#top">b</a>').html == "<a>a</a><a>b</a>"
+
+
+def test_script_content_is_dropped_not_shown_as_text() -> None:
+    assert sanitize_html("<p>a<script>alert(1)</script>b</p><svg><text>x</text></svg>").html == "<p>ab</p>"
+
+
+def test_style_block_keeps_layout_rules_and_drops_remote_and_imports() -> None:
+    result = sanitize_html(
+        "<style>@import url(https://evil.example/a.css); .a{color:red;background:url(http://tracker.invalid/b)}"
+        "@media (max-width:600px){.b{width:100%}}</style>"
+    )
+    assert result.html == "<style>.a{color: red}\n@media (max-width:600px){.b{width: 100%}}</style>"
+    assert result.remote_blocked == 1
+
+
+def test_css_string_cannot_close_style_element() -> None:
+    result = sanitize_html('<style>p{font-family:"</style><script>alert(1)</script>"}</style>')
+    assert "<script" not in result.html
+
+
+def test_escaped_url_function_in_css_is_recognised() -> None:
+    result = sanitize_html(r'<p style="color:red;background:u\72l(http://tracker.invalid/x)">t</p>')
+    assert result.html == '<p style="color: red">t</p>'
+    assert result.remote_blocked == 1
+
+
+def test_newsletter_keeps_tables_text_and_inline_images() -> None:
+    message = parse_message((DATA / "safe" / "newsletter-related-cid.eml").read_bytes())
+    assert message.html is not None
+    result = sanitize_html(message.html.text, cid_url=lambda c: f"/part/{c}")
+    assert result.html.count("<table") == 1 and result.html.count("<td") == 3
+    assert '<img src="/part/logo@news.example" alt="Logo" width="120" height="40">' in result.html
+    assert 'background="/part/bg@news.example"' in result.html
+    assert "Our garden centre opens on <b>Saturday</b>." in result.html
+    assert result.cid_refs == frozenset(message.inline)
+    assert result.remote_blocked == 0 and result.warnings == ()
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 50_000,
+    "<b><i>" * 20_000,
+    "<table>" + "<tr><td>x" * 20_000,
+    "<table><tr><td>" * 3_000,
+    "<p " + "".join(f"a{i}=b " for i in range(10_000)) + ">",
+    "&amp;" * 20_000,
+    "<a href='" + "x" * 100_000,
+    "<!--" * 10_000,
+    "<style>" + "a{" * 20_000,
+    "<p style='" + "color:red;" * 5_000 + "'>",
+    "\x00\ud800<<>>&#0;&#xffffffff;",
+], ids=["div-50k", "b-i-20k", "rows-20k", "tables-3k", "attributes-10k", "entities-20k", "open-href",
+        "comments", "style-braces", "style-attr", "nul-surrogate"])
+def test_pathological_input_finishes_fast_without_error(html: str) -> None:
+    start = time.perf_counter()
+    result = sanitize_html(html)
+    assert time.perf_counter() - start < 1
+    assert_inert(result.html)
+
+
+def test_deep_nesting_keeps_text_and_warns() -> None:
+    result = sanitize_html("<div>" * (MAX_HTML_DEPTH + 5) + "deep text")
+    assert result.html == "<div>" * MAX_HTML_DEPTH + "deep text" + "</div>" * MAX_HTML_DEPTH
+    assert result.warnings == (
+        f"The message nests HTML more than {MAX_HTML_DEPTH} levels deep; 5 deeper tags were removed "
+        "and the layout may look wrong.",
+    )
+
+
+def test_sibling_elements_do_not_count_as_depth() -> None:
+    html = "<table>" + "<tr><td>x</td></tr>" * 300 + "</table>" + "<p>para" * 300
+    result = sanitize_html(html)
+    assert result.warnings == ()
+    assert result.html.count("<td>x</td>") == 300 and result.html.count("<p>para</p>") == 300
+
+
+def test_body_beyond_element_cap_is_cut_with_a_warning() -> None:
+    result = sanitize_html("<p>x</p>" * (MAX_HTML_ELEMENTS + 10))
+    assert result.html == "<p>x</p>" * MAX_HTML_ELEMENTS
+    assert result.warnings == (
+        f"The message has more than {MAX_HTML_ELEMENTS:,} HTML elements; only the first part is shown.",
+    )
+
+
+def test_oversized_body_is_cut_with_a_warning() -> None:
+    result = sanitize_html("<p>" + "a" * (MAX_HTML_CHARS + 100))
+    assert result.html == "<p>" + "a" * (MAX_HTML_CHARS - 3) + "</p>"
+    assert result.warnings == (f"The message is very long; only the first {MAX_HTML_CHARS:,} characters are shown.",)
+
+
+def test_entities_and_duplicate_attributes_survive_the_fast_paths() -> None:
+    result = sanitize_html('<p title="a" TITLE="b">&lt;b&gt; &amp; &nbsp;x</p>')
+    assert result.html == '<p title="a">&lt;b&gt; &amp; &nbsp;x</p>'

@@ -1,0 +1,242 @@
+"""CSS and URL policy for sanitised mail: inline ``style`` attributes and ``<style>`` blocks.
+
+Pure: no Flask, no I/O. CSS is parsed into tokens with tinycss2 (the parser bleach's own
+``CSSSanitizer`` uses), so escapes such as ``u\\72l(`` or comments inside a value cannot hide a
+URL from the checks, as they could from a regex. A declaration survives only when its property
+is in :data:`ALLOWED_PROPERTIES`, every function in its value is in :data:`ALLOWED_FUNCTIONS`
+and every ``url()`` in it is an image URL :meth:`CssContext.image_url` keeps. At-rules other than
+``@media`` are dropped (``@import``, ``@font-face``, ``@namespace``, ``@keyframes`` ...): remote
+style sheets and fonts are never loaded, even when remote images are allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import tinycss2
+from bleach import html5lib_shim
+from bleach.css_sanitizer import CSSSanitizer
+
+__all__ = [
+    "ALLOWED_FUNCTIONS",
+    "ALLOWED_PROPERTIES",
+    "CssContext",
+    "MailCSSSanitizer",
+    "classify_url",
+    "sanitize_stylesheet",
+]
+
+#: Layout, box, text and colour properties used by real newsletters. Deliberately absent:
+#: position/z-index/inset (overlays that fake the app's UI), behavior/-moz-binding (old script
+#: hooks), content/cursor/filter/mask/clip-path/list-style-image/border-image (more URL sinks
+#: with no layout value), transition/animation (animation events).
+ALLOWED_PROPERTIES: frozenset[str] = frozenset(
+    """background background-color background-image background-position background-repeat
+    background-size border border-bottom border-bottom-color border-bottom-left-radius
+    border-bottom-right-radius border-bottom-style border-bottom-width border-collapse
+    border-color border-left border-left-color border-left-style border-left-width border-radius
+    border-right border-right-color border-right-style border-right-width border-spacing
+    border-style border-top border-top-color border-top-left-radius border-top-right-radius
+    border-top-style border-top-width border-width box-sizing caption-side clear color
+    direction display empty-cells float font font-family font-size font-style font-variant
+    font-weight height letter-spacing line-height list-style list-style-position
+    list-style-type margin margin-bottom margin-left margin-right margin-top max-height
+    max-width min-height min-width opacity outline overflow overflow-wrap overflow-x overflow-y
+    padding padding-bottom padding-left padding-right padding-top table-layout text-align
+    text-decoration text-indent text-transform unicode-bidi vertical-align visibility
+    white-space width word-break word-spacing word-wrap mso-line-height-rule mso-table-lspace
+    mso-table-rspace""".split()
+)
+
+#: Functions allowed in a value; any other function (expression(), image-set(), var(), attr(),
+#: element() ...) drops the declaration. url() is handled separately.
+ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
+    "rgb rgba hsl hsla calc min max clamp linear-gradient radial-gradient "
+    "repeating-linear-gradient repeating-radial-gradient".split()
+)
+
+# WHATWG URL parsing removes tab/CR/LF anywhere and C0 controls/space at both ends.
+_TAB_NL = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|jpg|webp)[;,]", re.IGNORECASE)
+
+
+def classify_url(value: str) -> tuple[str, str]:
+    """Classify a URL as a browser would resolve it; return ``(kind, normalised_url)``.
+
+    ``kind`` is one of ``"http"``, ``"https"``, ``"remote"`` (protocol-relative ``//host``, also
+    spelt with backslashes), ``"mailto"``, ``"cid"``, ``"data-image"`` (``data:`` PNG, GIF, JPEG
+    or WebP), ``"relative"``, ``"empty"`` or ``"other"`` (javascript:, vbscript:, data:text/html,
+    unknown schemes ...). ``value`` must already be entity-decoded (html5lib does that).
+    """
+    url = _TAB_NL.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+                                        "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c"
+                                        "\x1d\x1e\x1f ")
+    if not url:
+        return "empty", url
+    match = _SCHEME.match(url)
+    if match is None:
+        if url[:2] in ("//", "\\\\", "/\\", "\\/"):
+            return "remote", url
+        return "relative", url
+    scheme = match.group(1).lower()
+    if scheme in ("http", "https", "mailto", "cid"):
+        return scheme, url
+    if scheme == "data" and _SAFE_DATA_IMAGE.match(url):
+        return "data-image", url
+    return "other", url
+
+
+@dataclass(slots=True)
+class CssContext:
+    """Per-message state shared by the HTML filters and the CSS sanitiser.
+
+    :ivar cid_url: maps a Content-ID to this server's URL for that part, or ``None``.
+    :ivar allow_remote: keep remote http(s) images.
+    :ivar remote_blocked: count of remote image references removed.
+    :ivar cid_refs: Content-IDs referred to.
+    :ivar warnings: readable notes.
+    """
+
+    cid_url: Callable[[str], str | None] | None = None
+    allow_remote: bool = False
+    remote_blocked: int = 0
+    cid_refs: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def image_url(self, value: str) -> str | None:
+        """Return the URL to keep for an image reference, or ``None`` to remove it.
+
+        ``cid:`` goes through :attr:`cid_url`; ``data:`` raster images stay; remote URLs stay
+        only with :attr:`allow_remote` and are counted in :attr:`remote_blocked` otherwise;
+        anything else (relative, javascript:, data:text/html, SVG ...) is removed.
+        """
+        kind, url = classify_url(value)
+        if kind == "cid":
+            cid = unquote(url[4:]).strip().strip("<>")
+            if not cid:
+                return None
+            self.cid_refs.add(cid)
+            return self.cid_url(cid) if self.cid_url is not None else None
+        if kind == "data-image":
+            return url
+        if kind in ("http", "https", "remote"):
+            if self.allow_remote and kind != "remote":
+                return url
+            self.remote_blocked += 1
+        return None
+
+
+def _css_string(url: str) -> str:
+    """Serialise ``url`` as a CSS ``url("...")`` that cannot end the string or the <style>."""
+    escaped = "".join(c if c.isalnum() or c in "/:._-~?=&%+,;@!$*'()#" else f"\\{ord(c):x} " for c in url)
+    return f'url("{escaped}")'
+
+
+def _nested_ok(tokens: Iterable[Any]) -> bool:
+    """True when nested tokens contain no URL and only allowed functions."""
+    for token in tokens:
+        if token.type == "url":
+            return False
+        if token.type == "function":
+            if token.lower_name not in ALLOWED_FUNCTIONS or not _nested_ok(token.arguments):
+                return False
+        elif token.type in ("() block", "[] block", "{} block") and not _nested_ok(token.content):
+            return False
+    return True
+
+
+def _sanitize_value(tokens: list[Any], ctx: CssContext) -> str | None:
+    """Serialise a declaration value with its URLs decided, or ``None`` to drop it."""
+    out: list[str] = []
+    for token in tokens:
+        url: str | None = None
+        if token.type == "url":
+            url = token.value
+        elif token.type == "function" and token.lower_name == "url":
+            args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+            if len(args) != 1 or args[0].type != "string":
+                return None
+            url = args[0].value
+        elif token.type == "function":
+            if token.lower_name not in ALLOWED_FUNCTIONS or not _nested_ok(token.arguments):
+                return None
+        elif token.type in ("() block", "[] block", "{} block"):
+            if not _nested_ok(token.content):
+                return None
+        elif token.type in ("error", "at-keyword"):
+            return None
+        if url is not None:
+            kept = ctx.image_url(url)
+            if kept is None:
+                return None
+            out.append(_css_string(kept))
+        else:
+            out.append(tinycss2.serialize([token]))
+    return "".join(out).strip()
+
+
+def sanitize_declarations(css: str | list[Any], ctx: CssContext) -> str:
+    """Return the allowed declarations of a declaration list as ``"name: value; ..."``."""
+    items = tinycss2.parse_declaration_list(css, skip_comments=True, skip_whitespace=True) if isinstance(css, str) else css
+    kept: list[str] = []
+    for item in items:
+        if item.type != "declaration" or item.lower_name not in ALLOWED_PROPERTIES:
+            continue
+        value = _sanitize_value(item.value, ctx)
+        if value:
+            kept.append(f"{item.lower_name}: {value}{' !important' if item.important else ''}")
+    return "; ".join(kept).replace("<", "\\3c ")
+
+
+def _sanitize_rules(rules: Iterable[Any], ctx: CssContext, depth: int) -> list[str]:
+    out: list[str] = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            body = sanitize_declarations(
+                tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True), ctx
+            )
+            prelude = tinycss2.serialize(rule.prelude).strip()
+            if body and prelude and _nested_ok(rule.prelude):
+                out.append(f"{prelude}{{{body}}}")
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None and depth < 4:
+            inner = _sanitize_rules(
+                tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), ctx, depth + 1
+            )
+            if inner and _nested_ok(rule.prelude):
+                out.append(f"@media {tinycss2.serialize(rule.prelude).strip()}{{{''.join(inner)}}}")
+    return out
+
+
+def sanitize_stylesheet(css: str, ctx: CssContext) -> str:
+    """Rewrite the text of a ``<style>`` block: allowed rules and declarations only.
+
+    The result contains no ``<`` (escaped as ``\\3c``), so it cannot close the ``<style>``
+    element, and no at-rule except ``@media``. Never raises.
+    """
+    try:
+        rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+        return "\n".join(_sanitize_rules(rules, ctx, 0)).replace("<", "\\3c ")
+    except (RecursionError, ValueError, TypeError, AttributeError):
+        ctx.warnings.append("A style sheet in the message could not be read and was left out.")
+        return ""
+
+
+class MailCSSSanitizer(CSSSanitizer):  # type: ignore[misc]
+    """bleach ``CSSSanitizer`` for ``style`` attributes, applying :func:`sanitize_declarations`."""
+
+    def __init__(self, ctx: CssContext) -> None:
+        super().__init__(allowed_css_properties=ALLOWED_PROPERTIES)
+        self.ctx = ctx
+
+    def sanitize_css(self, style: str) -> str:
+        """Return the safe part of an inline style; never raises."""
+        try:
+            # bleach hands over the raw attribute value; the browser decodes entities first.
+            return sanitize_declarations(html5lib_shim.convert_entities(style), self.ctx)
+        except (RecursionError, ValueError, TypeError, AttributeError):
+            return ""
