@@ -2,6 +2,8 @@
 // 1. Time zone: report the browser's zone while the reader has not chosen one, then reload.
 // 2. Late badges: show the tooltip text on tap/focus too (phones have no hover).
 // 3. Indexing progress: a page marked data-refresh-seconds reloads itself after that delay.
+// 4. Read view: an unread message is marked read by a POST (with the CSRF token) once it is
+//    open; the GET that shows it changes nothing.
 (function () {
   "use strict";
 
@@ -53,7 +55,18 @@
     window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
   }
 
+  function markRead() {
+    var article = document.querySelector("article[data-mark-read]");
+    if (!article) { return; }
+    fetch(article.getAttribute("data-mark-read"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken() }
+    }).catch(function () { /* stays unread; the reader can mark it by hand */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markRead();
     reportTimeZone();
     explainBadges();
     refreshWhileIndexing();

@@ -72,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.connections import MailboxPool
     from webmail.index import open_index
     from webmail.syncjobs import SyncJobs
-    from webmail.views import auth, errors, mail
+    from webmail.views import auth, errors, mail, message
     from webmail.views import settings as settings_view
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
@@ -85,7 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["webmail.syncjobs"] = SyncJobs()
     security.init_app(app)
     timefmt.init_app(app)
-    for blueprint in (auth.bp, mail.bp, settings_view.bp, errors.bp):
+    for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     return app
 

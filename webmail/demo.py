@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
+from email.message import Message
 from email.parser import BytesParser
+from typing import cast
 
 from webmail.demo_messages import (
     DEMO_ADDRESS,
@@ -34,6 +36,7 @@ from webmail.demo_messages import (
     outage_friday,
 )
 from webmail.mailbox import (
+    SECTION,
     AuthError,
     ConnectionLost,
     Folder,
@@ -110,6 +113,28 @@ def _header_block(raw: bytes) -> bytes:
     """The header section including its blank line, as BODY[HEADER] returns it."""
     end = raw.find(b"\r\n\r\n")
     return raw if end < 0 else raw[: end + 4]
+
+
+def _section(raw: bytes, section: str) -> tuple[Message, bool]:
+    """The part of ``raw`` at IMAP ``section`` (RFC 3501 §6.4.5 numbering) and whether it is a
+    single-part message's own body; raises NotFound."""
+    if not SECTION.fullmatch(section):
+        raise NotFound(f"bad section {section!r}")
+    part: Message = BytesParser(policy=email_policy.compat32).parsebytes(raw)
+    top = part
+    for index in (int(n) for n in section.split(".")):
+        payload = part.get_payload()
+        if part.get_content_type() == "message/rfc822" and isinstance(payload, list) and payload:
+            part = cast(Message, payload[0])  # the attached message: parts numbered from 1
+            payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list) and index <= len(payload):
+            part = cast(Message, payload[index - 1])
+        elif not part.is_multipart() and index == 1:
+            if part is top:
+                return part, True
+        else:
+            raise NotFound(f"no part {section}")
+    return part, False
 
 
 class DemoStore:
@@ -249,6 +274,28 @@ class DemoMailbox:
             s = self._message(folder, uid)
             s = _Stored(s.raw, s.header, s.arrival, set(s.flags), s.kind, s.has_attachments)
         return FullMessage(summary=self._summary(folder, uid, s), raw=s.raw)
+
+    def part_header(self, folder: str, uid: int, section: str) -> bytes:
+        """The MIME header block of the part at IMAP ``section``; raises NotFound."""
+        with self.store.lock:
+            raw = self._message(folder, uid).raw
+        part, single = _section(raw, section)
+        if single:
+            return _header_block(raw)
+        return b"".join(f"{k}: {v}\r\n".encode("ascii", "surrogateescape") for k, v in part.items())
+
+    def part_bytes(self, folder: str, uid: int, section: str, offset: int, length: int) -> bytes:
+        """A slice of the part's body as stored (transfer-encoded); ``b""`` past the end."""
+        with self.store.lock:
+            raw = self._message(folder, uid).raw
+        part, _ = _section(raw, section)
+        payload = part.get_payload()
+        if isinstance(payload, list):  # message/rfc822: the whole attached message
+            inner = cast(Message, payload[0]) if payload else None
+            body = inner.as_bytes(policy=email_policy.compat32) if inner is not None else b""
+        else:
+            body = str(payload).encode("ascii", "surrogateescape")
+        return body[offset : offset + max(0, length)]
 
     def set_flags(
         self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()

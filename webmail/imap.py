@@ -27,6 +27,7 @@ from webmail.config import Settings
 from webmail.mailbox import (
     DELETED,
     LIST_HEADER_FIELDS,
+    SECTION,
     AuthError,
     ConnectionLost,
     Folder,
@@ -324,6 +325,41 @@ class ImapMailbox:
             raise NotFound(f"no message {uid} in {folder!r}")
         raw = data[b"BODY[]"]
         return FullMessage(summary=self._summary(folder, uid, data, _header_block(raw)), raw=raw)
+
+    def _fetch_one(self, folder: str, uid: int, items: list[str]) -> dict[bytes, Any]:
+        """FETCH ``items`` of one message in a read-only select; raises NotFound."""
+        with translated_errors():
+            self._select(folder, readonly=True)
+            data = self.client.fetch([uid], items).get(uid)
+        if data is None:
+            raise NotFound(f"no message {uid} in {folder!r}")
+        return dict(data)
+
+    def part_header(self, folder: str, uid: int, section: str) -> bytes:
+        """The part's MIME header block (``BODY.PEEK[<section>.MIME]``); for section ``1`` of a
+        single-part message, the message header (its MIME header). Raises NotFound."""
+        if not SECTION.fullmatch(section):
+            raise NotFound(f"bad section {section!r}")
+        item = f"BODY.PEEK[{section}.MIME]"
+        if section == "1":
+            structure = self._fetch_one(folder, uid, ["BODYSTRUCTURE"]).get(b"BODYSTRUCTURE")
+            if structure is not None and not getattr(structure, "is_multipart", True):
+                item = "BODY.PEEK[HEADER]"
+        data = self._fetch_one(folder, uid, [item])
+        value = next((v for k, v in data.items() if k.upper().startswith(b"BODY[")), None)
+        if not isinstance(value, bytes) or not value.strip():
+            raise NotFound(f"no part {section} in message {uid}")
+        return value
+
+    def part_bytes(self, folder: str, uid: int, section: str, offset: int, length: int) -> bytes:
+        """``length`` encoded bytes of the part from ``offset``, by IMAP partial fetch
+        (``BODY.PEEK[<section>]<offset.length>``): only that slice crosses the wire and sits in
+        memory. ``b""`` past the end. Raises NotFound."""
+        if not SECTION.fullmatch(section) or offset < 0 or length <= 0:
+            raise NotFound(f"bad section {section!r}")
+        data = self._fetch_one(folder, uid, [f"BODY.PEEK[{section}]<{offset}.{length}>"])
+        value = next((v for k, v in data.items() if k.upper().startswith(b"BODY[")), None)
+        return value if isinstance(value, bytes) else b""
 
     # -- changing --------------------------------------------------------------------------
 

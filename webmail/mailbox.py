@@ -31,6 +31,9 @@ LIST_HEADER_FIELDS = (
     "CONTENT-TYPE",
 )
 
+#: An IMAP section number (RFC 3501 §6.4.5) as the part endpoints accept it: ``2``, ``1.2`` ...
+SECTION = re.compile(r"[1-9][0-9]{0,5}(?:\.[1-9][0-9]{0,5}){0,31}")
+
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 ROLE_ORDER = ("inbox", "drafts", "sent", "junk", "trash", "archive")
@@ -167,6 +170,18 @@ class Mailbox(Protocol):
 
     def message(self, folder: str, uid: int) -> FullMessage:
         """One whole message (BODY.PEEK[]); raises NotFound. Does not mark it read."""
+        ...
+
+    def part_header(self, folder: str, uid: int, section: str) -> bytes:
+        """The MIME header block of the part at IMAP ``section`` (``BODY.PEEK[<section>.MIME]``;
+        a single-part message's section ``1`` gives the message header). Raises NotFound for an
+        unknown message or section. Does not mark the message read."""
+        ...
+
+    def part_bytes(self, folder: str, uid: int, section: str, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes of the part's body *as stored* (still transfer-encoded),
+        from ``offset`` (IMAP partial fetch ``BODY.PEEK[<section>]<offset.length>``); ``b""``
+        past the end. Raises NotFound for an unknown message. Does not mark it read."""
         ...
 
     def set_flags(

@@ -1,4 +1,5 @@
-"""A reader's remembered choices (time zone, list order), per username, in the instance database."""
+"""A reader's remembered choices (time zone, list order, senders whose remote content loads),
+per username, in the instance database."""
 
 from __future__ import annotations
 
@@ -12,6 +13,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from webmail.sessions import database
 
 SORT_MODES = ("sent", "arrival")
+#: At most this many senders are remembered for remote content (the oldest go first).
+MAX_REMOTE_SENDERS = 500
+MAX_ADDRESS_CHARS = 320
+
+
+def normalize_address(address: str) -> str | None:
+    """The address as stored for comparison (trimmed, lower case), or ``None`` when it is not
+    a plausible ``local@domain`` address."""
+    value = address.strip().lower()
+    if not 3 <= len(value) <= MAX_ADDRESS_CHARS or value.count("@") < 1:
+        return None
+    local, _, domain = value.rpartition("@")
+    if not local or not domain or any(c.isspace() or c in "<>\",;" for c in value):
+        return None
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -38,11 +54,19 @@ class UserPrefs:
     :ivar timezone: IANA zone name the times are shown in.
     :ivar timezone_auto: the zone came from the browser and may follow it.
     :ivar sort: ``"sent"`` (true sent time) or ``"arrival"`` (IMAP arrival), newest first.
+    :ivar remote_senders: From addresses (normalised, see :func:`normalize_address`) whose
+        messages show remote images without asking ("always for this sender").
     """
 
     timezone: str = "UTC"
     timezone_auto: bool = True
     sort: str = "sent"
+    remote_senders: tuple[str, ...] = ()
+
+    def allows_remote(self, address: str) -> bool:
+        """True when the reader chose to always load remote content from ``address``."""
+        normal = normalize_address(address)
+        return normal is not None and normal in self.remote_senders
 
 
 class Preferences:
@@ -85,4 +109,25 @@ class Preferences:
             prefs = replace(prefs, timezone_auto=data["timezone_auto"])
         if data.get("sort") in SORT_MODES:
             prefs = replace(prefs, sort=data["sort"])
+        senders = data.get("remote_senders")
+        if isinstance(senders, (list, tuple)):
+            normal = (normalize_address(s) for s in senders if isinstance(s, str))
+            kept = tuple(dict.fromkeys(s for s in normal if s is not None))
+            prefs = replace(prefs, remote_senders=kept[-MAX_REMOTE_SENDERS:])
         return prefs
+
+    def allow_remote(self, username: str, address: str) -> bool:
+        """Remember ``address`` as a sender whose remote content loads; False when the address
+        is not plausible (nothing stored)."""
+        normal = normalize_address(address)
+        if normal is None:
+            return False
+        current = self.get(username).remote_senders
+        self.update(username, remote_senders=(*[s for s in current if s != normal], normal))
+        return True
+
+    def forget_remote(self, username: str, address: str) -> None:
+        """Stop loading remote content for ``address`` (nothing happens when it was not stored)."""
+        normal = normalize_address(address) or address
+        current = self.get(username).remote_senders
+        self.update(username, remote_senders=tuple(s for s in current if s != normal))

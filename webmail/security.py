@@ -1,7 +1,9 @@
 """Security headers on every response, CSRF on every POST, and the login rate limit.
 
 Content-Security-Policy allows only this app's own script and style files: no inline
-script, no inline style, no framing of our pages, no form posting elsewhere.
+script, no inline style, no framing of our pages, no form posting elsewhere. The one frame
+a page may hold is a message body from this app (``frame-src 'self'``); that body document gets
+its own, stricter policy from :func:`frame_headers`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        "frame-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
@@ -41,6 +44,48 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+#: The sandbox of the message frame, repeated in its CSP so that opening the body URL directly
+#: (outside our iframe) is just as inert. No allow-scripts, no allow-same-origin (see
+#: templates/mail/read.html for why each flag is there).
+FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+
+
+def frame_policy(allow_remote: bool) -> str:
+    """The Content-Security-Policy of a message body document.
+
+    No script, no fetch, no forms, no plugins, no nested frames, no ``<base>``; images only
+    from this app (``cid:`` parts) and ``data:``, plus ``https:`` when the reader chose to show
+    remote content; inline ``<style>`` because real newsletters lay out with it (its content
+    went through the CSS sanitiser). Only this app may frame it.
+    """
+    images = "'self' data: https:" if allow_remote else "'self' data:"
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"img-src {images}",
+            "style-src 'unsafe-inline'",
+            "frame-ancestors 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            f"sandbox {FRAME_SANDBOX}",
+        )
+    )
+
+
+def frame_headers(allow_remote: bool) -> dict[str, str]:
+    """Headers of a message body document: its own CSP, framable by this app only
+    (replacing the app-wide ``frame-ancestors 'none'`` / ``X-Frame-Options: DENY``), no
+    referrer, no sniffing, never cached."""
+    return {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": frame_policy(allow_remote),
+        "X-Frame-Options": "SAMEORIGIN",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
 
 
 class CSRFError(Exception):

@@ -1,4 +1,5 @@
-"""Headless Debian chromium driven by Playwright, and the demo app served on 127.0.0.1.
+"""Headless Debian chromium driven by Playwright; the demo app served on 127.0.0.1; and
+``mail_site``: the app over a real Dovecot holding hostile and real mail, signed in once.
 
 Chromium comes from Debian (``apt-get install chromium``), not from Playwright's download
 (shared/IMAP-NOTES.md section 6). A missing chromium fails the tests: they never skip.
@@ -7,16 +8,20 @@ Chromium comes from Debian (``apt-get install chromium``), not from Playwright's
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
 from werkzeug.serving import make_server
 
 from webmail import create_app, demo
+from webmail.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -76,3 +81,123 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
         server.shutdown()
         thread.join(timeout=5)
         app.extensions["webmail.pool"].close_all()
+
+
+# -- the webmail over a real Dovecot, signed in once, for the safe-reading tests ----------------
+
+sys.path.insert(0, str(_HERE.parent / "integration"))  # imapserver.py: the Dovecot harness
+from imapserver import Dovecot, DovecotError  # noqa: E402
+
+REPO_ROOT = _HERE.parents[1]
+HOSTILE = sorted((REPO_ROOT / "tests" / "data" / "hostile").glob("*.eml"))
+RELATED_CID = REPO_ROOT / "tests" / "data" / "safe" / "newsletter-related-cid.eml"
+# Real HTML newsletters with table layouts, from the shared corpus (a sibling of the repo).
+NEWSLETTERS = [
+    REPO_ROOT.parent / "shared" / "corpus" / "real" / "apache-spamassassin" / name
+    for name in (
+        "welcomelists__oracle_net_techblast.eml",
+        "welcomelists__winxpnews.com.eml",
+        "welcomelists__media_unspun.eml",
+    )
+]
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+# Every script payload of the corpus calls alert() and sets window.__xss; these hooks make any
+# dialog, print or console call from mail set the same marker, in the page and in every frame.
+HOOKS = """(() => {
+  const mark = (how) => { try { window.__xss = window.__xss || how; } catch (e) {} };
+  for (const name of ["alert", "confirm", "prompt", "print"]) {
+    window[name] = function () { mark(name); return null; };
+  }
+  for (const name of ["log", "info", "warn", "error", "debug", "trace", "dir", "table"]) {
+    const original = console[name];
+    console[name] = function (...args) { mark("console." + name); return original.apply(console, args); };
+  }
+  window.__hooked = true;
+})();"""
+_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+@dataclass
+class MailSite:
+    """A signed-in Chromium page on the webmail over Dovecot, and what left the page.
+
+    :ivar base: the app's URL. :ivar page: the one page every test reuses.
+    :ivar uids: message file name -> UID in INBOX.
+    :ivar outside: URLs of every request for a non-loopback host the page tried (Playwright
+        reports a request even when the frame's CSP then blocks it).
+    :ivar fetched: those of them that completed (answered locally by a route, so nothing
+        leaves the machine).
+    :ivar dialogs: dialogs opened; :ivar errors: uncaught page errors.
+    """
+
+    base: str
+    page: Page
+    uids: dict[str, int]
+    outside: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+def _is_outside(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme not in ("data", "about", "blob") and parts.hostname not in LOOPBACK
+
+
+@pytest.fixture(scope="session")
+def mail_site(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSite]:
+    """Dovecot holding the hostile corpus, the related-cid newsletter and real newsletters (in
+    that order, one minute apart), the app on 127.0.0.1, and one signed-in page."""
+    missing = [str(p) for p in NEWSLETTERS if not p.is_file()]
+    if missing:
+        pytest.fail(f"shared corpus newsletters missing: {missing}", pytrace=False)
+    try:
+        server = Dovecot()
+        server.start()
+    except DovecotError as exc:
+        pytest.fail(f"Dovecot did not start: {exc}", pytrace=False)
+    files = [*HOSTILE, RELATED_CID, *NEWSLETTERS]
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    for i, path in enumerate(files):
+        server.deliver("user1", path.read_bytes(), start + timedelta(minutes=i))
+    settings = Settings(
+        imap_host="127.0.0.1", imap_port=server.port, imap_security="plain",
+        imap_connect_timeout=2.0, imap_timeout=10.0, secret_key="browser-test-secret",
+    )
+    overrides = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    app = create_app({**overrides, "instance_path": str(tmp_path_factory.mktemp("instance"))})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    context = chromium.new_context(viewport={"width": 1100, "height": 900}, timezone_id="UTC")
+    site = MailSite(
+        f"http://127.0.0.1:{http.server_port}", context.new_page(),
+        {p.name: i + 1 for i, p in enumerate(files)},
+    )
+    context.add_init_script(HOOKS)
+
+    def outside_route(route: Route) -> None:  # answered here: nothing leaves the machine
+        route.fulfill(status=200, content_type="image/gif", body=_GIF)
+
+    context.route(_is_outside, outside_route)
+    context.on("request", lambda r: site.outside.append(r.url) if _is_outside(r.url) else None)
+    context.on(
+        "requestfinished", lambda r: site.fetched.append(r.url) if _is_outside(r.url) else None
+    )
+    site.page.on("dialog", lambda d: (site.dialogs.append(d.message), d.dismiss()))
+    site.page.on("pageerror", lambda exc: site.errors.append(str(exc)))
+    site.page.on("console", lambda m: site.console.append(m.text))
+    try:
+        site.page.goto(site.base + "/login")
+        site.page.fill("#username", "user1")
+        site.page.fill("#password", "secret-1")
+        site.page.click("button[type=submit]")
+        site.page.wait_for_url("**/folder/INBOX")
+        yield site
+    finally:
+        context.close()
+        http.shutdown()
+        thread.join(timeout=5)
+        app.extensions["webmail.pool"].close_all()
+        server.cleanup()

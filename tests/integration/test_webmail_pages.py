@@ -137,7 +137,7 @@ def test_read_view_shows_sent_delivered_and_the_path(
     assert '<tr class="bottleneck">' in page
 
 
-def test_opening_marks_read_and_flags_round_trip_over_imap(
+def test_opening_leaves_unread_until_marked_and_flags_round_trip_over_imap(
     reader: Reader, dovecot: Dovecot, outage_user: Any
 ) -> None:
     truth = imap_truth(dovecot, outage_user)
@@ -145,6 +145,8 @@ def test_opening_marks_read_and_flags_round_trip_over_imap(
     reader.page("/folder/INBOX")
     assert "\\Seen" not in imap_flags(dovecot, outage_user, uid)  # listing marks nothing read
     reader.page(f"/message/INBOX/{uid}")
+    assert "\\Seen" not in imap_flags(dovecot, outage_user, uid)  # a GET changes nothing
+    reader.post(f"/message/INBOX/{uid}/seen")  # what app.js does once the page is open
     assert "\\Seen" in imap_flags(dovecot, outage_user, uid)
     reader.post(f"/message/INBOX/{uid}/flags", action="unread")
     assert "\\Seen" not in imap_flags(dovecot, outage_user, uid)

@@ -70,6 +70,7 @@ def test_login_on_one_instance_carries_on_through_another(
     assert b.uids("/folder/INBOX") == by_sent  # listed by the second instance
     uid = by_sent[0]
     b.page(f"/message/INBOX/{uid}")  # read through the second instance (status 200)
+    assert b.post(f"/message/INBOX/{uid}/seen").status_code == 204  # as app.js does on open
     response = b.post(f"/message/INBOX/{uid}/flags", action="flag", next="/folder/INBOX")
     assert response.status_code == 302
     for reader in (a, b):  # either instance now lists it flagged, from the shared index

@@ -92,24 +92,45 @@ def test_page_title_uses_the_true_sent_time(client: FlaskClient, auth: Any) -> N
     assert "— sent Sun 1 Nov 2026, 16:54 UTC · Webmail</title>" in page
 
 
-def test_plain_text_part_is_preferred_over_html(client: FlaskClient, auth: Any) -> None:
+def test_plain_text_message_is_shown_inline_with_its_line_breaks(
+    client: FlaskClient, auth: Any
+) -> None:
+    auth.login()
+    page = read(client, 37)
+    body = re.search(r'<div class="body"><pre class="mail-text">(.*?)</pre></div>', page, re.S)
+    assert body
+    assert "\n" in body.group(1)
+    assert "<iframe" not in page
+
+
+def test_html_alternative_is_preferred_over_plain_text(client: FlaskClient, auth: Any) -> None:
     auth.login()
     page = read(client, 4)
-    body = re.search(r'<pre class="body">(.*?)</pre>', page, re.S)
-    assert body
-    assert (
-        body.group(1)
-        == "This week: why your mail arrives late, and how to read a Received header.\n"
-    )
+    assert '<iframe class="mail-frame"' in page
+    assert '<pre class="mail-text">' not in page
 
 
-def test_opening_a_message_marks_it_read(
+def test_opening_a_message_leaves_it_unread_until_the_page_marks_it(
     client: FlaskClient, auth: Any, mailbox: DemoMailbox
 ) -> None:
     auth.login()
-    assert "\\Seen" not in flags_of(mailbox, 34)
-    read(client, 34)
+    page = read(client, 34)
+    assert "\\Seen" not in flags_of(mailbox, 34)  # a GET changes nothing
+    assert '<article data-mark-read="/message/INBOX/34/seen">' in page
+    token = auth.csrf_from(client.get("/message/INBOX/34"))
+    response = client.post("/message/INBOX/34/seen", headers={"X-CSRF-Token": token})
+    assert response.status_code == 204
     assert "\\Seen" in flags_of(mailbox, 34)
+    assert "<article>" in read(client, 34)  # already read: nothing to mark
+
+
+def test_marking_read_needs_post_and_csrf(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
+    auth.login()
+    assert client.get("/message/INBOX/34/seen").status_code == 405
+    assert client.post("/message/INBOX/34/seen").status_code == 400
+    assert "\\Seen" not in flags_of(mailbox, 34)
 
 
 def test_mark_unread_and_flag_round_trip(

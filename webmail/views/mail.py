@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from webmail.attachments import INLINE_IMAGE_TYPES
 from webmail.listing import held_at
 from webmail.mailbox import FLAGGED, SEEN
 from webmail.security import safe_next
-from webmail.textbody import address_headers, body_text
 from webmail.views.access import login_required, user_mailbox
 from webmail.views.listing_view import list_folder
+from webmail.views.reading import REMOTE_PARAM, format_addresses, read_message
 
 bp = Blueprint("mail", __name__)
 bp.add_app_template_global(held_at, "held_at")
@@ -64,22 +65,40 @@ def folder(folder: str) -> str:
 @bp.get("/message/<path:folder>/<int:uid>")
 @login_required
 def message(folder: str, uid: int) -> str:
+    """The read view. A GET changes nothing: message() fetches with BODY.PEEK, and app.js marks
+    the message read with a POST to :func:`mark_seen` once the page is open."""
     with user_mailbox() as mbox:
         full = mbox.message(folder, uid)
-        # message() fetches with BODY.PEEK; opening a message is what marks it read.
-        if SEEN not in full.summary.flags:
-            mbox.set_flags(folder, uid, add=[SEEN])
         folders = mbox.folders()
+    reading = read_message(full.raw, folder, uid)
+    parsed = reading.parsed
+    headers = {
+        "From": format_addresses(parsed.from_),
+        "To": format_addresses(parsed.to),
+        "Cc": format_addresses(parsed.cc),
+        "Reply-To": format_addresses(parsed.reply_to),
+        "Subject": parsed.subject,
+    }
     return render_template(
         "mail/read.html",
         folders=folders,
         folder=folder,
         msg=full.summary,
-        seen=True,
-        headers=address_headers(full.raw),
-        body=body_text(full.raw),
+        headers=headers,
+        reading=reading,
+        remote_param=REMOTE_PARAM,
+        inline_types=INLINE_IMAGE_TYPES,
         analysis=full.summary.analysis,
     )
+
+
+@bp.post("/message/<path:folder>/<int:uid>/seen")
+@login_required
+def mark_seen(folder: str, uid: int) -> tuple[str, int]:
+    """Mark one message read (app.js calls it when the read view opens); 204."""
+    with user_mailbox() as mbox:
+        mbox.set_flags(folder, uid, add=[SEEN])
+    return "", 204
 
 
 @bp.post("/message/<path:folder>/<int:uid>/flags")

@@ -1,11 +1,12 @@
-"""The reader's settings: time zone (detected by the browser or chosen) and list order."""
+"""The reader's settings: time zone (detected by the browser or chosen), list order, and the
+senders whose remote content always loads (added from the read view, removed here)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.prefs import SORT_MODES, valid_zone, zone_names
+from webmail.prefs import MAX_ADDRESS_CHARS, SORT_MODES, valid_zone, zone_names
 from webmail.security import safe_next
 from webmail.views.access import current_user, login_required, preferences
 
@@ -58,6 +59,14 @@ def sort() -> Response:
         abort(400)
     preferences().update(_user(), sort=mode)
     return redirect(safe_next(request.form.get("next"), url_for("mail.index")))
+
+
+@bp.post("/remote-senders/remove")
+@login_required
+def forget_remote_sender() -> Response:
+    """Stop loading remote content for one sender."""
+    preferences().forget_remote(_user(), request.form.get("address", "")[:MAX_ADDRESS_CHARS])
+    return redirect(url_for("settings.show", saved=1))
 
 
 def _user() -> str:

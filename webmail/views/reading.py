@@ -1,0 +1,136 @@
+"""What the read view and the body frame show of one message: the parse, the sanitised HTML,
+whether remote content loads, and which parts are listed as attachments.
+
+Shared by ``views/mail.py`` (the page around the frame) and ``views/message.py`` (the frame
+document itself), so both make the same remote-content decision for the same request.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import g, request, url_for
+from markupsafe import Markup
+
+from webmail.attachments import inline_image_headers
+from webmail.mime import Address, ParsedMessage, Part, extract_part, parse_message
+from webmail.plaintext import render_text
+from webmail.prefs import UserPrefs
+from webmail.sanitize import SanitizedHtml, sanitize_html
+
+#: The query parameter that shows remote content for one message (a GET that changes nothing).
+REMOTE_PARAM = "remote"
+#: ``cid:`` images larger than this, or beyond this total per message, are not embedded in the
+#: frame (the reader can still open them from the attachment list).
+MAX_INLINE_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_INLINE_TOTAL_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One message as the read view shows it.
+
+    :ivar parsed: the MIME parse.
+    :ivar sanitized: the sanitised HTML body, or ``None`` for a plain-text message.
+    :ivar text: the plain-text body rendered (escaped, links, quotes), or ``None`` with HTML.
+    :ivar sender: the first From address ("" when none): the key of "always for this sender".
+    :ivar remote_allowed: remote images load (asked for this message, or a trusted sender).
+    :ivar sender_trusted: the reader chose "always for this sender" for :attr:`sender`.
+    :ivar attachments: listed parts: the attachments, then inline parts the body never shows.
+    :ivar warnings: MIME and sanitiser warnings, for the reader to see.
+    """
+
+    parsed: ParsedMessage
+    sanitized: SanitizedHtml | None
+    text: Markup | None
+    sender: str
+    remote_allowed: bool
+    sender_trusted: bool
+    attachments: tuple[Part, ...]
+    warnings: tuple[str, ...]
+
+
+def format_addresses(addresses: tuple[Address, ...]) -> str:
+    """``Name <addr>, addr2`` for display (escaped by the template)."""
+    return ", ".join(
+        f"{a.name} <{a.addr}>" if a.name and a.addr else a.name or a.addr for a in addresses
+    )
+
+
+def remote_asked() -> bool:
+    """The reader asked to see remote content for this one message (``?remote=1``)."""
+    return request.args.get(REMOTE_PARAM) == "1"
+
+
+def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str | None]:
+    """``cid_url`` for the frame document: each raster ``cid:`` part as a ``data:`` URL.
+
+    Why not this app's inline-image URL: the frame has an opaque origin (no allow-same-origin),
+    so Chromium sends its requests without the SameSite=Lax session cookie, and the image
+    request would land on the login page. Embedding needs no cookie and no extra request.
+    Non-raster parts (SVG, HTML) and parts over the size caps map to ``None`` (removed).
+    """
+    budget = MAX_INLINE_TOTAL_BYTES
+    made: dict[str, str | None] = {}
+
+    def cid_url(cid: str) -> str | None:
+        nonlocal budget
+        if cid in made:
+            return made[cid]
+        part = parsed.inline.get(cid)
+        url = None
+        if (
+            part is not None
+            and inline_image_headers(part.content_type) is not None
+            and part.size <= min(budget, MAX_INLINE_IMAGE_BYTES)
+        ):
+            extracted = extract_part(raw, part.section)
+            if extracted is not None:
+                budget -= len(extracted.data)
+                encoded = base64.b64encode(extracted.data).decode("ascii")
+                url = f"data:{part.content_type};base64,{encoded}"
+        made[cid] = url
+        return url
+
+    return cid_url
+
+
+def read_message(raw: bytes, folder: str, uid: int, *, embed_images: bool = False) -> Reading:
+    """Parse and sanitise ``raw`` for the logged-in reader (``g.prefs`` must be loaded).
+
+    ``cid:`` references become this app's inline-image URL of the part with that Content-ID,
+    or with ``embed_images`` (the frame document) ``data:`` URLs, see :func:`_embedded_images`;
+    unknown ones are removed. Never raises on any message.
+    """
+    parsed = parse_message(raw)
+    prefs: UserPrefs = g.prefs
+    sender = parsed.from_[0].addr if parsed.from_ else ""
+    trusted = bool(sender) and prefs.allows_remote(sender)
+    allow = trusted or remote_asked()
+
+    def cid_link(cid: str) -> str | None:
+        part = parsed.inline.get(cid)
+        if part is None:
+            return None
+        return url_for("message.inline", folder=folder, uid=uid, section=part.section)
+
+    cid_url = _embedded_images(raw, parsed) if embed_images else cid_link
+    sanitized = None
+    if parsed.html is not None:
+        sanitized = sanitize_html(parsed.html.text, cid_url=cid_url, allow_remote=allow)
+    text = render_text(parsed.text.text) if parsed.html is None and parsed.text else None
+    shown = sanitized.cid_refs if sanitized is not None else frozenset()
+    unreferenced = tuple(p for cid, p in parsed.inline.items() if cid not in shown)
+    warnings = parsed.warnings + (sanitized.warnings if sanitized is not None else ())
+    return Reading(
+        parsed=parsed,
+        sanitized=sanitized,
+        text=text,
+        sender=sender,
+        remote_allowed=allow,
+        sender_trusted=trusted,
+        attachments=parsed.attachments + unreferenced,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
