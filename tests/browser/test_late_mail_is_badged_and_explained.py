@@ -67,6 +67,7 @@ def test_late_mail_is_badged_and_explained(chromium: Browser, live_server: str) 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
 
+    expect(brunch).to_have_class("msg unread late")  # not opened yet
     page.click("text=Only late mail")
     expect(page.locator("li.msg")).to_have_count(18)
     expect(page.locator("li.msg:not(.late)")).to_have_count(0)
@@ -86,6 +87,13 @@ def test_late_mail_is_badged_and_explained(chromium: Browser, live_server: str) 
         page.title()
         == "Where are you? Brunch table is ready — sent Sun 1 Nov 2026, 10:54 CST · Webmail"
     )
+
+    # Opening it marked it read (app.js POSTs the mark; no GET changes state).
+    page.wait_for_load_state("networkidle")
+    page.goto(live_server + "/")
+    expect(
+        page.locator("li.msg", has_text="Where are you? Brunch table is ready")
+    ).to_have_class("msg late")
 
     assert outside == []
     assert errors == []
