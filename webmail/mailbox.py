@@ -9,13 +9,13 @@ one error handler turns them into pages.
 from __future__ import annotations
 
 import email.header
-import re
 import email.utils
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.parser import BytesHeaderParser
 from email import policy as email_policy
+from email.parser import BytesHeaderParser
 from typing import Protocol
 
 from webmail.headers import Analysis, analyze

@@ -1,4 +1,6 @@
-"""Read a raw RFC 5322 message into what the read view shows: headers, body, inline parts, attachments.
+"""Read a raw RFC 5322 message into what the read view shows.
+
+Headers, body, inline parts and attachments.
 
 Pure: no Flask, no IMAP, no I/O. :func:`parse_message` and :func:`extract_part` never raise on any
 ``bytes``; what they cannot read becomes a readable warning.
@@ -95,7 +97,8 @@ class ParsedMessage:
     """A message as the read view needs it.
 
     :ivar subject: decoded Subject ("" when absent).
-    :ivar from_: decoded From mailboxes (serialises as ``"from"``); also ``to``, ``cc``, ``reply_to``.
+    :ivar from_: decoded From mailboxes (serialises as ``"from"``); also ``to``, ``cc``,
+        ``reply_to``.
     :ivar date: the raw Date header, or ``None`` (parsing it is the header library's job).
     :ivar message_id: the Message-ID header, or ``None``.
     :ivar html: the HTML body to show, or ``None``.
@@ -128,7 +131,8 @@ class ParsedMessage:
 class ExtractedPart:
     """One part's decoded bytes with what a download needs.
 
-    :ivar data: the content after transfer decoding (``message/rfc822``: the whole attached message).
+    :ivar data: the content after transfer decoding (``message/rfc822``: the whole attached
+        message).
     """
 
     section: str
@@ -139,7 +143,9 @@ class ExtractedPart:
 
 # Readable words for the email package's defect classes.
 _DEFECTS = {
-    "StartBoundaryNotFoundDefect": "the MIME boundary was never found; the part is shown as one block",
+    "StartBoundaryNotFoundDefect": (
+        "the MIME boundary was never found; the part is shown as one block"
+    ),
     "CloseBoundaryNotFoundDefect": "the message ends before its last MIME boundary (truncated?)",
     "MultipartInvariantViolationDefect": "a multipart part has no parts",
     "NoBoundaryInMultipartDefect": "a multipart part has no boundary",
@@ -209,7 +215,9 @@ def _payload(part: Message, section: str, walk: _Walk | None) -> bytes:
     except Exception:  # noqa: BLE001 - damaged encodings must not stop the message
         data = None
         if walk is not None:
-            walk.warnings.append(f"Part {section}: the encoding is damaged; it could not be decoded.")
+            walk.warnings.append(
+                f"Part {section}: the encoding is damaged; it could not be decoded."
+            )
     if isinstance(data, bytes):
         return data
     payload = part.get_payload()
@@ -221,7 +229,9 @@ def _payload(part: Message, section: str, walk: _Walk | None) -> bytes:
 def _note_defects(part: Message, section: str, walk: _Walk) -> None:
     for defect in getattr(part, "defects", ()):
         name = type(defect).__name__
-        walk.warnings.append(f"Part {section}: {_DEFECTS.get(name, 'the MIME structure is damaged (' + name + ')')}.")
+        walk.warnings.append(
+            f"Part {section}: {_DEFECTS.get(name, 'the MIME structure is damaged (' + name + ')')}."
+        )
 
 
 def _children(part: Message) -> list[Message]:
@@ -261,8 +271,11 @@ def _message_bytes(part: Message) -> bytes:
 def _take_body(part: Message, section: str, walk: _Walk, ctype: str | None = None) -> None:
     ctype = ctype or _ctype(part)
     data = _payload(part, section, walk)
-    text, codec, notes = decode_text(data, part.get_content_charset(None) if part.get("Content-Type") else None,
-                                     html=ctype == "text/html")
+    text, codec, notes = decode_text(
+        data,
+        part.get_content_charset(None) if part.get("Content-Type") else None,
+        html=ctype == "text/html",
+    )
     walk.warnings.extend(f"Part {section}: {note}" for note in notes)
     if ctype == "text/html":
         walk.html = Body("html", text, section, codec)
@@ -282,7 +295,9 @@ def _walk(part: Message, section: str, walk: _Walk, depth: int, want_body: bool)
     walk.parts += 1
     if walk.parts > MAX_PARTS:
         if walk.parts == MAX_PARTS + 1:
-            walk.warnings.append(f"The message has more than {MAX_PARTS} parts; the rest are not listed.")
+            walk.warnings.append(
+                f"The message has more than {MAX_PARTS} parts; the rest are not listed."
+            )
         return False
     _note_defects(part, section or "1", walk)
     ctype = _ctype(part)
@@ -293,7 +308,9 @@ def _walk(part: Message, section: str, walk: _Walk, depth: int, want_body: bool)
         walk.attachments.append(_as_part(part, section or "1"))
         return False
     if depth >= MAX_DEPTH:
-        walk.warnings.append(f"Part {section or 'message'}: nested too deeply; its parts are not shown.")
+        walk.warnings.append(
+            f"Part {section or 'message'}: nested too deeply; its parts are not shown."
+        )
         return False
     children = _children(part)
     if not children:
@@ -319,7 +336,10 @@ def _alternative(children: list[Message], section: str, walk: _Walk, depth: int)
     html_i = text_i = None
     for index, child in enumerate(children, 1):
         ctype = _ctype(child)
-        if ctype in ("text/html", "multipart/related", "multipart/mixed") and _disposition(child) != "attachment":
+        if (
+            ctype in ("text/html", "multipart/related", "multipart/mixed")
+            and _disposition(child) != "attachment"
+        ):
             html_i = index
         elif ctype == "text/plain" and _disposition(child) != "attachment":
             text_i = index
@@ -336,7 +356,9 @@ def _alternative(children: list[Message], section: str, walk: _Walk, depth: int)
     return walk.html is not None or walk.text is not None
 
 
-def _related(part: Message, children: list[Message], section: str, walk: _Walk, depth: int, want_body: bool) -> bool:
+def _related(
+    part: Message, children: list[Message], section: str, walk: _Walk, depth: int, want_body: bool
+) -> bool:
     start = part.get_param("start", None)
     root = 1
     if isinstance(start, str):
@@ -391,8 +413,20 @@ def parse_message(raw: bytes) -> ParsedMessage:
     try:
         msg = message_from_bytes(raw, policy=compat32)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
-        return ParsedMessage("", (), (), (), (), None, None, None, None, {}, (),
-                             (f"The message could not be read ({type(exc).__name__}).",))
+        return ParsedMessage(
+            "",
+            (),
+            (),
+            (),
+            (),
+            None,
+            None,
+            None,
+            None,
+            {},
+            (),
+            (f"The message could not be read ({type(exc).__name__}).",),
+        )
     try:
         _walk(msg, "", walk, 0, True)
     except Exception as exc:  # noqa: BLE001 - never fail the whole message on one part

@@ -27,7 +27,6 @@ That pre-scan only reduces the input; the sanitiser after it stays the one secur
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,16 @@ from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter, Cleaner
 
 from webmail.css import CssContext, MailCSSSanitizer, classify_url, sanitize_stylesheet
+from webmail.htmlparse import (
+    MAX_HTML_CHARS,
+    MAX_HTML_DEPTH,
+    MAX_HTML_ELEMENTS,
+    MAX_HTML_ENTITIES,
+    MAX_TAG_CHARS,
+    BoundedParser,
+    LinearWalker,
+    limit_structure,
+)
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -43,21 +52,14 @@ __all__ = [
     "MAX_HTML_CHARS",
     "MAX_HTML_DEPTH",
     "MAX_HTML_ELEMENTS",
+    "MAX_HTML_ENTITIES",
+    "MAX_TAG_CHARS",
     "SanitizedHtml",
     "classify_url",
     "frame_document",
+    "limit_structure",
     "sanitize_html",
 ]
-
-#: Longer bodies are cut (with a warning) so one message cannot hold a worker for seconds.
-#: Real newsletters are 20-150 kB (Gmail clips at 102 kB).
-MAX_HTML_CHARS = 300_000
-#: Start tags beyond this many are cut off with the rest of the body (with a warning). The
-#: largest HTML body of the shared corpus has 774; 5,000 sanitise in about 0.3 s.
-MAX_HTML_ELEMENTS = 5_000
-#: Elements nested deeper than this lose their tags (their text stays), with a warning.
-#: html5lib's tree builder is O(elements x depth): 50,000 nested <div> took over 3 minutes.
-MAX_HTML_DEPTH = 200
 
 #: Layout and text elements seen in real mail. No forms, no embedding, no SVG/MathML, no <base>.
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -104,16 +106,6 @@ _DROP_WITH_CONTENT: frozenset[str] = frozenset(
     "title textarea select option datalist svg math head meta link base plaintext audio video "
     "canvas portal".split()
 )
-
-#: Elements that never hold children (HTML "void elements") and those whose end tag is optional
-#: (a sibling closes them), which the depth count of :func:`limit_structure` skips.
-_NO_DEPTH: frozenset[str] = frozenset(
-    "area base br col embed hr img input keygen link meta param source track wbr image isindex "
-    "p li dt dd tr td th thead tbody tfoot option optgroup rb rt rp caption colgroup".split()
-)
-# A start tag as html5lib's tokenizer begins one (``<`` and an ASCII letter) up to the next ``>``,
-# or an end tag's name. No nested quantifiers: linear.
-_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>\x00]{0,63})[^>]*>?")
 
 #: URL-bearing attributes (lower case, without namespace) that load an image when kept.
 _IMAGE_URL_ATTRS = frozenset({"src", "background"})
@@ -170,7 +162,10 @@ class _DropFilter(html5lib_shim.Filter):  # type: ignore[misc]
             if in_style:
                 if kind == "EndTag" and name == "style":
                     in_style = False
-                    yield {"type": "Characters", "data": sanitize_stylesheet("".join(css), self.ctx)}
+                    yield {
+                        "type": "Characters",
+                        "data": sanitize_stylesheet("".join(css), self.ctx),
+                    }
                     yield token
                     css = []
                 elif kind in ("Characters", "SpaceCharacters"):
@@ -222,163 +217,6 @@ class _UrlFilter(html5lib_shim.Filter):  # type: ignore[misc]
         return out
 
 
-def limit_structure(html: str) -> tuple[str, list[str]]:
-    """Return ``html`` reduced to what sanitises in bounded time, and warnings; linear time.
-
-    Cuts at :data:`MAX_HTML_CHARS` characters and before start tag number
-    :data:`MAX_HTML_ELEMENTS` + 1; removes each start tag that would open an element deeper
-    than :data:`MAX_HTML_DEPTH` (its text and end tag stay; html5lib ignores a stray end tag).
-    Depth is counted per tag name, void and optional-end elements (``p``, ``li``, ``td`` ...)
-    not at all, and an end tag closes only a name that is open; tags inside comments and
-    attribute values are counted too, so the estimate errs towards "deeper".
-    """
-    warnings: list[str] = []
-    if len(html) > MAX_HTML_CHARS:
-        html = html[:MAX_HTML_CHARS]
-        warnings.append(f"The message is very long; only the first {MAX_HTML_CHARS:,} characters are shown.")
-    open_: dict[str, int] = {}
-    depth = elements = 0
-    kept: list[str] = []
-    pos = 0
-    dropped = 0
-    for match in _TAG.finditer(html):
-        name = match.group(2).lower()
-        if match.group(1):
-            if open_.get(name, 0) > 0:
-                open_[name] -= 1
-                depth -= 1
-            continue
-        elements += 1
-        if elements > MAX_HTML_ELEMENTS:
-            kept.append(html[pos:match.start()])
-            pos = len(html)
-            warnings.append(
-                f"The message has more than {MAX_HTML_ELEMENTS:,} HTML elements; only the first part is shown."
-            )
-            break
-        if name in _NO_DEPTH:
-            continue
-        if depth >= MAX_HTML_DEPTH:
-            kept.append(html[pos:match.start()])
-            pos = match.end()
-            dropped += 1
-            continue
-        depth += 1
-        open_[name] = open_.get(name, 0) + 1
-    if not dropped and pos == 0:
-        return html, warnings
-    kept.append(html[pos:])
-    if dropped:
-        warnings.append(
-            f"The message nests HTML more than {MAX_HTML_DEPTH} levels deep; "
-            f"{dropped:,} deeper tags were removed and the layout may look wrong."
-        )
-    return "".join(kept), warnings
-
-
-class _Attributes(list):  # type: ignore[type-arg]
-    """A start tag's ``[name, value]`` pairs with html5lib's duplicate check made O(1).
-
-    html5lib's ``attributeNameState`` compares each new name with every earlier one via
-    ``data[:-1]``: 5,000 attributes on one tag took 1.4 s. That slice here returns only the
-    earlier pair with the same name, if any, from a set of names seen.
-    """
-
-    def __init__(self, pairs: list[list[str]]) -> None:
-        super().__init__(pairs)
-        self._seen: set[str] = set()
-        self._checked = 0
-
-    def __getitem__(self, index: Any) -> Any:
-        if index != slice(None, -1, None):
-            return super().__getitem__(index)
-        last = len(self) - 1
-        for i in range(self._checked, last):
-            self._seen.add(super().__getitem__(i)[0])
-        self._checked = max(self._checked, last)
-        name = super().__getitem__(last)[0] if last >= 0 else None
-        return [[name, ""]] if name in self._seen else []
-
-
-class _MergingTokenizer(html5lib_shim.BleachHTMLTokenizer):  # type: ignore[misc]
-    """bleach's tokenizer with runs of text tokens merged into one.
-
-    With ``consume_entities=False`` every entity is its own token, and html5lib's etree builder
-    appends each to ``element.text`` with ``+=``, copying the whole text every time: 200,000
-    ``&amp;`` took 9 s. Only text is held back; every other token passes at once, so the parser
-    still switches tokenizer states (``<style>``, ``<plaintext>`` ...) exactly when it did.
-    """
-
-    def attributeNameState(self) -> bool:  # noqa: N802 - html5lib's name
-        token = self.currentToken
-        if type(token["data"]) is list:
-            token["data"] = _Attributes(token["data"])
-        return bool(super().attributeNameState())
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        pending: list[str] = []
-        for token in super().__iter__():
-            if token["type"] == html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS:
-                pending.append(token["data"])
-                continue
-            if pending:
-                yield {"type": html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS, "data": "".join(pending)}
-                pending = []
-            yield token
-        if pending:
-            yield {"type": html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS, "data": "".join(pending)}
-
-
-class _Parser(html5lib_shim.BleachHTMLParser):  # type: ignore[misc]
-    """bleach's parser with :class:`_MergingTokenizer` (its ``_parse``, one class swapped)."""
-
-    def _parse(self, stream: Any, innerHTML: bool = False, container: str = "div",  # noqa: N803
-               scripting: bool = True, **kwargs: Any) -> None:
-        self.innerHTMLMode = innerHTML
-        self.container = container
-        self.scripting = scripting
-        self.tokenizer = _MergingTokenizer(stream=stream, consume_entities=self.consume_entities,
-                                           parser=self, **kwargs)
-        self.reset()
-        try:
-            self.mainLoop()
-        except html5lib_shim.ReparseException:
-            self.reset()
-            self.mainLoop()
-
-
-_EtreeWalker: Any = html5lib_shim.getTreeWalker("etree")
-
-
-class _LinearWalker(_EtreeWalker):  # type: ignore[misc]
-    """html5lib's etree walker without its quadratic step.
-
-    Its ``getParentNode`` finds a parent's position with ``list(grandparent).index(parent)``
-    (and an assert with ``.count``), O(siblings) each time: 5,000 table rows took 2 s. Here
-    each grandparent's child positions are computed once.
-    """
-
-    def __init__(self, tree: Any) -> None:
-        super().__init__(tree)
-        self._positions: dict[int, dict[int, int]] = {}
-
-    def getParentNode(self, node: Any) -> Any:  # noqa: N802 - html5lib's name
-        if not isinstance(node, tuple):
-            return None
-        element, key, parents, flag = node
-        if flag == "text":
-            return element if not parents else (element, key, parents, None)
-        parent = parents.pop()
-        if not parents:
-            return parent
-        grandparent = parents[-1]
-        positions = self._positions.get(id(grandparent))
-        if positions is None:
-            positions = {id(child): i for i, child in enumerate(grandparent)}
-            self._positions[id(grandparent)] = positions
-        return parent, positions[id(parent)], parents, None
-
-
 def _make_cleaner(ctx: CssContext) -> Cleaner:
     return Cleaner(
         tags=ALLOWED_TAGS,
@@ -412,12 +250,12 @@ def sanitize_html(
         cleaner = _make_cleaner(ctx)
         # tags=None: the tokenizer must not turn disallowed tags into text; _DropFilter and
         # bleach's filter decide on elements after a browser-like parse.
-        parser = _Parser(
+        parser = BoundedParser(
             tags=None, strip=True, consume_entities=False, namespaceHTMLElements=False
         )
         dom = parser.parseFragment(html.replace("\x00", "\ufffd"))
         stream = BleachSanitizerFilter(
-            source=_DropFilter(_LinearWalker(dom), ctx),
+            source=_DropFilter(LinearWalker(dom), ctx),
             allowed_tags=cleaner.tags,
             attributes=cleaner.attributes,
             strip_disallowed_tags=True,
@@ -428,9 +266,16 @@ def sanitize_html(
         out = str(cleaner.serializer.render(_UrlFilter(stream, ctx)))
     except Exception as exc:  # noqa: BLE001 - the boundary: never raise on input
         # Not expected on any input; a message still opens, without its HTML.
-        return SanitizedHtml("", 0, frozenset(), (*warnings, f"The HTML body could not be displayed ({type(exc).__name__})."))
+        return SanitizedHtml(
+            "",
+            0,
+            frozenset(),
+            (*warnings, f"The HTML body could not be displayed ({type(exc).__name__})."),
+        )
     warnings.extend(ctx.warnings)
-    return SanitizedHtml(out, ctx.remote_blocked, frozenset(ctx.cid_refs), tuple(dict.fromkeys(warnings)))
+    return SanitizedHtml(
+        out, ctx.remote_blocked, frozenset(ctx.cid_refs), tuple(dict.fromkeys(warnings))
+    )
 
 
 def frame_document(body: SanitizedHtml | str) -> str:

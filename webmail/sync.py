@@ -36,8 +36,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from webmail import imapwire
-from webmail.indexstore import IndexStore
 from webmail.indexrows import build_row
+from webmail.indexstore import IndexStore
 from webmail.mailbox import LIST_HEADER_FIELDS, ConnectionLost, MailboxError, NotFound
 
 CHUNK_SIZE = 1000

@@ -18,19 +18,37 @@ import binascii
 import codecs
 import re
 
-__all__ = ["decode_header_value", "decode_param", "decode_raw_header", "decode_text", "lookup_charset"]
+__all__ = [
+    "decode_header_value",
+    "decode_param",
+    "decode_raw_header",
+    "decode_text",
+    "lookup_charset",
+]
 
 # Python codecs that are not charsets of mail text; a hostile label must not select them.
-_NOT_CHARSETS = frozenset({
-    "unicode_escape", "raw_unicode_escape", "idna", "punycode", "mbcs", "oem", "undefined",
-    "unicode_internal", "palmos", "charmap",
-})
+_NOT_CHARSETS = frozenset(
+    {
+        "unicode_escape",
+        "raw_unicode_escape",
+        "idna",
+        "punycode",
+        "mbcs",
+        "oem",
+        "undefined",
+        "unicode_internal",
+        "palmos",
+        "charmap",
+    }
+)
 # WHATWG: these labels mean windows-1252.
 _AS_CP1252 = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(?==\?)")
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
+)
 
 
 def lookup_charset(label: str | None) -> str | None:
@@ -59,7 +77,9 @@ def _fallback(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", "replace"), "cp1252"
 
 
-def decode_text(data: bytes, declared: str | None, *, html: bool = False) -> tuple[str, str, list[str]]:
+def decode_text(
+    data: bytes, declared: str | None, *, html: bool = False
+) -> tuple[str, str, list[str]]:
     """Decode a text part; return ``(text, codec used, notes)``. Never raises.
 
     With no usable declared charset, an HTML part's own ``<meta charset>`` is tried next.
@@ -107,8 +127,11 @@ def _decode_word(charset: str, encoding: str, text: str) -> str | None:
         if encoding in "bB":
             data = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
         else:
-            data = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
-                          text.replace("_", " ").encode("ascii", "replace"))
+            data = re.sub(
+                rb"=([0-9A-Fa-f]{2})",
+                lambda m: bytes([int(m.group(1), 16)]),
+                text.replace("_", " ").encode("ascii", "replace"),
+            )
     except (binascii.Error, ValueError):
         return None
     codec = lookup_charset(charset)

@@ -117,7 +117,7 @@ input[value^="a"] {{ background: url({T}/leak?a); }}
 <div style="background-image:url({T}/div-bg.png)">div</div><style>@font-face{{font-family:F;src:url({T}/f.woff)}}</style>
 <object data="{T}/o.png"></object><embed src="{T}/e.png"><iframe src="{T}/i.html" width=1 height=1></iframe>
 <link rel=stylesheet href="{T}/late.css"><img src="{E}/https-pixel.gif">""",
-    "malformed-nesting": f"""<p>Malformed and nested tags.</p>
+    "malformed-nesting": """<p>Malformed and nested tags.</p>
 <div><div><div><span><b><i><u>""" + "<div>" * 400 + "deep" + "</div>" * 400 + f"""
 <img src="x" alt="unterminated <script>{X}</script>
 <a href="https://ok.example/" title='a' title="b">dup attr</a><img src=x onerror={X}//
@@ -188,7 +188,7 @@ def newsletter() -> bytes:
         f"Content-ID: <logo@news.example>\r\nContent-Disposition: inline; filename=\"logo.png\"\r\n\r\n{png}\r\n"
         f"--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <bg@news.example>\r\n\r\n{png}\r\n"
         "--rel--\r\n--alt--\r\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def attachments() -> bytes:

@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
@@ -148,7 +148,7 @@ def _stdlib_date(text: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     if value.tzinfo is None:  # "-0000": UTC (the README counts it so)
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -25,28 +25,28 @@ def test_rfc5322_date_keeps_its_offset() -> None:
 
 def test_parse_date_returns_parsed_date_with_text_and_no_warnings() -> None:
     assert parse_date("Fri, 14 Dec 2018 10:00:00 +0000") == ParsedDate(
-        datetime(2018, 12, 14, 10, tzinfo=timezone.utc), "Fri, 14 Dec 2018 10:00:00 +0000", ()
+        datetime(2018, 12, 14, 10, tzinfo=UTC), "Fri, 14 Dec 2018 10:00:00 +0000", ()
     )
 
 
 def test_bytes_are_accepted() -> None:
-    assert value(b"14 Dec 2018 10:00:00 +0000") == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert value(b"14 Dec 2018 10:00:00 +0000") == datetime(2018, 12, 14, 10, tzinfo=UTC)
 
 
 def test_two_digit_year_49_is_2049() -> None:
-    assert value("1 Jan 49 00:00:00 +0000") == datetime(2049, 1, 1, tzinfo=timezone.utc)
+    assert value("1 Jan 49 00:00:00 +0000") == datetime(2049, 1, 1, tzinfo=UTC)
 
 
 def test_two_digit_year_50_is_1950() -> None:
-    assert value("1 Jan 50 00:00:00 +0000") == datetime(1950, 1, 1, tzinfo=timezone.utc)
+    assert value("1 Jan 50 00:00:00 +0000") == datetime(1950, 1, 1, tzinfo=UTC)
 
 
 def test_two_digit_year_68_is_1968_not_posix_2068() -> None:
-    assert value("Thu, 1 Feb 68 10:00:00 +0000") == datetime(1968, 2, 1, 10, tzinfo=timezone.utc)
+    assert value("Thu, 1 Feb 68 10:00:00 +0000") == datetime(1968, 2, 1, 10, tzinfo=UTC)
 
 
 def test_two_digit_year_00_is_2000() -> None:
-    assert value("Sat, 1 Jan 00 10:00:00 +0000") == datetime(2000, 1, 1, 10, tzinfo=timezone.utc)
+    assert value("Sat, 1 Jan 00 10:00:00 +0000") == datetime(2000, 1, 1, 10, tzinfo=UTC)
 
 
 def test_three_digit_year_adds_1900() -> None:
@@ -69,7 +69,7 @@ def test_obsolete_zone_names_have_their_rfc_offsets(zone: str, offset: int) -> N
 @pytest.mark.parametrize("letter", ["A", "M", "N", "Y", "q", "S"])
 def test_military_zone_letters_read_as_unknown_zone_utc(letter: str) -> None:
     got = value(f"Sun, 11 Apr 2010 02:13:56 {letter}")
-    assert got == datetime(2010, 4, 11, 2, 13, 56, tzinfo=timezone.utc)
+    assert got == datetime(2010, 4, 11, 2, 13, 56, tzinfo=UTC)
     assert got is not None and got.utcoffset() == timedelta(0)
 
 
@@ -84,24 +84,24 @@ def test_odd_but_valid_offsets_keep_their_minutes() -> None:
 
 
 def test_comments_and_folding_white_space_anywhere() -> None:
-    assert value("Fri, 28 (comment) Mar 2014 10:03:00 +0000 (WET)") == datetime(2014, 3, 28, 10, 3, tzinfo=timezone.utc)
+    assert value("Fri, 28 (comment) Mar 2014 10:03:00 +0000 (WET)") == datetime(2014, 3, 28, 10, 3, tzinfo=UTC)
     assert value("Sun, 10 Apr 2016\r\n    (via web) 21:08:19\r\n    +0100") == datetime(2016, 4, 10, 21, 8, 19, tzinfo=tz(1))
 
 
 def test_nested_comment_is_skipped() -> None:
     assert value("Fri, 14 Dec 2018 (a (nested \\) comment) here) 10:00:00 +0000") == datetime(
-        2018, 12, 14, 10, tzinfo=timezone.utc
+        2018, 12, 14, 10, tzinfo=UTC
     )
 
 
 def test_unterminated_comment_is_reported() -> None:
     parsed = parse_date("Fri, 14 Dec 2018 10:00:00 +0000 (PST")
-    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=UTC)
     assert "unterminated comment" in parsed.warnings
 
 
 def test_missing_weekday() -> None:
-    assert value("14 Dec 2018 10:00:00 +0000") == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert value("14 Dec 2018 10:00:00 +0000") == datetime(2018, 12, 14, 10, tzinfo=UTC)
 
 
 def test_missing_seconds() -> None:
@@ -110,7 +110,7 @@ def test_missing_seconds() -> None:
 
 def test_weekday_that_disagrees_is_ignored_with_a_warning() -> None:
     parsed = parse_date("Mon, 14 Dec 2018 10:00:00 +0000")  # 14 Dec 2018 was a Friday
-    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=UTC)
     assert parsed.warnings == ("the weekday disagrees with the date (ignored)",)
 
 
@@ -120,7 +120,7 @@ def test_single_digit_day_hour_and_second() -> None:
 
 def test_lowercase_and_uppercase_names() -> None:
     assert value("mon, 01 nov 2021 11:24:43 +0100") == datetime(2021, 11, 1, 11, 24, 43, tzinfo=tz(1))
-    assert value("05 OCT 2015 13:21:48 UT") == datetime(2015, 10, 5, 13, 21, 48, tzinfo=timezone.utc)
+    assert value("05 OCT 2015 13:21:48 UT") == datetime(2015, 10, 5, 13, 21, 48, tzinfo=UTC)
 
 
 def test_extra_spaces_and_tabs() -> None:
@@ -128,17 +128,17 @@ def test_extra_spaces_and_tabs() -> None:
 
 
 def test_zone_glued_to_the_time() -> None:
-    assert value("01 Jan 2001 00:01+0000") == datetime(2001, 1, 1, 0, 1, tzinfo=timezone.utc)
+    assert value("01 Jan 2001 00:01+0000") == datetime(2001, 1, 1, 0, 1, tzinfo=UTC)
     assert value("Sat, 25 Jul 2020 21:37:22-0400") == datetime(2020, 7, 25, 21, 37, 22, tzinfo=tz(-4))
 
 
 def test_full_month_and_weekday_names() -> None:
-    assert value("Wednesday, 6\tOctober  2010 \t17:47:34  +0000") == datetime(2010, 10, 6, 17, 47, 34, tzinfo=timezone.utc)
+    assert value("Wednesday, 6\tOctober  2010 \t17:47:34  +0000") == datetime(2010, 10, 6, 17, 47, 34, tzinfo=UTC)
 
 
 def test_iso_8601_with_offset() -> None:
     assert value("2018-02-10T04:20:02+02:00") == datetime(2018, 2, 10, 4, 20, 2, tzinfo=tz(2))
-    assert value("2013-07-06T19:17:38Z") == datetime(2013, 7, 6, 19, 17, 38, tzinfo=timezone.utc)
+    assert value("2013-07-06T19:17:38Z") == datetime(2013, 7, 6, 19, 17, 38, tzinfo=UTC)
 
 
 def test_iso_like_date_with_space_and_numeric_zone() -> None:
@@ -159,7 +159,7 @@ def test_asctime_followed_by_a_numeric_zone() -> None:
 
 def test_asctime_without_zone_is_read_as_utc_with_a_warning() -> None:
     parsed = parse_date("Wed Aug  3 02:59:42 2016")
-    assert parsed.value == datetime(2016, 8, 3, 2, 59, 42, tzinfo=timezone.utc)
+    assert parsed.value == datetime(2016, 8, 3, 2, 59, 42, tzinfo=UTC)
     assert "no zone: read as UTC" in parsed.warnings
 
 
@@ -176,7 +176,7 @@ def test_long_tail_numeric_date_goes_to_dateutil() -> None:
 
 
 def test_leap_second_reads_as_59() -> None:
-    assert value("Sat, 31 Dec 2016 23:59:60 +0000") == datetime(2016, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    assert value("Sat, 31 Dec 2016 23:59:60 +0000") == datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_junk_gives_none_with_a_warning_and_never_raises(junk: str) -> None:
 
 def test_very_long_input_is_cut_and_still_bounded() -> None:
     parsed = parse_date("Fri, 14 Dec 2018 10:00:00 +0000" + " x" * 1_000_000)
-    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert parsed.value == datetime(2018, 12, 14, 10, tzinfo=UTC)
     assert len(parsed.text) <= 2048
 
 

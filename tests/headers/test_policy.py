@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from webmail.headers import analyze
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def message(date: str | None, *received: str, extra: str = "") -> bytes:

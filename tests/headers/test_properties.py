@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
 from hypothesis import given, settings
@@ -41,7 +41,7 @@ def test_parse_received_never_raises_on_text(text: str) -> None:
 @FAST
 @given(st.binary() | HEADERISH.map(lambda s: s.encode("utf-8", "surrogatepass")))
 def test_analyze_never_raises_on_bytes(data: bytes) -> None:
-    analyze_unguarded(data, arrival=datetime(2020, 1, 1, tzinfo=timezone.utc)).to_json("x")
+    analyze_unguarded(data, arrival=datetime(2020, 1, 1, tzinfo=UTC)).to_json("x")
 
 
 @FAST
@@ -71,5 +71,5 @@ def test_format_datetime_round_trips_to_the_same_instant_and_offset(moment: date
 @FAST
 @given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 30)))
 def test_format_datetime_usegmt_round_trips(moment: datetime) -> None:
-    aware = moment.replace(microsecond=0, tzinfo=timezone.utc)
+    aware = moment.replace(microsecond=0, tzinfo=UTC)
     assert parse_date(format_datetime(aware, usegmt=True)).value == aware

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -25,7 +25,7 @@ def test_postfix_received_with_tls_comment() -> None:
         "        with ESMTPS id 62E65BB8A8FE for <l.garcia@contoso-mail.net>; Thu, 13 Dec 2012 01:56:32 +0000"
     )
     assert fields(hop) == ("mail.tatra.nl", "mailin.contoso-mail.net", None, "ESMTPS", "62E65BB8A8FE", "l.garcia@contoso-mail.net")
-    assert hop.time == datetime(2012, 12, 13, 1, 56, 32, tzinfo=timezone.utc)
+    assert hop.time == datetime(2012, 12, 13, 1, 56, 32, tzinfo=UTC)
 
 
 def test_postfix_local_pickup_has_no_from() -> None:
@@ -68,13 +68,13 @@ def test_exim_local_delivery() -> None:
 def test_qmail_invoked_by_uid_has_only_a_date() -> None:
     hop = parse_received("(qmail 10120 invoked by uid 505); 14 Jun 2002 19:51:06 -0000")
     assert fields(hop) == (None, None, None, None, None, None)
-    assert hop.time == datetime(2002, 6, 14, 19, 51, 6, tzinfo=timezone.utc)
+    assert hop.time == datetime(2002, 6, 14, 19, 51, 6, tzinfo=UTC)
 
 
 def test_qmail_invoked_from_network() -> None:
     hop = parse_received("(qmail 24448 invoked from network); 3 Jun 2002 13:35:26 -0000")
     assert fields(hop) == (None, None, None, None, None, None)
-    assert hop.time == datetime(2002, 6, 3, 13, 35, 26, tzinfo=timezone.utc)
+    assert hop.time == datetime(2002, 6, 3, 13, 35, 26, tzinfo=UTC)
 
 
 def test_qmail_smtp_hop() -> None:
@@ -92,7 +92,7 @@ def test_exchange_received_keeps_id_after_version_comment() -> None:
         "DB8PR01MB4361.gbrprd06.prod.outlook.com", "VI1PR03MB2665.namprd02.prod.outlook.com", "Mailbox",
         "Microsoft", "15.1.1816.37", None,
     )  # fmt: skip
-    assert hop.time == datetime(2025, 3, 22, 20, 36, 14, tzinfo=timezone.utc)
+    assert hop.time == datetime(2025, 3, 22, 20, 36, 14, tzinfo=UTC)
 
 
 def test_exchange_mapi_with_ipv6_literals() -> None:
@@ -160,7 +160,7 @@ def test_lotus_domino_space_before_semicolon() -> None:
 def test_courier_id_after_the_date_is_not_a_clause() -> None:
     hop = parse_received("from a.example (a.example [192.0.2.1]) by b.example with ESMTP; Fri, 14 Dec 2018 10:00:00 +0000\n  id 00000000000A1B2C.000000005C137FB0.00001234")
     assert (hop.from_, hop.by, hop.with_) == ("a.example", "b.example", "ESMTP")
-    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=UTC)
 
 
 def test_clauses_out_of_order() -> None:
@@ -175,7 +175,7 @@ def test_nested_comments_are_skipped() -> None:
 
 def test_semicolon_inside_a_trailing_comment_is_not_the_date_separator() -> None:
     hop = parse_received("from a by b; Fri, 14 Dec 2018 10:00:00 +0000 (a; b)")
-    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=UTC)
 
 
 def test_no_date_at_all() -> None:
@@ -193,14 +193,14 @@ def test_sendgrid_date_without_semicolon_is_not_read() -> None:
 def test_unterminated_comment_is_reported_and_the_date_still_read() -> None:
     hop = parse_received("from a.example (unterminated by b.example; Fri, 14 Dec 2018 10:00:00 +0000")
     assert hop.from_ == "a.example"
-    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=UTC)
     assert "unterminated comment in Received header" in hop.warnings
 
 
 def test_huge_received_keeps_head_clauses_and_tail_date() -> None:
     hop = parse_received("from a.example by b.example " + "(x) " * 100_000 + "; Fri, 14 Dec 2018 10:00:00 +0000")
     assert (hop.from_, hop.by) == ("a.example", "b.example")
-    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=timezone.utc)
+    assert hop.time == datetime(2018, 12, 14, 10, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

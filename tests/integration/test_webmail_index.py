@@ -135,7 +135,7 @@ def test_flag_and_expunge_by_another_client_show_on_the_next_list(
 ) -> None:
     uids = reader.uids("/folder/INBOX")
     flagged, gone = uids[0], uids[1]
-    assert f'class="msg unread flagged' not in reader.page("/folder/INBOX")
+    assert 'class="msg unread flagged' not in reader.page("/folder/INBOX")
     other = dovecot.client(outage_user.name, outage_user.password)
     try:
         other.select_folder("INBOX")

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TextIO
 
 from webmail.headers.fields import MAX_HEADER_BYTES
@@ -36,7 +36,7 @@ def _arrival(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
 def _when(value: datetime | None) -> str:
     if value is None:
         return "unknown"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _delay(seconds: int | None) -> str:

@@ -19,7 +19,7 @@ The readings, from RFC 5322 §4.3 where it speaks:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from webmail.headers.model import ParsedDate
 
@@ -68,7 +68,7 @@ _FAST = re.compile(
     re.ASCII,
 )
 
-_TZ_CACHE: dict[int, timezone] = {0: timezone.utc}
+_TZ_CACHE: dict[int, timezone] = {0: UTC}
 
 
 def _tz(minutes: int) -> timezone:
@@ -369,5 +369,5 @@ def _dateutil(text: str, warnings: list[str]) -> datetime | None:
     warnings.append("date in an unusual form (read with dateutil)")
     if value.tzinfo is None or value.utcoffset() is None:
         warnings.append("no zone: read as UTC")
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value

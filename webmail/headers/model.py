@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any, Literal
 
 SentSource = Literal["date", "received", "dkim", "arrival"]
@@ -17,7 +17,7 @@ def iso_utc(value: datetime | None) -> str | None:
     """Format an aware datetime as ISO 8601 in UTC ending in ``Z``; ``None`` stays ``None``."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

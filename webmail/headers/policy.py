@@ -19,7 +19,7 @@ Exactly the rules of the header-analysis issue, so every view agrees:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from webmail.headers.dates import _parse
 from webmail.headers.fields import header_fields
@@ -35,7 +35,7 @@ REFILED_LIMIT = timedelta(days=30)
 MIN_PLAUSIBLE_YEAR = 1970
 DEFAULT_THRESHOLD = timedelta(hours=1)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def analyze(
@@ -112,7 +112,7 @@ def analyze_unguarded(
             arrival = None
         elif arrival.tzinfo is None or arrival.utcoffset() is None:
             warnings.append("arrival has no zone: read as UTC")
-            arrival = arrival.replace(tzinfo=timezone.utc)
+            arrival = arrival.replace(tzinfo=UTC)
 
     dated = [hop.time for hop in hops if hop.time is not None]
     oldest = dated[0] if dated else None
@@ -157,9 +157,9 @@ def analyze_unguarded(
 
     return Analysis(
         date_header=date_header,
-        sent=None if sent is None else sent.astimezone(timezone.utc),
+        sent=None if sent is None else sent.astimezone(UTC),
         sent_source=sent_source,
-        delivered=None if delivered is None else delivered.astimezone(timezone.utc),
+        delivered=None if delivered is None else delivered.astimezone(UTC),
         delivered_source=delivered_source,
         delay_seconds=delay_seconds,
         delayed=delayed,

@@ -13,7 +13,6 @@ outside comments. It never raises.
 from __future__ import annotations
 
 import re
-
 from datetime import datetime
 
 from webmail.headers.dates import MAX_DATE_CHARS, _parse, strip_comments
