@@ -11,13 +11,12 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, Playwright, Route, sync_playwright
 from werkzeug.serving import make_server
 
 from webmail import create_app, demo
@@ -87,62 +86,7 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 sys.path.insert(0, str(_HERE.parent / "integration"))  # imapserver.py: the Dovecot harness
 from imapserver import Dovecot, DovecotError  # noqa: E402
-
-REPO_ROOT = _HERE.parents[1]
-HOSTILE = sorted((REPO_ROOT / "tests" / "data" / "hostile").glob("*.eml"))
-RELATED_CID = REPO_ROOT / "tests" / "data" / "safe" / "newsletter-related-cid.eml"
-# Real HTML newsletters with table layouts, from the shared corpus (a sibling of the repo).
-NEWSLETTERS = [
-    REPO_ROOT.parent / "shared" / "corpus" / "real" / "apache-spamassassin" / name
-    for name in (
-        "welcomelists__oracle_net_techblast.eml",
-        "welcomelists__winxpnews.com.eml",
-        "welcomelists__media_unspun.eml",
-    )
-]
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-# Every script payload of the corpus calls alert() and sets window.__xss; these hooks make any
-# dialog, print or console call from mail set the same marker, in the page and in every frame.
-HOOKS = """(() => {
-  const mark = (how) => { try { window.__xss = window.__xss || how; } catch (e) {} };
-  for (const name of ["alert", "confirm", "prompt", "print"]) {
-    window[name] = function () { mark(name); return null; };
-  }
-  for (const name of ["log", "info", "warn", "error", "debug", "trace", "dir", "table"]) {
-    const original = console[name];
-    console[name] = function (...args) { mark("console." + name); return original.apply(console, args); };
-  }
-  window.__hooked = true;
-})();"""
-_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
-
-
-@dataclass
-class MailSite:
-    """A signed-in Chromium page on the webmail over Dovecot, and what left the page.
-
-    :ivar base: the app's URL. :ivar page: the one page every test reuses.
-    :ivar uids: message file name -> UID in INBOX.
-    :ivar outside: URLs of every request for a non-loopback host the page tried (Playwright
-        reports a request even when the frame's CSP then blocks it).
-    :ivar fetched: those of them that completed (answered locally by a route, so nothing
-        leaves the machine).
-    :ivar dialogs: dialogs opened; :ivar errors: uncaught page errors.
-    """
-
-    base: str
-    page: Page
-    uids: dict[str, int]
-    outside: list[str] = field(default_factory=list)
-    fetched: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-
-
-def _is_outside(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme not in ("data", "about", "blob") and parts.hostname not in LOOPBACK
+from mailsite import _GIF, HOOKS, HOSTILE, NEWSLETTERS, RELATED_CID, MailSite, _is_outside  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE, MailSite
+from mailsite import HOSTILE, MailSite
 from playwright.sync_api import Frame, expect
 
 from webmail.mime import parse_message

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import NEWSLETTERS, RELATED_CID, REPO_ROOT, MailSite
+from mailsite import NEWSLETTERS, RELATED_CID, REPO_ROOT, MailSite
 from playwright.sync_api import expect
 
 OUTPUT = REPO_ROOT / "test-output"

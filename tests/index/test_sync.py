@@ -9,8 +9,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import T0, User, _users, message
 from imapclient import IMAPClient
+from syncdata import T0, User, _users, message
 
 from webmail.config import Settings
 from webmail.index import Index, open_index

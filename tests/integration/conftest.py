@@ -13,19 +13,16 @@ A missing ``dovecot`` binary fails the tests with a clear message: they are neve
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from imapserver import Dovecot, DovecotError, TcpProxy
+from imapserver import Dovecot, DovecotError, MailUser, TcpProxy, add_user
 
 from webmail.config import Settings
 
 _HERE = Path(__file__).resolve().parent
-_user_numbers = itertools.count(1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -77,22 +74,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, "rep_" + report.when, report)
     return report
-
-
-@dataclass(frozen=True)
-class MailUser:
-    """A passwd-file user of a test server."""
-
-    name: str
-    password: str
-
-
-def add_user(server: Dovecot) -> MailUser:
-    """A user of ``server`` that no other test uses (one of the pre-made passwd-file users)."""
-    n = next(_user_numbers)
-    if n > server.users:
-        pytest.fail(f"more than {server.users} test users: raise Dovecot(users=...)")
-    return MailUser(f"user{n}", f"secret-{n}")
 
 
 @pytest.fixture

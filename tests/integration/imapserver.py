@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import itertools
 import os
 import pwd
 import selectors
@@ -21,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -363,3 +365,22 @@ class TcpProxy:
         self.listener.close()
         self.cut()
         self._thread.join(timeout=5)
+
+
+_user_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class MailUser:
+    """A passwd-file user of a test server."""
+
+    name: str
+    password: str
+
+
+def add_user(server: Dovecot) -> MailUser:
+    """A user of ``server`` that no other test uses (one of the pre-made passwd-file users)."""
+    n = next(_user_numbers)
+    if n > server.users:
+        raise DovecotError(f"more than {server.users} test users: raise Dovecot(users=...)")
+    return MailUser(f"user{n}", f"secret-{n}")

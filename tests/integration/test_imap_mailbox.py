@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import MailUser, add_user
-from imapserver import Dovecot, TcpProxy, free_port
+from imapserver import Dovecot, MailUser, TcpProxy, add_user, free_port
 
 from webmail.config import Settings
 from webmail.connections import MailboxPool, open_mailbox
