@@ -11,8 +11,17 @@ import time
 import pytest
 from test_sanitize import assert_inert
 
+import webmail.mimeparts
 from webmail.css import MAX_CSS_CHARS
-from webmail.mime import MAX_PARTS, parse_message
+from webmail.mime import (
+    MAX_PARSE_DEPTH,
+    MAX_PARTS,
+    MAX_RAW_BODY_BYTES,
+    TOO_DEEP,
+    Address,
+    extract_part,
+    parse_message,
+)
 from webmail.sanitize import (
     MAX_HTML_CHARS,
     MAX_HTML_ENTITIES,
@@ -144,18 +153,62 @@ def test_ten_thousand_parts_are_capped_with_a_warning() -> None:
     assert len(result.attachments) < MAX_PARTS
 
 
-def test_thousand_deep_nesting_finishes_with_a_warning() -> None:
-    # The email package's parser recurses per level: the message is refused, readably.
+def deep(levels: int) -> bytes:
     head = "".join(
-        f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n" for i in range(1000)
+        f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n" for i in range(levels)
     )
-    raw = (
-        "Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + head + "--b1000\r\n"
-        "Content-Type: text/plain\r\n\r\ndeep\r\n"
+    return (
+        "Subject: =?utf-8?q?tr=C3=A8s?= deep\r\nFrom: Ann <ann@example.org>\r\n"
+        "Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + head + f"--b{levels}\r\n"
+        "Content-Type: text/plain\r\n\r\ndeep caf\u00e9\r\n"
     ).encode()
+
+
+def test_thousand_deep_nesting_keeps_the_headers_and_shows_the_raw_body() -> None:
+    # The email package's parser recurses per level (and would hit the recursion limit): the
+    # message is not taken apart, but nothing is lost.
+    result = timed_parse(deep(1000))
+    assert result.warnings == (TOO_DEEP,)
+    assert TOO_DEEP == (
+        f"The message is nested more than {MAX_PARSE_DEPTH} MIME levels deep and could not be "
+        "taken apart; it is shown as raw text and its attachments are not listed."
+    )
+    assert result.subject == "très deep"
+    assert result.from_ == (Address("Ann", "ann@example.org"),)
+    assert result.text is not None and result.html is None
+    assert result.text.text.startswith("--b0\r\nContent-Type: multipart/mixed; boundary=b1\r\n")
+    assert result.text.text.endswith("deep café\r\n")
+    assert result.attachments == () and result.inline == {}
+    assert extract_part(deep(1000), "1") is None
+
+
+def test_nesting_just_under_the_parse_cap_is_walked() -> None:
+    result = timed_parse(deep(MAX_PARSE_DEPTH - 1))
+    assert TOO_DEEP not in result.warnings
+    assert f"Part {'.'.join(['1'] * 32)}: nested too deeply; its parts are not shown." in (
+        result.warnings
+    )
+    assert result.subject == "très deep"
+
+
+def test_nested_attached_messages_beyond_the_cap_keep_the_headers() -> None:
+    raw = b"Subject: outer\r\n" + b"Content-Type: message/rfc822\r\n\r\n" * 1000 + b"inner\r\n"
     result = timed_parse(raw)
-    assert result.warnings == ("The message could not be read (RecursionError).",)
-    assert result.text is None
+    assert result.warnings == (TOO_DEEP,)
+    assert result.subject == "outer"
+    assert result.text is not None and result.text.text.endswith("inner\r\n")
+
+
+def test_huge_raw_body_of_a_too_deep_message_is_cut_at_a_line() -> None:
+    raw = deep(1000) + b"0123456789abcdef\r\n" * (MAX_RAW_BODY_BYTES // 10)
+    result = timed_parse(raw)
+    assert result.warnings == (
+        TOO_DEEP,
+        f"Only the first {MAX_RAW_BODY_BYTES:,} bytes of the raw message are shown.",
+    )
+    assert result.text is not None
+    assert len(result.text.text) <= MAX_RAW_BODY_BYTES
+    assert result.text.text.endswith("0123456789abcdef\r\n")
 
 
 def test_twenty_megabyte_base64_part_is_listed_with_its_size() -> None:
@@ -183,3 +236,12 @@ def test_one_megabyte_header_is_read() -> None:
     result = timed_parse(raw)
     assert result.subject == "a" * 75_000
     assert result.text is not None and result.text.text.strip() == "body"
+
+
+def test_recursion_error_past_the_estimate_falls_back_the_same_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(webmail.mimeparts, "nesting_depth", lambda raw: 0)
+    result = timed_parse(deep(1000))
+    assert result.warnings == (TOO_DEEP,)
+    assert result.subject == "très deep"
