@@ -24,7 +24,7 @@ from typing import Any
 from webmail.headers import analyze
 from webmail.headers.model import Analysis, Hop
 from webmail.imapwire import ListRecord
-from webmail.mailbox import FLAGGED, SEEN, MessageSummary, decode_header_text
+from webmail.mailbox import FlagState, MessageSummary, decode_header_text
 
 # Column order of a row in the messages table after (folder_id, uidvalidity).
 DB_ORDER = (
@@ -157,7 +157,7 @@ def bottleneck_host(a: Analysis) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexRow:
+class IndexRow(FlagState):
     """One list row read from the index.
 
     :ivar uid: the message's UID in ``folder``.
@@ -219,14 +219,6 @@ class IndexRow:
             bottleneck=r[14],
             analysis_data=r[15],
         )
-
-    @property
-    def seen(self) -> bool:
-        return SEEN in self.flags
-
-    @property
-    def flagged(self) -> bool:
-        return FLAGGED in self.flags
 
     @property
     def analysis(self) -> Analysis:

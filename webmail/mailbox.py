@@ -100,8 +100,23 @@ class Folder:
     depth: int = 0
 
 
+class FlagState:
+    """``seen`` and ``flagged`` read from a ``flags`` set of IMAP flag strings."""
+
+    __slots__ = ()
+    flags: frozenset[str]
+
+    @property
+    def seen(self) -> bool:
+        return SEEN in self.flags
+
+    @property
+    def flagged(self) -> bool:
+        return FLAGGED in self.flags
+
+
 @dataclass(frozen=True)
-class MessageSummary:
+class MessageSummary(FlagState):
     """One row of the message list, with its header analysis.
 
     :ivar uid: the message's UID in its folder.
@@ -130,14 +145,6 @@ class MessageSummary:
     has_attachments: bool
     message_id: str
     analysis: Analysis
-
-    @property
-    def seen(self) -> bool:
-        return SEEN in self.flags
-
-    @property
-    def flagged(self) -> bool:
-        return FLAGGED in self.flags
 
     @property
     def sent(self) -> datetime:

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
-from imapserver import Dovecot, DovecotError, TcpProxy  # noqa: E402
+from imapserver import Dovecot, DovecotError, TcpProxy, proxies  # noqa: E402
 from syncdata import User, _users  # noqa: E402
 
 from webmail.index import Index  # noqa: E402
@@ -94,13 +94,5 @@ def index(tmp_path: Path) -> Iterator[Index]:
 @pytest.fixture
 def proxy() -> Iterator[Callable[[Dovecot], TcpProxy]]:
     """``proxy(server)``: a loopback proxy that the test can cut."""
-    made: list[TcpProxy] = []
-
-    def make(server: Dovecot) -> TcpProxy:
-        p = TcpProxy(server.host, server.port)
-        made.append(p)
-        return p
-
-    yield make
-    for p in made:
-        p.close()
+    with proxies() as make:
+        yield make

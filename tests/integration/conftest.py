@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imapserver import Dovecot, DovecotError, MailUser, TcpProxy, add_user
+from imapserver import Dovecot, DovecotError, MailUser, TcpProxy, add_user, proxies
 
 from webmail.config import Settings
 
@@ -100,16 +100,8 @@ def imap_settings() -> Callable[..., Settings]:
 @pytest.fixture
 def tcp_proxy() -> Iterator[Callable[[Dovecot], TcpProxy]]:
     """``tcp_proxy(server)``: a proxy in front of ``server``, closed after the test."""
-    proxies: list[TcpProxy] = []
-
-    def make(server: Dovecot) -> TcpProxy:
-        proxy = TcpProxy(server.host, server.port)
-        proxies.append(proxy)
-        return proxy
-
-    yield make
-    for proxy in proxies:
-        proxy.close()
+    with proxies() as make:
+        yield make
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -384,3 +385,19 @@ def add_user(server: Dovecot) -> MailUser:
     if n > server.users:
         raise DovecotError(f"more than {server.users} test users: raise Dovecot(users=...)")
     return MailUser(f"user{n}", f"secret-{n}")
+
+
+@contextlib.contextmanager
+def proxies() -> Iterator[Callable[[Dovecot], TcpProxy]]:
+    """``make(server)`` opens a :class:`TcpProxy` in front of ``server``; all close on exit."""
+    made: list[TcpProxy] = []
+
+    def make(server: Dovecot) -> TcpProxy:
+        made.append(TcpProxy(server.host, server.port))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for proxy in made:
+            proxy.close()
