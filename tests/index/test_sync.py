@@ -198,8 +198,9 @@ def test_sync_cut_half_way_resumes_without_loss_or_duplicates(
             c.shutdown()
     state = index.state(user.account, "INBOX")
     assert state is not None
-    # Chunks committed before the cut stay: two, or up to two more fetched ahead of the cut.
-    assert state.total in (20, 30, 40)
+    # Chunks committed before the cut stay: two, plus whatever the prefetching thread had
+    # already received when the cut came (two queued and one in flight: seen under CPU load).
+    assert state.total in (20, 30, 40, 50)
     assert (state.complete, state.last_uid) == (False, 0)
     assert uids(index, user) == list(range(56 - state.total, 56))  # newest first
     assert state.settled_since == T0 + timedelta(minutes=55 - state.total)
