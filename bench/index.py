@@ -43,7 +43,7 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
     """One measurement in this fresh process; prints a JSON line."""
     from imapclient import IMAPClient
 
-    from webmail.sync import CHUNK_SIZE, fetch_items
+    from webmail.mailbox.sync import CHUNK_SIZE, fetch_items
 
     c = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=120)
     c.normalise_times = False
@@ -59,8 +59,8 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
         for i in range(0, len(uids), CHUNK_SIZE):
             n += len(c.fetch(uids[i : i + CHUNK_SIZE], items))
     else:
-        from webmail.index import Index, account_key
-        from webmail.sync import sync_folder
+        from webmail.index.sqlite import Index, account_key
+        from webmail.mailbox.sync import sync_folder
 
         index = Index(index_path)
         n = sync_folder(c, index, account_key(f"127.0.0.1:{port}", user), "INBOX").added
@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     from imapserver import Dovecot
 
     from bench.maildir import START, STEP, generate, message
-    from webmail.index import Index, account_key
-    from webmail.sync import sync_folder
+    from webmail.index.sqlite import Index, account_key
+    from webmail.mailbox.sync import sync_folder
 
     sizes = [int(s) for s in args.sizes.split(",")]
     server = Dovecot(users=len(sizes))

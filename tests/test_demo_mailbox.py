@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webmail.config import Settings
-from webmail.connections import MailboxPool, open_mailbox
-from webmail.demo import (
+from webmail.mailbox.pool import MailboxPool, open_mailbox
+from webmail.mailbox.demo import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     FUTURE_SPAM,

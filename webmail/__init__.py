@@ -68,21 +68,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from webmail import prefs, security, sessions, timefmt
-    from webmail.connections import MailboxPool
-    from webmail.index import open_index
-    from webmail.syncjobs import SyncJobs
+    from webmail import sessions
+    from webmail.sessions import prefs, security
+    from webmail.views import timefmt
+    from webmail.mailbox.pool import MailboxPool
+    from webmail.index.sqlite import open_index
+    from webmail.mailbox.jobs import SyncJobs
     from webmail.views import auth, errors, mail, message
     from webmail.views import settings as settings_view
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
     app.session_interface = sessions.ServerSessionInterface(store, settings)
     app.extensions["webmail.store"] = store
-    app.extensions["webmail.prefs"] = prefs.Preferences(store.path)
+    app.extensions["webmail.sessions.prefs"] = prefs.Preferences(store.path)
     app.extensions["webmail.pool"] = MailboxPool(settings)
     # The list index (None: off, or the demo, which lists from memory) and its first-sync jobs.
-    app.extensions["webmail.index"] = None if settings.demo else open_index(settings, instance)
-    app.extensions["webmail.syncjobs"] = SyncJobs()
+    app.extensions["webmail.index.sqlite"] = None if settings.demo else open_index(settings, instance)
+    app.extensions["webmail.mailbox.jobs"] = SyncJobs()
     security.init_app(app)
     timefmt.init_app(app)
     for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):
@@ -101,7 +103,7 @@ def _session_store(settings: Settings, instance: Path, secret_key: str) -> Sessi
     problems = redis_problems(settings.index_backend, settings.session_backend, settings.redis_url)
     if problems or not settings.redis_url:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    from webmail.sessions_redis import RedisSessionStore
+    from webmail.sessions.redis import RedisSessionStore
 
     return RedisSessionStore.from_url(
         path, secret_key, settings.redis_url, settings.session_idle_minutes * 60

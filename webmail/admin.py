@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from webmail.config import ConfigError, Settings
-from webmail.index import open_index
-from webmail.indexschema import account_key
+from webmail.index.sqlite import open_index
+from webmail.index.schema import account_key
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Playwright, Route, sync_playwright
 from werkzeug.serving import make_server
 
-from webmail import create_app, demo
+from webmail import create_app
+from webmail.mailbox import demo
 from webmail.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"

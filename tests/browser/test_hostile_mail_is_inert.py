@@ -14,8 +14,8 @@ import pytest
 from mailsite import HOSTILE, MailSite
 from playwright.sync_api import Frame, expect
 
-from webmail.mime import parse_message
-from webmail.sanitize import sanitize_html
+from webmail.message.parse import parse_message
+from webmail.render.sanitize import sanitize_html
 
 
 def markers(frame: Frame) -> tuple[object, object]:

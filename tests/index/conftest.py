@@ -3,7 +3,7 @@ with mail written as Maildir files, an index in a temp folder, and synthetic mes
 
 The Dovecot class and TcpProxy are reused from the integration tests (read, not edited);
 ``plain_dovecot`` is the same server advertising neither CONDSTORE nor QRESYNC, so the
-fallback paths of ``webmail.sync`` run against a real server too.
+fallback paths of ``webmail.mailbox.sync`` run against a real server too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from imapserver import Dovecot, DovecotError, TcpProxy, proxies  # noqa: E402
 from syncdata import User, _users  # noqa: E402
 
-from webmail.index import Index  # noqa: E402
+from webmail.index.sqlite import Index  # noqa: E402
 
 # Advertised by ``plain_dovecot`` instead of Dovecot's own list: no CONDSTORE, no QRESYNC.
 PLAIN_CAPABILITIES = (

@@ -1,8 +1,8 @@
-"""webmail.imapwire: reading imaplib's raw FETCH data, sequence sets and INTERNALDATE."""
+"""webmail.mailbox.wire: reading imaplib's raw FETCH data, sequence sets and INTERNALDATE."""
 
 from __future__ import annotations
 
-from webmail.imapwire import (
+from webmail.mailbox.wire import (
     esearch_uids,
     flag_records,
     internaldate,

@@ -1,4 +1,4 @@
-"""webmail.index without IMAP: paging, order, the late filter, counts, resets, privacy."""
+"""webmail.index.sqlite without IMAP: paging, order, the late filter, counts, resets, privacy."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from webmail.headers import analyze
-from webmail.imapwire import ListRecord
-from webmail.index import Index, account_key
-from webmail.indexrows import build_row, decode_analysis, encode_analysis
+from webmail.mailbox.wire import ListRecord
+from webmail.index.sqlite import Index, account_key
+from webmail.index.rows import build_row, decode_analysis, encode_analysis
 
 ALICE = account_key("imap.example.com:993", "alice")
 BOB = account_key("imap.example.com:993", "bob")

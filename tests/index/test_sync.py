@@ -1,4 +1,4 @@
-"""webmail.sync against a real Dovecot: what another client does shows up in the index."""
+"""webmail.mailbox.sync against a real Dovecot: what another client does shows up in the index."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from imapclient import IMAPClient
 from syncdata import T0, User, _users, message
 
 from webmail.config import Settings
-from webmail.index import Index, open_index
+from webmail.index.sqlite import Index, open_index
 from webmail.mailbox import ConnectionLost
-from webmail.sync import sync_folder
+from webmail.mailbox.sync import sync_folder
 
 
 def uids(index: Index, user: User, folder: str = "INBOX") -> list[int]:

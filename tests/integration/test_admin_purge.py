@@ -38,7 +38,7 @@ def test_purge_user_deletes_that_users_rows_and_keeps_the_others(
         r = Reader(app.test_client())
         r.login(who.name, who.password)
         r.page("/folder/INBOX")
-    index = app.extensions["webmail.index"]
+    index = app.extensions["webmail.index.sqlite"]
     app.extensions["webmail.pool"].close_all()
 
     def rows(who: Any) -> int:

@@ -10,9 +10,9 @@ import pytest
 from imapserver import Dovecot, MailUser, TcpProxy, add_user, free_port
 
 from webmail.config import Settings
-from webmail.connections import MailboxPool, open_mailbox
-from webmail.demo_messages import HELD_HOST, MAILSTORE_HOST, OUTAGE, DemoMessage, generate
-from webmail.imap import ImapMailbox
+from webmail.mailbox.pool import MailboxPool, open_mailbox
+from webmail.mailbox.demodata import HELD_HOST, MAILSTORE_HOST, OUTAGE, DemoMessage, generate
+from webmail.mailbox.imap import ImapMailbox
 from webmail.mailbox import (
     AuthError,
     ConnectionLost,

@@ -18,7 +18,7 @@ from webmail_client import Reader, deliver_demo_mail, webmail_app
 
 from webmail.config import Settings
 from webmail.headers import analyze
-from webmail.index import Index
+from webmail.index.sqlite import Index
 from webmail.views.listing_view import index_account
 
 SettingsFactory = Callable[..., Settings]
@@ -62,7 +62,7 @@ def outage_user(dovecot: Dovecot, mail_user: Any) -> Any:
 def app(dovecot: Dovecot, imap_settings: SettingsFactory, tmp_path: Path) -> Iterator[Flask]:
     app = webmail_app(imap_settings(dovecot, page_size=200), tmp_path / "instance")
     yield app
-    app.extensions["webmail.syncjobs"].wait()
+    app.extensions["webmail.mailbox.jobs"].wait()
     app.extensions["webmail.pool"].close_all()
 
 
@@ -83,7 +83,7 @@ def test_list_comes_from_the_index_in_both_orders(
     by_sent, by_arrival, late = imap_orders(dovecot, outage_user)
     assert by_sent != by_arrival
     assert reader.uids("/folder/INBOX") == by_sent
-    index = app.extensions["webmail.index"]
+    index = app.extensions["webmail.index.sqlite"]
     assert isinstance(index, Index)
     assert index.counts(account(app, outage_user), "INBOX") == (len(by_sent), len(late))
     reader.post("/settings/sort", sort="arrival")
@@ -191,7 +191,7 @@ def test_a_second_user_never_sees_the_first_users_rows(
     assert "only for bob" in page and "only for bob" not in first
     assert "1–1 of 1" in page
     assert bob.page("/message/INBOX/2", status=404)
-    index = app.extensions["webmail.index"]
+    index = app.extensions["webmail.index.sqlite"]
     assert index.counts(account(app, mail_user), "INBOX") == (1, 0)
 
 
@@ -202,7 +202,7 @@ def test_index_off_lists_straight_from_imap_and_writes_no_index(
     r = Reader(app.test_client())
     r.login(outage_user.name, outage_user.password)
     by_sent, _, _ = imap_orders(dovecot, outage_user)
-    assert app.extensions["webmail.index"] is None
+    assert app.extensions["webmail.index.sqlite"] is None
     assert r.uids("/folder/INBOX")[:50] == by_sent[:50]
     assert not (tmp_path / "off" / "index.sqlite3").exists()
     app.extensions["webmail.pool"].close_all()
@@ -213,7 +213,7 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
 ) -> None:
     by_sent, _, _ = imap_orders(dovecot, outage_user)
     app.config["WEBMAIL_INLINE_SYNC_LIMIT"] = 5
-    index = app.extensions["webmail.index"]
+    index = app.extensions["webmail.index.sqlite"]
     key = account(app, outage_user)
     assert index.claim(key, "INBOX", "another-worker", 60)  # another worker is filling it
     page = reader.page("/folder/INBOX")
@@ -224,6 +224,6 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
     deadline = time.monotonic() + 20
     while "Indexing" in (page := reader.page("/folder/INBOX")):
         assert time.monotonic() < deadline, "the background sync never finished"
-        app.extensions["webmail.syncjobs"].wait(5)
+        app.extensions["webmail.mailbox.jobs"].wait(5)
     assert reader.uids("/folder/INBOX") == by_sent
     assert "data-refresh-seconds" not in page

@@ -13,7 +13,7 @@ from webmail_client import Reader, deliver_demo_mail, webmail_app
 
 from webmail.config import Settings
 from webmail.headers import analyze
-from webmail.timefmt import late_text
+from webmail.views.timefmt import late_text
 
 SettingsFactory = Callable[..., Settings]
 

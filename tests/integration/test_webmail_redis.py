@@ -20,8 +20,8 @@ from test_webmail_index import NEW_MAIL, imap_orders
 from webmail_client import Reader, deliver_demo_mail, webmail_app
 
 from webmail.config import Settings
-from webmail.indexredis import RedisIndex
-from webmail.sessions_redis import RedisSessionStore
+from webmail.index.redis import RedisIndex
+from webmail.sessions.redis import RedisSessionStore
 from webmail.views.listing_view import index_account
 
 SettingsFactory = Callable[..., Settings]
@@ -50,7 +50,7 @@ def make_app(
 
     yield make
     for app in apps:
-        app.extensions["webmail.syncjobs"].wait()
+        app.extensions["webmail.mailbox.jobs"].wait()
         app.extensions["webmail.pool"].close_all()
 
 
@@ -58,7 +58,7 @@ def test_login_on_one_instance_carries_on_through_another(
     make_app: Callable[[str], Flask], dovecot: Dovecot, outage_user: Any
 ) -> None:
     first, second = make_app("one"), make_app("two")
-    assert isinstance(first.extensions["webmail.index"], RedisIndex)
+    assert isinstance(first.extensions["webmail.index.sqlite"], RedisIndex)
     a = Reader(first.test_client())
     assert a.login(outage_user.name, outage_user.password).status_code == 302
     cookie = a.client.get_cookie("webmail_session")
@@ -115,7 +115,7 @@ def test_redis_index_lists_both_orders_and_follows_other_clients(
     assert r.uids("/folder/INBOX") == [new_uid] + [u for u in by_sent if u != by_sent[1]]
     row = re.search(rf'<li class="([^"]*)" data-uid="{by_sent[0]}"', page)
     assert row and "flagged" in row.group(1).split()
-    index = app.extensions["webmail.index"]
+    index = app.extensions["webmail.index.sqlite"]
     key = index_account(app.config["WEBMAIL_SETTINGS"], outage_user.name)
     assert index.counts(key, "INBOX") == (len(by_sent), len(late - {by_sent[1]}))
     assert index.purge(key) == len(by_sent)

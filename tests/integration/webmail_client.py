@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from webmail import create_app
 from webmail.config import Settings
-from webmail.demo_messages import DemoMessage, generate
+from webmail.mailbox.demodata import DemoMessage, generate
 
 # A Thursday after an outage weekend that spans the end of US daylight saving time.
 NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)

@@ -1,10 +1,10 @@
-"""webmail.attachments: download headers that never let an attachment render, names kept."""
+"""webmail.render.download: download headers that never let an attachment render, names kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from webmail.attachments import download_headers, inline_image_headers, safe_content_type, safe_filename
+from webmail.render.download import download_headers, inline_image_headers, safe_content_type, safe_filename
 
 
 @pytest.mark.parametrize("content_type, name", [

@@ -11,9 +11,9 @@ import time
 import pytest
 from test_sanitize import assert_inert
 
-import webmail.mimeparts
-from webmail.css import MAX_CSS_CHARS
-from webmail.mime import (
+import webmail.message.parts
+from webmail.render.css import MAX_CSS_CHARS
+from webmail.message.parse import (
     MAX_PARSE_DEPTH,
     MAX_PARTS,
     MAX_RAW_BODY_BYTES,
@@ -22,7 +22,7 @@ from webmail.mime import (
     extract_part,
     parse_message,
 )
-from webmail.sanitize import (
+from webmail.render.sanitize import (
     MAX_HTML_CHARS,
     MAX_HTML_ENTITIES,
     MAX_TAG_CHARS,
@@ -241,7 +241,7 @@ def test_one_megabyte_header_is_read() -> None:
 def test_recursion_error_past_the_estimate_falls_back_the_same_way(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(webmail.mimeparts, "nesting_depth", lambda raw: 0)
+    monkeypatch.setattr(webmail.message.parts, "nesting_depth", lambda raw: 0)
     result = timed_parse(deep(1000))
     assert result.warnings == (TOO_DEEP,)
     assert result.subject == "très deep"

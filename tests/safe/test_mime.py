@@ -1,4 +1,4 @@
-"""webmail.mime, webmail.textcodec and webmail.plaintext: decoding, structure, never raising."""
+"""webmail.message.parse, webmail.message.text and webmail.render.plaintext: decoding, structure, never raising."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webmail.mime import Address, extract_part, parse_message
-from webmail.plaintext import render_text
+from webmail.message.parse import Address, extract_part, parse_message
+from webmail.render.plaintext import render_text
 
 DATA = Path(__file__).parent.parent / "data"
 REPO_ROOT = Path(__file__).resolve().parents[2]

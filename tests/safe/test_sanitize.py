@@ -1,4 +1,4 @@
-"""webmail.sanitize on the hostile corpus: every attribute and style of the output is checked."""
+"""webmail.render.sanitize on the hostile corpus: every attribute and style of the output is checked."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from bleach import html5lib_shim
 
-from webmail.css import classify_url
-from webmail.mime import parse_message
-from webmail.sanitize import ALLOWED_TAGS, MAX_HTML_CHARS, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, sanitize_html
+from webmail.render.css import classify_url
+from webmail.message.parse import parse_message
+from webmail.render.sanitize import ALLOWED_TAGS, MAX_HTML_CHARS, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, sanitize_html
 
 DATA = Path(__file__).parent.parent / "data"
 HOSTILE = sorted((DATA / "hostile").glob("*.eml"))

@@ -7,7 +7,7 @@ import quopri
 
 import pytest
 
-from webmail.transfer import ChunkDecoder, part_info
+from webmail.message.transfer import ChunkDecoder, part_info
 
 DATA = bytes(range(256)) * 40 + "Grüße = café\r\nline two\r\n".encode()
 

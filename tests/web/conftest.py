@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from webmail import create_app, demo
+from webmail import create_app
+from webmail.mailbox import demo
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webmail.demo import DemoMailbox
+from webmail.mailbox.demo import DemoMailbox
 
 # UIDs of the demo INBOX generated for NOW, newest first by true sent time and by arrival.
 SENT_ORDER = [

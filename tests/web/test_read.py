@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from webmail.demo import DemoMailbox
+from webmail.mailbox.demo import DemoMailbox
 
 
 def read(client: FlaskClient, uid: int, folder: str = "INBOX") -> str:

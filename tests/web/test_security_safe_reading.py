@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webmail.demo import DemoMailbox
+from webmail.mailbox.demo import DemoMailbox
 
 NEWSLETTER = "/message/INBOX/4"  # HTML with one remote tracking pixel
 SENDER = "newsletter@byte.example.net"
@@ -61,7 +61,7 @@ def test_show_remote_content_is_a_get_for_this_message_only(
     body = client.get(NEWSLETTER + "/body?remote=1")
     assert '<img src="https://byte.example.net/pixel.gif"' in body.get_data(as_text=True)
     assert "img-src 'self' data: https:;" in body.headers["Content-Security-Policy"]
-    assert app.extensions["webmail.prefs"].get("demo").remote_senders == ()
+    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
     assert "remote-count" in client.get(NEWSLETTER).get_data(as_text=True)  # still blocked
 
 
@@ -71,7 +71,7 @@ def test_always_for_this_sender_needs_post_and_csrf(
     auth.login()
     assert client.get(NEWSLETTER + "/remote-sender").status_code == 405
     assert client.post(NEWSLETTER + "/remote-sender").status_code == 400
-    assert app.extensions["webmail.prefs"].get("demo").remote_senders == ()
+    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
 
 
 def test_always_for_this_sender_is_stored_and_removable_in_settings(
@@ -81,7 +81,7 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
     token = auth.csrf_from(client.get(NEWSLETTER))
     response = client.post(NEWSLETTER + "/remote-sender", data={"csrf_token": token})
     assert response.headers["Location"] == NEWSLETTER
-    assert app.extensions["webmail.prefs"].get("demo").remote_senders == (SENDER,)
+    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == (SENDER,)
     page = client.get(NEWSLETTER).get_data(as_text=True)
     assert f"Remote content is shown for every message from {SENDER}" in page
     assert f'src="{NEWSLETTER}/body"></iframe>' in page
@@ -93,7 +93,7 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
     client.post(
         "/settings/remote-senders/remove", data={"address": SENDER, "csrf_token": auth.csrf()}
     )
-    assert app.extensions["webmail.prefs"].get("demo").remote_senders == ()
+    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
     assert "remote-count" in client.get(NEWSLETTER).get_data(as_text=True)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from webmail.timefmt import (
+from webmail.views.timefmt import (
     duration,
     file_size,
     full_time,

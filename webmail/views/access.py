@@ -16,7 +16,7 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from webmail.config import Settings
 from webmail.mailbox import AuthError, Mailbox
-from webmail.prefs import Preferences, UserPrefs
+from webmail.sessions.prefs import Preferences, UserPrefs
 
 USERNAME_KEY = "username"
 POOL_KEY = "pool_key"
@@ -30,7 +30,7 @@ def settings() -> Settings:
 
 
 def preferences() -> Preferences:
-    return cast(Preferences, current_app.extensions["webmail.prefs"])
+    return cast(Preferences, current_app.extensions["webmail.sessions.prefs"])
 
 
 def current_user() -> str | None:

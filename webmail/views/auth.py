@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from werkzeug.wrappers import Response
 
 from webmail.mailbox import AuthError
-from webmail.security import rotate_csrf_token, safe_next
+from webmail.sessions.security import rotate_csrf_token, safe_next
 from webmail.sessions import PASSWORD_KEY, ServerSession
 from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, settings
 
@@ -70,7 +70,7 @@ def login_post() -> Response | tuple[str, int]:
     if limiter.blocked(ip, username):
         return render_login(TOO_MANY, username, 429)
 
-    from webmail.connections import open_mailbox
+    from webmail.mailbox.pool import open_mailbox
 
     try:
         mbox = open_mailbox(settings(), username, password)

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from webmail.mailbox import AuthError, MailboxError
-from webmail.security import CSRFError
+from webmail.sessions.security import CSRFError
 from webmail.sessions import ServerSession
 from webmail.views.access import POOL_KEY, current_user
 

@@ -5,7 +5,7 @@ syncs it into the index over the session's pooled connection and reads one page 
 the order and the late filter are the index's queries, the counts its counters. A folder
 with more than ``WEBMAIL_INLINE_SYNC_LIMIT`` (app config, default 2000) messages still to
 index is first synced by a background job on a connection of its own
-(:mod:`webmail.syncjobs`); meanwhile the page shows progress and the rows that are already
+(:mod:`webmail.mailbox.jobs`); meanwhile the page shows progress and the rows that are already
 in their final place. The demo mailbox and ``WEBMAIL_INDEX=off`` read every summary from
 the mailbox and sort in Python (:mod:`webmail.listing`).
 """
@@ -19,12 +19,12 @@ from typing import Any, cast
 from flask import current_app
 
 from webmail.config import Settings
-from webmail.imap import ImapMailbox
-from webmail.indexschema import Order, account_key
-from webmail.indexstore import IndexStore
+from webmail.mailbox.imap import ImapMailbox
+from webmail.index.schema import Order, account_key
+from webmail.index.store import IndexStore
 from webmail.listing import Page, late_only, paginate, sort_summaries
 from webmail.mailbox import Folder, Mailbox
-from webmail.syncjobs import SyncJobs
+from webmail.mailbox.jobs import SyncJobs
 from webmail.views.access import user_credentials
 
 INLINE_SYNC_LIMIT = 2000
@@ -72,7 +72,7 @@ def list_folder(
     IMAP, else the mailbox's summaries. The reader's password is only handed to a
     background sync's own connection."""
     settings = cast(Settings, current_app.config["WEBMAIL_SETTINGS"])
-    index = cast("IndexStore | None", current_app.extensions.get("webmail.index"))
+    index = cast("IndexStore | None", current_app.extensions.get("webmail.index.sqlite"))
     if index is None or not isinstance(mbox, ImapMailbox):
         ordered = sort_summaries(mbox.summaries(folder), sort)
         late_rows = late_only(ordered)
@@ -99,7 +99,7 @@ def _bring_up_to_date(
     password: str,
 ) -> None:
     """Sync inline, or start (or leave running) the background first sync of a big folder."""
-    jobs = cast(SyncJobs, current_app.extensions["webmail.syncjobs"])
+    jobs = cast(SyncJobs, current_app.extensions["webmail.mailbox.jobs"])
     limit = int(current_app.config.get("WEBMAIL_INLINE_SYNC_LIMIT", INLINE_SYNC_LIMIT))
     state = index.state(account, folder)
     server_total = current.total if current is not None else None

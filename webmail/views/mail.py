@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.attachments import INLINE_IMAGE_TYPES
+from webmail.render.download import INLINE_IMAGE_TYPES
 from webmail.listing import held_at
 from webmail.mailbox import FLAGGED, SEEN
-from webmail.security import safe_next
+from webmail.sessions.security import safe_next
 from webmail.views.access import login_required, user_mailbox
 from webmail.views.listing_view import list_folder
-from webmail.views.reading import REMOTE_PARAM, format_addresses, read_message
+from webmail.render.reading import REMOTE_PARAM, format_addresses, read_message
 
 bp = Blueprint("mail", __name__)
 bp.add_app_template_global(held_at, "held_at")

@@ -5,7 +5,7 @@ Every GET here is read-only: parts are fetched with ``BODY.PEEK``, nothing is ma
 
 Parts stream. A part is read in slices of :data:`SLICE_BYTES` encoded bytes by IMAP partial
 fetch (``BODY.PEEK[<section>]<offset.length>``), each slice transfer-decoded as it arrives
-(:class:`webmail.transfer.ChunkDecoder`) and handed to the client before the next is fetched,
+(:class:`webmail.message.transfer.ChunkDecoder`) and handed to the client before the next is fetched,
 so a 20 MB attachment never sits whole in memory, and the pooled connection is held for one
 slice at a time (other requests of the same reader interleave). A server failure after the
 first byte cannot become an error page: the download is cut short and the browser reports it.
@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, redirect, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from webmail.attachments import download_headers, inline_image_headers
+from webmail.render.download import download_headers, inline_image_headers
 from webmail.mailbox import SECTION
-from webmail.sanitize import frame_document
-from webmail.security import frame_headers
-from webmail.transfer import ChunkDecoder, PartInfo, part_info
+from webmail.render.sanitize import frame_document
+from webmail.sessions.security import frame_headers
+from webmail.message.transfer import ChunkDecoder, PartInfo, part_info
 from webmail.views.access import current_user, login_required, preferences, user_mailbox
-from webmail.views.reading import read_message
+from webmail.render.reading import read_message
 
 bp = Blueprint("message", __name__, url_prefix="/message")
 
@@ -36,7 +36,7 @@ SLICE_BYTES = 256 * 1024
 @login_required
 def body(folder: str, uid: int) -> Response:
     """The sanitised HTML body as a complete document for the read view's sandboxed iframe,
-    with its own CSP (:func:`webmail.security.frame_policy`); 404 for a plain-text message."""
+    with its own CSP (:func:`webmail.sessions.security.frame_policy`); 404 for a plain-text message."""
     with user_mailbox() as mbox:
         raw = mbox.message(folder, uid).raw
     reading = read_message(raw, folder, uid, embed_images=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.prefs import MAX_ADDRESS_CHARS, SORT_MODES, valid_zone, zone_names
-from webmail.security import safe_next
+from webmail.sessions.prefs import MAX_ADDRESS_CHARS, SORT_MODES, valid_zone, zone_names
+from webmail.sessions.security import safe_next
 from webmail.views.access import current_user, login_required, preferences
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")

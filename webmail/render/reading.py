@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from flask import g, request, url_for
 from markupsafe import Markup
 
-from webmail.attachments import inline_image_headers
-from webmail.mime import Address, ParsedMessage, Part, extract_part, parse_message
-from webmail.plaintext import render_text
-from webmail.prefs import UserPrefs
-from webmail.sanitize import SanitizedHtml, sanitize_html
+from webmail.render.download import inline_image_headers
+from webmail.message.parse import Address, ParsedMessage, Part, extract_part, parse_message
+from webmail.render.plaintext import render_text
+from webmail.sessions.prefs import UserPrefs
+from webmail.render.sanitize import SanitizedHtml, sanitize_html
 
 #: The query parameter that shows remote content for one message (a GET that changes nothing).
 REMOTE_PARAM = "remote"

@@ -4,8 +4,8 @@ Headers, body, inline parts and attachments.
 
 Pure: no Flask, no IMAP, no I/O. :func:`parse_message` and :func:`extract_part` never raise on any
 ``bytes``; what they cannot read becomes a readable warning. The result types live in
-:mod:`webmail.mimemodel`; reading one part, IMAP section numbers and :func:`extract_part` in
-:mod:`webmail.mimeparts`. Every public name is importable from here.
+:mod:`webmail.message.model`; reading one part, IMAP section numbers and :func:`extract_part` in
+:mod:`webmail.message.parts`. Every public name is importable from here.
 
 Body choice: in ``multipart/alternative`` the last HTML alternative wins, else the last plain
 text one (RFC 2046 §5.1.4: richest last); ``multipart/related`` shows its root (the ``start``
@@ -27,8 +27,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 
-from webmail.mimemodel import Address, Body, ExtractedPart, ParsedMessage, Part
-from webmail.mimeparts import (
+from webmail.message.model import Address, Body, ExtractedPart, ParsedMessage, Part
+from webmail.message.parts import (
     MAX_DEPTH,
     MAX_PARSE_DEPTH,
     child_section,
@@ -43,7 +43,7 @@ from webmail.mimeparts import (
     part_type,
     raw_header_values,
 )
-from webmail.textcodec import decode_header_value, decode_text
+from webmail.message.text import decode_header_value, decode_text
 
 __all__ = [
     "MAX_DEPTH",

@@ -43,8 +43,8 @@ from webmail.mailbox import (
 )
 
 if TYPE_CHECKING:
-    from webmail.indexstore import IndexStore
-    from webmail.sync import Progress, SyncResult
+    from webmail.index.store import IndexStore
+    from webmail.mailbox.sync import Progress, SyncResult
 
 __all__ = ["FETCH_CHUNK", "ImapMailbox", "has_attachments", "translated_errors"]
 
@@ -418,12 +418,12 @@ class ImapMailbox:
         progress: Progress | None = None,
     ) -> SyncResult:
         """Bring ``folder`` up to date in ``index`` under ``account`` (see
-        ``webmail.indexschema.account_key``) over this connection: new messages, flag changes
+        ``webmail.index.schema.account_key``) over this connection: new messages, flag changes
         (CONDSTORE) and expunges (QRESYNC, else a UID-set comparison); see
-        :func:`webmail.sync.sync_folder`. Leaves the folder selected read-only. Raises
+        :func:`webmail.mailbox.sync.sync_folder`. Leaves the folder selected read-only. Raises
         NotFound, ConnectionLost or another MailboxError; ``SyncResult.skipped`` when another
         worker holds the folder's sync lease."""
-        from webmail.sync import sync_folder  # the list path without an index needs none of it
+        from webmail.mailbox.sync import sync_folder  # the list path without an index needs none of it
 
         with translated_errors():
             return sync_folder(self.client, index, account, folder, progress)

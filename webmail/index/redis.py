@@ -1,12 +1,12 @@
 """The list index in Redis, shared by several app instances behind a load balancer.
 
-Same contract as the SQLite :class:`webmail.index.Index` (the :class:`IndexStore` protocol);
+Same contract as the SQLite :class:`webmail.index.sqlite.Index` (the :class:`IndexStore` protocol);
 selected with ``WEBMAIL_INDEX=redis`` and ``WEBMAIL_REDIS_URL``. Layout, one key prefix per
 account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24]>:``)::
 
     <folder>state          hash: uidvalidity, uidnext, highestmodseq, last_uid, server_count,
                            complete, settled_since, synced_at
-    <folder>rows           hash: member -> JSON row (webmail.indexrows.DB_ORDER)
+    <folder>rows           hash: member -> JSON row (webmail.index.rows.DB_ORDER)
     <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
     <folder>sent           sorted set: member scored by true sent time
     <folder>arrival        sorted set: member scored by arrival
@@ -32,8 +32,8 @@ from typing import Any
 
 import redis
 
-from webmail.indexrows import IndexRow
-from webmail.indexschema import FolderState, Order, _utc
+from webmail.index.rows import IndexRow
+from webmail.index.schema import FolderState, Order, _utc
 
 PREFIX = "wm:ix:"
 MAX_PAGE = 500
@@ -174,7 +174,7 @@ class RedisIndex:
         newest_first: bool = True,
     ) -> list[IndexRow]:
         """One page ordered by true sent time (or arrival), ties by UID, as
-        :meth:`webmail.index.Index.page`; ``limit`` is capped at 500."""
+        :meth:`webmail.index.sqlite.Index.page`; ``limit`` is capped at 500."""
         f = self._folder(account, folder)
         key = f + ("late:" if late_only else "") + ("arrival" if order == "arrival" else "sent")
         limit = max(0, min(limit, MAX_PAGE))
@@ -236,7 +236,7 @@ class RedisIndex:
     def put_rows(
         self, conn: Any, folder_id: str, uidvalidity: int, rows: Iterable[Sequence[object]]
     ) -> None:
-        """Insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        """Insert or refresh rows (tuples in ``webmail.index.rows.DB_ORDER``)."""
         f = folder_id
         data: dict[str, str] = {}
         flags: dict[str, str] = {}

@@ -6,7 +6,7 @@ slice to a :class:`ChunkDecoder`; memory stays bounded by the slice size whateve
 
 :func:`part_info` reads what a download needs (type, file name, transfer encoding) from the part's
 own MIME header block (``BODY.PEEK[<section>.MIME]``), with the same decoding rules
-:mod:`webmail.mime` applies when it lists the part.
+:mod:`webmail.message.parse` applies when it lists the part.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.policy import compat32
 
-from webmail.mime import extract_part
+from webmail.message.parse import extract_part
 
 __all__ = ["ChunkDecoder", "PartInfo", "part_info"]
 

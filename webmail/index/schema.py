@@ -1,6 +1,6 @@
 """The SQLite index's schema, its account keys and the folder state both backends report.
 
-Split from :mod:`webmail.index` (which re-exports every name here): the table and index
+Split from :mod:`webmail.index.sqlite` (which re-exports every name here): the table and index
 definitions, :func:`account_key` (the only way rows are tied to a person), and
 :class:`FolderState`, which the SQLite and Redis backends both return.
 """

@@ -1,7 +1,7 @@
 """DemoMailbox: the bundled outage replay, in memory, through the same :class:`Mailbox` Protocol.
 
 Log in with ``demo`` / ``demo``. The mail is real RFC 5322 messages built at start by
-:mod:`webmail.demo_messages` (a provider outage: mail sent Friday evening to Sunday, held at
+:mod:`webmail.mailbox.demodata` (a provider outage: mail sent Friday evening to Sunday, held at
 ``mx2.example.com`` and delivered Sunday night to Wednesday out of order, mixed with on-time
 mail, one message without a Date header and one spam dated years in the future), so the header
 library analyses them for real.
@@ -24,7 +24,7 @@ from email.message import Message
 from email.parser import BytesParser
 from typing import cast
 
-from webmail.demo_messages import (
+from webmail.mailbox.demodata import (
     DEMO_ADDRESS,
     FUTURE_SPAM,
     HELD_HOST,

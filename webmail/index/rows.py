@@ -23,7 +23,7 @@ from typing import Any
 
 from webmail.headers import analyze
 from webmail.headers.model import Analysis, Hop
-from webmail.imapwire import ListRecord
+from webmail.mailbox.wire import ListRecord
 from webmail.mailbox import FlagState, MessageSummary, decode_header_text
 
 # Column order of a row in the messages table after (folder_id, uidvalidity).

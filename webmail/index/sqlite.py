@@ -27,8 +27,8 @@ from pathlib import Path
 
 from webmail.config import Settings
 from webmail.headers.model import Analysis
-from webmail.indexrows import ROW_COLUMNS, IndexRow, encode_flags
-from webmail.indexschema import (
+from webmail.index.rows import ROW_COLUMNS, IndexRow, encode_flags
+from webmail.index.schema import (
     _CURRENT,
     _FOLDER,
     SCHEMA,
@@ -38,7 +38,7 @@ from webmail.indexschema import (
     _utc,
     account_key,
 )
-from webmail.indexstore import IndexStore
+from webmail.index.store import IndexStore
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
@@ -257,7 +257,7 @@ class Index:
         )
         return [r[0] for r in rows]
 
-    # -- writing (used by webmail.sync) ---------------------------------------------------
+    # -- writing (used by webmail.mailbox.sync) ---------------------------------------------------
 
     def folder_id(
         self, conn: sqlite3.Connection, account: str, folder: str, uidvalidity: int
@@ -290,7 +290,7 @@ class Index:
         uidvalidity: int,
         rows: Iterable[Sequence[object]],
     ) -> None:
-        """Inside a transaction: insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        """Inside a transaction: insert or refresh rows (tuples in ``webmail.index.rows.DB_ORDER``)."""
         conn.executemany(
             "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
@@ -405,7 +405,7 @@ class Index:
 def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> IndexStore | None:
     """The index chosen by ``settings.index_backend`` (``WEBMAIL_INDEX``): ``"off"`` gives
     ``None`` (lists come straight from IMAP), ``"sqlite"`` an :class:`Index` in
-    ``instance_dir``, ``"redis"`` a :class:`webmail.indexredis.RedisIndex` at
+    ``instance_dir``, ``"redis"`` a :class:`webmail.index.redis.RedisIndex` at
     ``settings.redis_url``; both with the settings' late threshold."""
     threshold = timedelta(minutes=settings.late_threshold_minutes)
     if settings.index_backend == "off":
@@ -413,7 +413,7 @@ def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> Inde
     if settings.index_backend == "sqlite":
         return Index(Path(instance_dir) / FILE_NAME, threshold)
     if settings.index_backend == "redis":
-        from webmail.indexredis import RedisIndex  # only a Redis deployment needs the package
+        from webmail.index.redis import RedisIndex  # only a Redis deployment needs the package
 
         if not settings.redis_url:
             raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")

@@ -7,10 +7,10 @@ with one final authority for URLs:
 2. ``_DropFilter`` removes dangerous elements *with their content* (script, style sheets other
    than ``<style>``, SVG, MathML, iframes, templates, form fields that hold text ...): bleach's
    ``strip`` mode would otherwise keep their text, showing ``alert(1)`` or CSS as body text.
-   ``<style>`` blocks are rewritten by :mod:`webmail.css` instead of being dropped, because
+   ``<style>`` blocks are rewritten by :mod:`webmail.render.css` instead of being dropped, because
    real newsletters lay out with them.
 3. bleach's ``BleachSanitizerFilter`` keeps only :data:`ALLOWED_TAGS` / :data:`ALLOWED_ATTRIBUTES`
-   and runs inline ``style`` through :class:`webmail.css.MailCSSSanitizer`.
+   and runs inline ``style`` through :class:`webmail.render.css.MailCSSSanitizer`.
 4. ``_UrlFilter`` decides every remaining URL attribute (:func:`classify_url`): links keep
    http/https/mailto and open in a new tab with ``rel="noopener noreferrer"``; images keep
    ``cid:`` (rewritten through the caller's ``cid_url``), ``data:`` raster images, and remote
@@ -34,8 +34,8 @@ from typing import Any
 from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter, Cleaner
 
-from webmail.css import CssContext, MailCSSSanitizer, classify_url, sanitize_stylesheet
-from webmail.htmlparse import (
+from webmail.render.css import CssContext, MailCSSSanitizer, classify_url, sanitize_stylesheet
+from webmail.render.htmlparse import (
     MAX_HTML_CHARS,
     MAX_HTML_DEPTH,
     MAX_HTML_ELEMENTS,

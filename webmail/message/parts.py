@@ -20,8 +20,8 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
 
-from webmail.mimemodel import ExtractedPart, Part
-from webmail.textcodec import decode_header_value, decode_param, decode_raw_header
+from webmail.message.model import ExtractedPart, Part
+from webmail.message.text import decode_header_value, decode_param, decode_raw_header
 
 __all__ = [
     "MAX_DEPTH",

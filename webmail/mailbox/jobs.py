@@ -2,7 +2,7 @@
 
 :class:`SyncJobs` runs at most ``max_running`` jobs at a time in this process and at most one
 per (account, folder); across processes and app instances the index's sync lease keeps a
-second worker off a folder that is being filled (``webmail.sync.sync_folder`` skips it).
+second worker off a folder that is being filled (``webmail.mailbox.sync.sync_folder`` skips it).
 A job opens its own IMAP connection: the session's pooled one stays free for page views.
 """
 

@@ -1,10 +1,10 @@
 """What an index backend offers: the :class:`IndexStore` protocol.
 
-Two backends implement it: :class:`webmail.index.Index` (SQLite in the instance folder, one
-machine) and :class:`webmail.indexredis.RedisIndex` (Redis, shared by several app instances).
-:func:`webmail.sync.sync_folder` writes through it and the list view reads through it, so
+Two backends implement it: :class:`webmail.index.sqlite.Index` (SQLite in the instance folder, one
+machine) and :class:`webmail.index.redis.RedisIndex` (Redis, shared by several app instances).
+:func:`webmail.mailbox.sync.sync_folder` writes through it and the list view reads through it, so
 either backend serves both. Every method that touches rows takes the account key
-(:func:`webmail.indexschema.account_key`) and never returns another account's rows.
+(:func:`webmail.index.schema.account_key`) and never returns another account's rows.
 
 Write methods take the ``conn`` yielded by :meth:`IndexStore.transaction` and the opaque
 folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on the backend.
@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any, Protocol
 
-from webmail.indexrows import IndexRow
-from webmail.indexschema import FolderState, Order
+from webmail.index.rows import IndexRow
+from webmail.index.schema import FolderState, Order
 
 
 class IndexStore(Protocol):
@@ -61,7 +61,7 @@ class IndexStore(Protocol):
         """The names of the account's indexed folders, sorted."""
         ...
 
-    # -- writing (webmail.sync) --------------------------------------------------------
+    # -- writing (webmail.mailbox.sync) --------------------------------------------------------
     def transaction(self) -> AbstractContextManager[Any]:
         """One atomic batch of writes; yields the ``conn`` the write methods take."""
         ...
@@ -77,7 +77,7 @@ class IndexStore(Protocol):
     def put_rows(
         self, conn: Any, folder_id: Any, uidvalidity: int, rows: Iterable[Sequence[object]]
     ) -> None:
-        """Insert or refresh rows (tuples in ``webmail.indexrows.DB_ORDER``)."""
+        """Insert or refresh rows (tuples in ``webmail.index.rows.DB_ORDER``)."""
         ...
 
     def set_flags(

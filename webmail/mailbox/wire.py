@@ -1,4 +1,4 @@
-"""Reading raw IMAP responses fast, for the bulk paths of :mod:`webmail.sync`.
+"""Reading raw IMAP responses fast, for the bulk paths of :mod:`webmail.mailbox.sync`.
 
 imaplib returns an untagged FETCH response as items: ``(head, literal)`` tuples, one per
 literal, then the trailing bytes (IMAP-NOTES §4b: imaplib reads 100,000 header blocks in
@@ -240,6 +240,6 @@ def vanished_uids(lines: Iterable[bytes]) -> list[int]:
 
 def date_from_epoch(epoch: int, zone_minutes: int) -> datetime:
     """An aware datetime for epoch seconds in a zone given in minutes east of UTC."""
-    from webmail.indexrows import _zone
+    from webmail.index.rows import _zone
 
     return datetime.fromtimestamp(epoch, _zone(zone_minutes))

@@ -1,7 +1,7 @@
 """The one interface the views use to reach mail: :class:`Mailbox`.
 
-Two implementations exist: ``webmail.imap.ImapMailbox`` (any IMAP server) and
-``webmail.demo.DemoMailbox`` (the bundled outage replay). Views never talk IMAP.
+Two implementations exist: ``webmail.mailbox.imap.ImapMailbox`` (any IMAP server) and
+``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay). Views never talk IMAP.
 Errors are :class:`MailboxError` subclasses with a ``user_message`` fit to show a person;
 one error handler turns them into pages.
 """

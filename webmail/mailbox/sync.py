@@ -1,4 +1,4 @@
-"""Incremental sync of one IMAP folder into the :class:`~webmail.index.Index`.
+"""Incremental sync of one IMAP folder into the :class:`~webmail.index.sqlite.Index`.
 
 :func:`sync_folder` brings the index up to the server's state of the folder:
 
@@ -15,7 +15,7 @@
 
 Memory is bounded by one chunk (about 1.2 MB of headers per 1000 messages) plus the list
 of UIDs. The bulk FETCH goes through imaplib under the imapclient connection and is read by
-:mod:`webmail.imapwire` (imapclient 4.x cannot fetch ranges and parses slowly: IMAP-NOTES
+:mod:`webmail.mailbox.wire` (imapclient 4.x cannot fetch ranges and parses slowly: IMAP-NOTES
 gotcha 19, §4b). Connection failures become ``webmail.mailbox.ConnectionLost``.
 """
 
@@ -35,9 +35,9 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from webmail import imapwire
-from webmail.indexrows import build_row
-from webmail.indexstore import IndexStore
+from webmail.mailbox import wire as imapwire
+from webmail.index.rows import build_row
+from webmail.index.store import IndexStore
 from webmail.mailbox import LIST_HEADER_FIELDS, ConnectionLost, MailboxError, NotFound
 
 CHUNK_SIZE = 1000
@@ -181,7 +181,7 @@ def sync_folder(
     fields: Sequence[str] = LIST_HEADER_FIELDS,
     lease: bool = True,
 ) -> SyncResult:
-    """Bring ``folder`` of ``account`` (see ``webmail.index.account_key``) up to date in
+    """Bring ``folder`` of ``account`` (see ``webmail.index.sqlite.account_key``) up to date in
     ``index`` over the logged-in ``client``.
 
     Selects the folder read-only (EXAMINE): select it again before changing flags.

@@ -39,7 +39,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from webmail.config import Settings
-from webmail.demo import DemoMailbox, DemoStore, check_demo_credentials
+from webmail.mailbox.demo import DemoMailbox, DemoStore, check_demo_credentials
 from webmail.mailbox import (
     ConnectionLost,
     Mailbox,
@@ -70,7 +70,7 @@ def open_mailbox(
     if settings.demo:
         check_demo_credentials(username, password)
         return DemoMailbox(demo_store, threshold=threshold)
-    from webmail.imap import ImapMailbox  # imported here: demo mode needs no imapclient
+    from webmail.mailbox.imap import ImapMailbox  # imported here: demo mode needs no imapclient
 
     return ImapMailbox.connect(settings, username, password)
 
