@@ -19,7 +19,7 @@ from typing import TextIO
 
 from webmail.headers.fields import MAX_HEADER_BYTES
 from webmail.headers.model import Analysis
-from webmail.headers.policy import _human, analyze
+from webmail.headers.policy import analyze, format_duration
 
 _SOURCES = {
     "date": "the Date header",
@@ -128,7 +128,7 @@ def _delay(seconds: int | None) -> str:
     if seconds is None:
         return ""
     sign = "-" if seconds < 0 else "+"
-    return sign + _human(timedelta(seconds=abs(seconds)))
+    return sign + format_duration(timedelta(seconds=abs(seconds)))
 
 
 def format_timeline(path: str, result: Analysis, threshold: timedelta) -> str:
@@ -151,11 +151,12 @@ def format_timeline(path: str, result: Analysis, threshold: timedelta) -> str:
         lines.append(f"  hop {index:<8} {_when(hop.time)}  {delay:>10}  {route}{held}")
     source = _SOURCES.get(result.delivered_source or "", "nothing")
     lines.append(f"  delivered    {_when(result.delivered)}  (from {source})")
-    limit = _human(threshold)
+    limit = format_duration(threshold)
     if result.delay_seconds is None:
         verdict = "unknown: not enough dates"
     elif result.delayed:
-        verdict = f"LATE: delivered {_human(timedelta(seconds=result.delay_seconds))} after it was sent (limit {limit})"
+        late = format_duration(timedelta(seconds=result.delay_seconds))
+        verdict = f"LATE: delivered {late} after it was sent (limit {limit})"
     else:
         verdict = f"on time: {_delay(result.delay_seconds)} (limit {limit})"
     lines.append(f"  verdict      {verdict}")

@@ -136,12 +136,16 @@ def parse_date(text: str | bytes) -> ParsedDate:
     elif not isinstance(text, str):
         return ParsedDate(None, "", ("not text",))
     warnings: list[str] = []
-    value = _parse(text, warnings)
+    value = parse_date_value(text, warnings)
     return ParsedDate(value, text if len(text) <= MAX_DATE_CHARS else text[:MAX_DATE_CHARS], tuple(warnings))
 
 
-def _parse(text: str, warnings: list[str]) -> datetime | None:
-    """The parser behind :func:`parse_date`; appends to ``warnings``."""
+def parse_date_value(text: str, warnings: list[str]) -> datetime | None:
+    """The instant ``text`` holds (tz-aware, offset as written), or ``None``.
+
+    Notes on what was odd or unreadable are appended to ``warnings``: the parser behind
+    :func:`parse_date`, for callers that gather warnings in their own list.
+    """
     fast = _FAST.fullmatch(text)
     if fast is not None:
         value = _fast(fast)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from webmail.headers.dates import _parse
+from webmail.headers.dates import parse_date_value
 from webmail.headers.fields import header_fields
 from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource
 from webmail.headers.received import scan_received
@@ -91,7 +91,7 @@ def analyze_unguarded(
         warnings.append("no Date header")
     else:
         date_warnings: list[str] = []
-        date_header = _parse(date_text, date_warnings)
+        date_header = parse_date_value(date_text, date_warnings)
         if date_header is None:
             warnings.append(f"Date header unreadable: {date_text.strip()[:80]!r}")
         else:
@@ -213,23 +213,27 @@ def _date_is_plausible(
     if oldest is not None:
         if date - oldest > DATE_AHEAD_LIMIT:
             warnings.append(
-                f"Date header is {_human(date - oldest)} after the first Received hop "
+                f"Date header is {format_duration(date - oldest)} after the first Received hop "
                 "(sender's clock ahead?): not used"
             )
             return False
         if oldest - date > DATE_BEHIND_LIMIT:
             warnings.append(
-                f"Date header is {_human(oldest - date)} before the first Received hop: not used"
+                f"Date header is {format_duration(oldest - date)} before the first Received hop: "
+                "not used"
             )
             return False
     if delivered is not None and date - delivered > DATE_AHEAD_LIMIT:
-        warnings.append(f"Date header is {_human(date - delivered)} after delivery (in the future): not used")
+        warnings.append(
+            f"Date header is {format_duration(date - delivered)} after delivery (in the future): "
+            "not used"
+        )
         return False
     return True
 
 
-def _human(delta: timedelta) -> str:
-    """``2 d 4 h``-style duration for warnings."""
+def format_duration(delta: timedelta) -> str:
+    """``delta`` without its sign as ``2 d 4 h``, ``3 h 5 min``, ``4 min 2 s`` or ``9 s``."""
     seconds = int(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from webmail.headers.dates import MAX_DATE_CHARS, _parse, strip_comments
+from webmail.headers.dates import MAX_DATE_CHARS, parse_date_value, strip_comments
 from webmail.headers.model import Hop
 
 # Clause text scanned per header; a longer header keeps its head for the clauses and its
@@ -76,7 +76,7 @@ def scan_received(text: str) -> HopParts:
     time = None
     if date_text and not date_text.isspace():
         date_warnings: list[str] = []
-        time = _parse(date_text, date_warnings)
+        time = parse_date_value(date_text, date_warnings)
         if time is None:
             warnings.append(f"Received date unreadable: {date_text.strip()[:80]!r}")
         elif date_warnings:
