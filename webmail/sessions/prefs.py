@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from webmail.sessions import database
+from webmail.sessions.database import database
 
 SORT_MODES = ("sent", "arrival")
 #: At most this many senders are remembered for remote content (the oldest go first).

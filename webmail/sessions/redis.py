@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from webmail.sessions import SessionStore, _hash
+from webmail.sessions.store import SessionStore, hash_session_id
 
 PREFIX = "wm:sess:"
 
@@ -45,7 +45,7 @@ class RedisSessionStore(SessionStore):
 
     @staticmethod
     def _key(session_id: str) -> str:
-        return PREFIX + _hash(session_id)
+        return PREFIX + hash_session_id(session_id)
 
     def load(self, session_id: str, idle_seconds: float) -> tuple[dict[str, Any], float] | None:
         """The data and last_seen of a live session, or ``None`` (unknown, idle or expired)."""

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, session
 
-from webmail.sessions import database
+from webmail.sessions.database import database
 
 CSRF_KEY = "csrf_token"
 CSRF_FIELD = "csrf_token"
