@@ -19,6 +19,7 @@ Exactly the rules of the header-analysis issue, so every view agrees:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 
 from webmail.headers.dates import parse_date_value
@@ -65,10 +66,46 @@ def analyze_unguarded(
     arrival: datetime | None = None,
     threshold: timedelta = DEFAULT_THRESHOLD,
 ) -> Analysis:
-    """:func:`analyze` without its last-resort guard (for tests that hunt exceptions)."""
+    """:func:`analyze` without its last-resort guard (for tests that hunt exceptions).
+
+    The steps, in the order their warnings appear: pick the fields, read the Date header, read
+    the Received chain, the DKIM time, check the arrival; then ``delivered``, ``sent``, the delay
+    and the bottleneck by the policy.
+    """
     fields, field_warnings = header_fields(headers)
     warnings: list[str] = list(field_warnings)
+    date_text, received_texts, dkim_text = _pick_fields(fields, warnings)
+    date_header = _read_date_header(date_text, warnings)
+    hops = _read_hops(received_texts, warnings)
+    dkim_time = _dkim_time(dkim_text) if dkim_text is not None else None
+    arrival = _check_arrival(arrival, warnings)
 
+    dated = [hop.time for hop in hops if hop.time is not None]
+    oldest = dated[0] if dated else None
+    newest = dated[-1] if dated else None
+    delivered, delivered_source = _delivered(arrival, newest, warnings)
+    sent, sent_source = _sent(date_header, oldest, delivered, dkim_time, arrival, warnings)
+    delay_seconds, delayed = _delay(sent, delivered, threshold)
+    return Analysis(
+        date_header=date_header,
+        sent=None if sent is None else sent.astimezone(UTC),
+        sent_source=sent_source,
+        delivered=None if delivered is None else delivered.astimezone(UTC),
+        delivered_source=delivered_source,
+        delay_seconds=delay_seconds,
+        delayed=delayed,
+        hops=tuple(hops),
+        bottleneck=_bottleneck(hops),
+        dkim_time=dkim_time,
+        warnings=tuple(warnings),
+    )
+
+
+def _pick_fields(
+    fields: Iterable[tuple[str, str]], warnings: list[str]
+) -> tuple[str | None, list[str], str | None]:
+    """The fields the policy reads: the first Date, every Received (top first) and the first
+    DKIM-Signature, each ``None`` or empty when absent; warns when there are several Dates."""
     date_text: str | None = None
     received_texts: list[str] = []
     dkim_text: str | None = None
@@ -85,89 +122,112 @@ def analyze_unguarded(
             dkim_text = value
     if date_count > 1:
         warnings.append(f"{date_count} Date headers: the first is used")
+    return date_text, received_texts, dkim_text
 
-    date_header: datetime | None = None
+
+def _read_date_header(date_text: str | None, warnings: list[str]) -> datetime | None:
+    """The Date header's instant with its own offset, or ``None`` (absent or unreadable, with a
+    warning); the parser's notes become ``Date header: ...`` warnings."""
     if date_text is None:
         warnings.append("no Date header")
+        return None
+    date_warnings: list[str] = []
+    date_header = parse_date_value(date_text, date_warnings)
+    if date_header is None:
+        warnings.append(f"Date header unreadable: {date_text.strip()[:80]!r}")
     else:
-        date_warnings: list[str] = []
-        date_header = parse_date_value(date_text, date_warnings)
-        if date_header is None:
-            warnings.append(f"Date header unreadable: {date_text.strip()[:80]!r}")
-        else:
-            warnings.extend(f"Date header: {w}" for w in date_warnings)
+        warnings.extend(f"Date header: {w}" for w in date_warnings)
+    return date_header
 
+
+def _read_hops(received_texts: list[str], warnings: list[str]) -> list[Hop]:
+    """The hops of the newest :data:`MAX_HOPS` Received headers, oldest first (see
+    :func:`_chain`); warns when headers were dropped or there are none."""
     if len(received_texts) > MAX_HOPS:
-        warnings.append(f"{len(received_texts)} Received headers: only the newest {MAX_HOPS} are read")
+        warnings.append(
+            f"{len(received_texts)} Received headers: only the newest {MAX_HOPS} are read"
+        )
         received_texts = received_texts[:MAX_HOPS]
     if not received_texts:
         warnings.append("no Received headers")
-    hops = _chain(received_texts, warnings)
+    return _chain(received_texts, warnings)
 
-    dkim_time = _dkim_time(dkim_text) if dkim_text is not None else None
 
-    if arrival is not None:
-        if not isinstance(arrival, datetime):
-            warnings.append("arrival is not a datetime: ignored")
-            arrival = None
-        elif arrival.tzinfo is None or arrival.utcoffset() is None:
-            warnings.append("arrival has no zone: read as UTC")
-            arrival = arrival.replace(tzinfo=UTC)
+def _check_arrival(arrival: object, warnings: list[str]) -> datetime | None:
+    """``arrival`` as an aware datetime (a naive one read as UTC, with a warning), or ``None``
+    when it is absent or not a datetime (ignored, with a warning)."""
+    if arrival is None:
+        return None
+    if not isinstance(arrival, datetime):
+        warnings.append("arrival is not a datetime: ignored")
+        return None
+    if arrival.tzinfo is None or arrival.utcoffset() is None:
+        warnings.append("arrival has no zone: read as UTC")
+        return arrival.replace(tzinfo=UTC)
+    return arrival
 
-    dated = [hop.time for hop in hops if hop.time is not None]
-    oldest = dated[0] if dated else None
-    newest = dated[-1] if dated else None
 
-    delivered: datetime | None = None
-    delivered_source: DeliveredSource | None = None
+def _delivered(
+    arrival: datetime | None, newest: datetime | None, warnings: list[str]
+) -> tuple[datetime | None, DeliveredSource | None]:
+    """``delivered`` and its source by the policy: the arrival, unless it is more than
+    :data:`REFILED_LIMIT` after the newest dated hop (re-filed: the hop, with a warning); else
+    the newest dated hop; else ``(None, None)``."""
     if arrival is not None:
         if newest is not None and arrival - newest > REFILED_LIMIT:
             warnings.append(
                 "arrival time is more than 30 days after the last Received hop: "
                 "the message was re-filed (imported or restored), not late"
             )
-            delivered, delivered_source = newest, "received"
-        else:
-            delivered, delivered_source = arrival, "arrival"
-    elif newest is not None:
-        delivered, delivered_source = newest, "received"
+            return newest, "received"
+        return arrival, "arrival"
+    if newest is not None:
+        return newest, "received"
+    return None, None
 
-    sent: datetime | None = None
-    sent_source: SentSource | None = None
+
+def _sent(
+    date_header: datetime | None,
+    oldest: datetime | None,
+    delivered: datetime | None,
+    dkim_time: datetime | None,
+    arrival: datetime | None,
+    warnings: list[str],
+) -> tuple[datetime | None, SentSource | None]:
+    """``sent`` and its source by the policy: the Date header when plausible (see
+    :func:`_date_is_plausible`, which warns), else the oldest dated hop, the DKIM time, the
+    arrival, else ``(None, None)``."""
     if date_header is not None and _date_is_plausible(date_header, oldest, delivered, warnings):
-        sent, sent_source = date_header, "date"
-    elif oldest is not None:
-        sent, sent_source = oldest, "received"
-    elif dkim_time is not None:
-        sent, sent_source = dkim_time, "dkim"
-    elif arrival is not None:
-        sent, sent_source = arrival, "arrival"
+        return date_header, "date"
+    if oldest is not None:
+        return oldest, "received"
+    if dkim_time is not None:
+        return dkim_time, "dkim"
+    if arrival is not None:
+        return arrival, "arrival"
+    return None, None
 
-    delay_seconds: int | None = None
-    delayed = False
-    if sent is not None and delivered is not None:
-        delay_seconds = _seconds(delivered - sent)
-        delayed = delay_seconds > threshold.total_seconds()
 
+def _delay(
+    sent: datetime | None, delivered: datetime | None, threshold: timedelta
+) -> tuple[int | None, bool]:
+    """``delivered - sent`` in whole seconds and whether it exceeds ``threshold``; ``(None,
+    False)`` when either is unknown."""
+    if sent is None or delivered is None:
+        return None, False
+    delay_seconds = _seconds(delivered - sent)
+    return delay_seconds, delay_seconds > threshold.total_seconds()
+
+
+def _bottleneck(hops: list[Hop]) -> int | None:
+    """Index of the hop with the largest positive ``delay_seconds`` (the first of equals), or
+    ``None`` when no hop has a positive delay."""
     bottleneck: int | None = None
     longest = 0
     for index, hop in enumerate(hops):
         if hop.delay_seconds is not None and hop.delay_seconds > longest:
             bottleneck, longest = index, hop.delay_seconds
-
-    return Analysis(
-        date_header=date_header,
-        sent=None if sent is None else sent.astimezone(UTC),
-        sent_source=sent_source,
-        delivered=None if delivered is None else delivered.astimezone(UTC),
-        delivered_source=delivered_source,
-        delay_seconds=delay_seconds,
-        delayed=delayed,
-        hops=tuple(hops),
-        bottleneck=bottleneck,
-        dkim_time=dkim_time,
-        warnings=tuple(warnings),
-    )
+    return bottleneck
 
 
 def _seconds(delta: timedelta) -> int:
