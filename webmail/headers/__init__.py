@@ -7,7 +7,7 @@ linear in the input and bounded by named caps (``MAX_HEADER_BYTES``, ``MAX_HOPS`
 
     >>> from webmail.headers import analyze
     >>> a = analyze(raw_bytes, arrival=internaldate)
-    >>> a.sent, a.delivered, a.delay_seconds, a.delayed, a.bottleneck_hop
+    >>> a.sent, a.delivered, a.delay_seconds, a.delayed, a.bottleneck_hop, a.held_at
 
 The policy (what ``sent``, ``delivered`` and ``delayed`` mean) is in
 :mod:`webmail.headers.policy`; ``Analysis.to_json()`` gives the CLI's JSON schema.

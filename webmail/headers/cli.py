@@ -142,11 +142,12 @@ def format_timeline(path: str, result: Analysis, threshold: timedelta) -> str:
         lines.append(f"  DKIM t=      {_when(result.dkim_time)}  (the signer's clock)")
     source = _SOURCES.get(result.sent_source or "", "nothing")
     lines.append(f"  sent         {_when(result.sent)}  (from {source})")
+    marker = "  <- held longest" + (f" at {result.held_at}" if result.held_at else "")
     for index, hop in enumerate(result.hops):
         route = f"{hop.from_ or '?'} -> {hop.by or '?'}"
         if hop.with_:
             route += f" with {hop.with_}"
-        held = "  <- held longest" if index == result.bottleneck else ""
+        held = marker if index == result.bottleneck else ""
         delay = _delay(hop.delay_seconds)
         lines.append(f"  hop {index:<8} {_when(hop.time)}  {delay:>10}  {route}{held}")
     source = _SOURCES.get(result.delivered_source or "", "nothing")

@@ -93,6 +93,7 @@ class Analysis:
     :ivar hops: the Received chain, oldest first (the bottom header first).
     :ivar bottleneck: index into ``hops`` of the hop with the largest positive
         ``delay_seconds`` (where the message was held longest), or ``None``.
+        :attr:`held_at` names the host where it waited.
     :ivar dkim_time: the DKIM-Signature ``t=`` timestamp (signer's clock), or ``None``.
     :ivar warnings: readable notes (clock skew, Date in the future, unreadable fields, ...).
     """
@@ -114,8 +115,26 @@ class Analysis:
         """The hop where the message was held longest, or ``None``."""
         return None if self.bottleneck is None else self.hops[self.bottleneck]
 
+    @property
+    def held_at(self) -> str | None:
+        """The host where the message waited longest, or ``None`` when there is no bottleneck.
+
+        The bottleneck hop's delay is the time between the previous hop's stamp and its own, so
+        the message sat at the previous hop's ``by`` host (the same machine as the bottleneck's
+        ``from``). When that is unknown (the bottleneck is the first hop, or the previous hop
+        names no ``by``), the bottleneck hop's ``from_``, then its ``by``; ``None`` when none of
+        them is known.
+        """
+        index = self.bottleneck
+        if index is None or not 0 <= index < len(self.hops):
+            return None
+        hop = self.hops[index]
+        previous = self.hops[index - 1].by if index > 0 else None
+        return previous or hop.from_ or hop.by
+
     def to_json(self, path: str | None = None) -> dict[str, Any]:
-        """The analysis in the CLI's exact JSON schema (plus ``bottleneck`` and ``dkim_time``)."""
+        """The analysis in the CLI's exact JSON schema (plus ``bottleneck``, ``dkim_time`` and
+        ``held_at``)."""
         return {
             "path": path,
             "date_header": None if self.date_header is None else self.date_header.isoformat(),
@@ -129,4 +148,5 @@ class Analysis:
             "warnings": list(self.warnings),
             "bottleneck": self.bottleneck,
             "dkim_time": iso_utc(self.dkim_time),
+            "held_at": self.held_at,
         }
