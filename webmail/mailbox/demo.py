@@ -96,6 +96,7 @@ class _Stored:
     flags: set[str]
     kind: str
     has_attachments: bool
+    name: str = ""  # the demodata row it was made from
 
 
 def _has_attachments(raw: bytes) -> bool:
@@ -141,7 +142,8 @@ class DemoStore:
     """The demo folders and messages of one process, guarded by a lock.
 
     ``now`` (tz-aware, default: the current time) is the reference the mail is generated
-    against; UIDs are given per folder in arrival order, starting at 1.
+    against; UIDs are given per folder in arrival order, starting at 1. :meth:`uid_of` finds a
+    message by its stable name (a ``DemoRow.name`` of ``demodata.DEMO_MESSAGES``).
     """
 
     def __init__(self, now: datetime | None = None) -> None:
@@ -164,6 +166,7 @@ class DemoStore:
                 arrival=m.arrival,
                 flags=set(m.flags),
                 kind=m.kind,
+                name=m.name,
                 has_attachments=_has_attachments(m.raw),
             )
             return uid
@@ -172,6 +175,16 @@ class DemoStore:
         """UID → kind (``outage``, ``ontime``, ...) of every message in ``folder``."""
         with self.lock:
             return {uid: s.kind for uid, s in self.folders.get(folder, {}).items()}
+
+    def uid_of(self, name: str) -> int:
+        """The UID of the demo message named ``name``, in the folder it is in now (a move to
+        Trash gives it a Trash UID); raises KeyError for an unknown or deleted name."""
+        with self.lock:
+            for messages in self.folders.values():
+                for uid, s in messages.items():
+                    if s.name == name:
+                        return uid
+        raise KeyError(name)
 
 
 _default_store: DemoStore | None = None
