@@ -59,7 +59,8 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
         for i in range(0, len(uids), CHUNK_SIZE):
             n += len(c.fetch(uids[i : i + CHUNK_SIZE], items))
     else:
-        from webmail.index.sqlite import Index, account_key
+        from webmail.index import account_key
+        from webmail.index.sqlite import Index
         from webmail.mailbox.sync import sync_folder
 
         index = Index(index_path)
@@ -114,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     from imapserver import Dovecot
 
     from bench.maildir import START, STEP, generate, message
-    from webmail.index.sqlite import Index, account_key
+    from webmail.index import account_key
+    from webmail.index.sqlite import Index
     from webmail.mailbox.sync import sync_folder
 
     sizes = [int(s) for s in args.sizes.split(",")]

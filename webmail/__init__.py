@@ -72,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.sessions import prefs, security
     from webmail.views import timefmt
     from webmail.mailbox.pool import MailboxPool
-    from webmail.index.sqlite import open_index
+    from webmail.index import open_index
     from webmail.mailbox.jobs import SyncJobs
     from webmail.views import auth, errors, mail, message
     from webmail.views import settings as settings_view

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from webmail.config import ConfigError, Settings
-from webmail.index.sqlite import open_index
-from webmail.index.schema import account_key
+from webmail.index import account_key, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 
 from imapserver import Dovecot
 
-from webmail.index.sqlite import account_key
+from webmail.index import account_key
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 _users = itertools.count(1)

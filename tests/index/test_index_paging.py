@@ -9,7 +9,8 @@ import pytest
 
 from webmail.headers import analyze
 from webmail.mailbox.wire import ListRecord
-from webmail.index.sqlite import Index, account_key
+from webmail.index import account_key
+from webmail.index.sqlite import Index
 from webmail.index.rows import build_row, decode_analysis, encode_analysis
 
 ALICE = account_key("imap.example.com:993", "alice")

@@ -13,7 +13,8 @@ from imapclient import IMAPClient
 from syncdata import T0, User, _users, message
 
 from webmail.config import Settings
-from webmail.index.sqlite import Index, open_index
+from webmail.index import open_index
+from webmail.index.sqlite import Index
 from webmail.mailbox import ConnectionLost
 from webmail.mailbox.sync import sync_folder
 

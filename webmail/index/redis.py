@@ -33,7 +33,7 @@ from typing import Any
 import redis
 
 from webmail.index.rows import IndexRow
-from webmail.index.schema import FolderState, Order, _utc
+from webmail.index.store import FolderState, Order, utc_from_epoch
 
 PREFIX = "wm:ix:"
 MAX_PAGE = 500
@@ -133,7 +133,7 @@ class RedisIndex:
             total=int(total),
             late=int(late),
             complete=bool(_int(raw.get("complete"))),
-            settled_since=_utc(_int(raw.get("settled_since"))),
+            settled_since=utc_from_epoch(_int(raw.get("settled_since"))),
             synced_at=None if synced is None else float(synced),
         )
 

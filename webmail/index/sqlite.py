@@ -2,8 +2,9 @@
 
 The index is a cache of what the IMAP server holds: deleting the file loses nothing, the
 next sync rebuilds it. Rows are keyed by (account, folder, UIDVALIDITY, UID); the
-account key is derived from server and user (:func:`account_key`) and every statement
-that reads or writes rows filters by it, so one user can never read another's rows.
+account key is derived from server and user (:func:`webmail.index.account_key`) and every
+statement that reads or writes rows filters by it, so one user can never read another's rows.
+The tables are in ``schema.sql`` beside this module.
 
 One page of a folder is one indexed query: ``(folder_id, uidvalidity, sent, uid)`` or
 ``(..., arrival, uid)``, plus a partial index for the late-only filter. Message and late
@@ -23,27 +24,38 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 
-from webmail.config import Settings
-from webmail.headers.model import Analysis
 from webmail.index.rows import ROW_COLUMNS, IndexRow, encode_flags
-from webmail.index.schema import (
-    _CURRENT,
-    _FOLDER,
-    SCHEMA,
-    FolderState,
-    Order,
-    _statements,
-    _utc,
-    account_key,
-)
-from webmail.index.store import IndexStore
+from webmail.index.store import FolderState, Order, utc_from_epoch
 
+#: The tables, indexes and triggers (``schema.sql`` beside this module).
+SCHEMA = resources.files("webmail.index").joinpath("schema.sql").read_text(encoding="utf-8")
+#: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 FILE_NAME = "index.sqlite3"
 MAX_PAGE = 500
+
+# The folder id of (account, folder): every row statement goes through it, so through the account.
+_FOLDER = "(SELECT id FROM folders WHERE account = ? AND name = ?)"
+_CURRENT = "(SELECT uidvalidity FROM folders WHERE account = ? AND name = ?)"
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (triggers keep their inner ``;``); comment
+    lines between statements are left out."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if not buf and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
 
 class Index:
     """The SQLite index at ``path``; methods are safe from any thread or forked process.
@@ -72,7 +84,8 @@ class Index:
             version = c.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 for (name,) in c.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                    "SELECT name FROM sqlite_master"
+                    " WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                 ).fetchall():
                     c.execute(f'DROP TABLE "{name}"')
                 c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -101,7 +114,8 @@ class Index:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
+        """One write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on
+        error."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -142,7 +156,7 @@ class Index:
             row[5],
             row[6],
             bool(row[7]),
-            _utc(row[8]),
+            utc_from_epoch(row[8]),
             row[9],
         )
 
@@ -290,7 +304,8 @@ class Index:
         uidvalidity: int,
         rows: Iterable[Sequence[object]],
     ) -> None:
-        """Inside a transaction: insert or refresh rows (tuples in ``webmail.index.rows.DB_ORDER``)."""
+        """Inside a transaction: insert or refresh rows (tuples in
+        ``webmail.index.rows.DB_ORDER``)."""
         conn.executemany(
             "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
@@ -365,7 +380,8 @@ class Index:
                 )
             else:
                 conn.execute(
-                    "UPDATE folders SET lease_owner = ?, lease_until = ? WHERE account = ? AND name = ?",
+                    "UPDATE folders SET lease_owner = ?, lease_until = ?"
+                    " WHERE account = ? AND name = ?",
                     (owner, now + seconds, account, folder),
                 )
         return True
@@ -402,32 +418,4 @@ class Index:
         return removed
 
 
-def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> IndexStore | None:
-    """The index chosen by ``settings.index_backend`` (``WEBMAIL_INDEX``): ``"off"`` gives
-    ``None`` (lists come straight from IMAP), ``"sqlite"`` an :class:`Index` in
-    ``instance_dir``, ``"redis"`` a :class:`webmail.index.redis.RedisIndex` at
-    ``settings.redis_url``; both with the settings' late threshold."""
-    threshold = timedelta(minutes=settings.late_threshold_minutes)
-    if settings.index_backend == "off":
-        return None
-    if settings.index_backend == "sqlite":
-        return Index(Path(instance_dir) / FILE_NAME, threshold)
-    if settings.index_backend == "redis":
-        from webmail.index.redis import RedisIndex  # only a Redis deployment needs the package
-
-        if not settings.redis_url:
-            raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")
-        return RedisIndex.from_url(settings.redis_url, threshold)
-    raise ValueError(f"unknown index backend {settings.index_backend!r}")
-
-
-__all__ = [
-    "Analysis",
-    "FolderState",
-    "Index",
-    "IndexRow",
-    "IndexStore",
-    "Order",
-    "account_key",
-    "open_index",
-]
+__all__ = ["FILE_NAME", "SCHEMA", "SCHEMA_VERSION", "Index"]

@@ -1,10 +1,12 @@
-"""What an index backend offers: the :class:`IndexStore` protocol.
+"""What an index backend offers: the :class:`IndexStore` protocol and the names it speaks in.
 
 Two backends implement it: :class:`webmail.index.sqlite.Index` (SQLite in the instance folder, one
 machine) and :class:`webmail.index.redis.RedisIndex` (Redis, shared by several app instances).
 :func:`webmail.mailbox.sync.sync_folder` writes through it and the list view reads through it, so
 either backend serves both. Every method that touches rows takes the account key
-(:func:`webmail.index.schema.account_key`) and never returns another account's rows.
+(:func:`account_key`, the only way rows are tied to a person) and never returns another
+account's rows; :meth:`IndexStore.state` answers with a :class:`FolderState`, whichever the
+backend.
 
 Write methods take the ``conn`` yielded by :meth:`IndexStore.transaction` and the opaque
 folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on the backend.
@@ -12,13 +14,67 @@ folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from webmail.index.rows import IndexRow
-from webmail.index.schema import FolderState, Order
+
+#: The two list orders: true sent time, or arrival at the server (IMAP INTERNALDATE).
+Order = Literal["sent", "arrival"]
+
+
+def account_key(server: str, user: str) -> str:
+    """The account key of ``user`` on ``server`` ("host:port"): 32 hex digits of SHA-256.
+
+    Different (server, user) pairs give different keys; the key reveals neither.
+    """
+    digest = hashlib.sha256(f"webmail-index\0{server.strip().lower()}\0{user.strip()}".encode())
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """What the index knows about one folder.
+
+    :ivar uidvalidity: the folder's UIDVALIDITY when its rows were written.
+    :ivar uidnext: the server's UIDNEXT at the last sync, or ``None``.
+    :ivar highestmodseq: flags of every row are current as of this MODSEQ (``None``
+        without CONDSTORE, or before the first chunk).
+    :ivar last_uid: every message with a UID up to this one is indexed (0: none yet).
+    :ivar server_count: the folder's message count on the server at the last sync start.
+    :ivar total: rows indexed now.
+    :ivar late: rows indexed now that arrived late.
+    :ivar complete: the last sync finished (no backlog).
+    :ivar settled_since: while a first sync is running newest-first, rows sent at or after
+        this instant are already in their final order (assuming arrival grows with UID).
+    :ivar synced_at: when the last sync finished (epoch seconds), or ``None``.
+    """
+
+    uidvalidity: int
+    uidnext: int | None
+    highestmodseq: int | None
+    last_uid: int
+    server_count: int | None
+    total: int
+    late: int
+    complete: bool
+    settled_since: datetime | None
+    synced_at: float | None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(indexed, to index) for "indexing 34,000 of 100,000"."""
+        return self.total, max(self.total, self.server_count or 0)
+
+
+def utc_from_epoch(epoch: int | None) -> datetime | None:
+    """An aware UTC datetime for epoch seconds as a backend stores them (``settled_since``),
+    ``None`` for ``None``."""
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
 class IndexStore(Protocol):
@@ -121,4 +177,4 @@ class IndexStore(Protocol):
         ...
 
 
-__all__ = ["IndexStore"]
+__all__ = ["FolderState", "IndexStore", "Order", "account_key", "utc_from_epoch"]

@@ -20,8 +20,7 @@ from flask import current_app
 
 from webmail.config import Settings
 from webmail.mailbox.imap import ImapMailbox
-from webmail.index.schema import Order, account_key
-from webmail.index.store import IndexStore
+from webmail.index import IndexStore, Order, account_key
 from webmail.listing import Page, late_only, paginate, sort_summaries
 from webmail.mailbox import Folder, Mailbox
 from webmail.mailbox.jobs import SyncJobs
