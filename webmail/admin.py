@@ -1,4 +1,5 @@
-"""Admin commands: ``python -m webmail.admin purge-user USER [--server HOST:PORT]``.
+"""Admin commands: ``webmail-admin purge-user USER [--server HOST:PORT]`` (the console script
+of an installed package), the same as ``python -m webmail.admin purge-user ...``.
 
 ``purge-user`` deletes every index row and folder state of one user (``Index.purge``) from
 the index the ``WEBMAIL_*`` settings select (sqlite in ``WEBMAIL_INSTANCE_PATH``, or redis),
@@ -19,6 +20,8 @@ from webmail.config import ConfigError, Settings
 from webmail.index import account_key, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The console script's name (pyproject.toml: ``webmail-admin = "webmail.admin:main"``).
+SCRIPT = "webmail-admin"
 
 
 def _instance_dir(settings: Settings) -> Path:
@@ -43,8 +46,11 @@ def purge_user(settings: Settings, user: str, server: str | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m webmail.admin", description=__doc__)
+    """The command line (see the module docstring): the ``webmail-admin`` console script and
+    ``python -m webmail.admin``. ``argv`` defaults to ``sys.argv[1:]``; returns the exit status
+    (a usage error exits with 2 from argparse)."""
+    prog = SCRIPT if Path(sys.argv[0]).name == SCRIPT else "python -m webmail.admin"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     purge = commands.add_parser("purge-user", help="delete one user's rows from the index")
     purge.add_argument("user")
