@@ -1,6 +1,7 @@
 """The webmail: read any IMAP mailbox at the time each message was really sent.
 
-``create_app(test_config=None)`` is the application factory and the only thing here.
+``create_app(test_config=None)`` is the application factory and the only thing here, with
+``asset_folder`` (where the templates and static files are, in a checkout or installed).
 """
 
 from __future__ import annotations
@@ -18,8 +19,16 @@ if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.heade
 
     from webmail.sessions import SessionStore
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
 SECRET_KEY_FILE = "secret_key"
+
+
+def asset_folder(name: str) -> Path:
+    """``templates`` or ``static``: inside the package when installed from a wheel
+    (pyproject.toml maps them there), else beside the package, at the top of a checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,8 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(asset_folder("templates")),
+        static_folder=str(asset_folder("static")),
         instance_path=str(Path(settings.instance_path).resolve())
         if settings.instance_path
         else None,

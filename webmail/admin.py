@@ -19,14 +19,17 @@ from pathlib import Path
 from webmail.config import ConfigError, Settings
 from webmail.index import account_key, open_index
 
-ROOT = Path(__file__).resolve().parent.parent
 #: The console script's name (pyproject.toml: ``webmail-admin = "webmail.admin:main"``).
 SCRIPT = "webmail-admin"
 
 
 def _instance_dir(settings: Settings) -> Path:
-    """The instance folder the app uses: ``WEBMAIL_INSTANCE_PATH`` or Flask's default."""
-    return settings.instance_dir(ROOT / "instance")
+    """The instance folder the app uses: ``WEBMAIL_INSTANCE_PATH`` or Flask's default, as
+    create_app gets it: ``instance/`` in a checkout, ``PREFIX/var/webmail-instance`` when
+    installed (``webmail-admin``)."""
+    from flask import Flask
+
+    return settings.instance_dir(Flask("webmail").instance_path)
 
 
 def purge_user(settings: Settings, user: str, server: str | None = None) -> int:
