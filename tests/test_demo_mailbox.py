@@ -100,6 +100,7 @@ def test_outage_mail_is_late_and_held_at_the_inbound_mx(
         a = row.analysis
         assert (row.late, a.sent_source, a.delivered_source) == (True, "date", "arrival")
         assert (a.bottleneck_hop.from_, a.bottleneck_hop.by) == (HELD_HOST, MAILSTORE_HOST)
+        assert a.held_at == HELD_HOST
         assert FRIDAY + timedelta(hours=18) <= a.sent <= FRIDAY + timedelta(hours=66)
         assert FRIDAY + timedelta(hours=70.5) <= row.arrival
         assert row.arrival <= FRIDAY + timedelta(hours=108, seconds=1)
@@ -129,6 +130,33 @@ def test_spam_dated_years_ahead_falls_back_to_oldest_hop_with_a_warning(
     assert a.date_header is not None and a.date_header.year == 2027
     assert (a.sent_source, a.sent) == ("received", a.hops[0].time)
     assert len(a.warnings) == 1
+
+
+def test_every_message_has_a_unique_name_that_finds_its_uid(
+    mbox: DemoMailbox, store: DemoStore
+) -> None:
+    names = [s.name for folder in store.folders.values() for s in folder.values()]
+    assert len(names) == len(set(names)) == 45
+    for folder in store.folders:
+        for uid, s in store.folders[folder].items():
+            assert store.uid_of(s.name) == uid
+    brunch = store.uid_of("brunch-where-are-you")
+    summary = mbox.message("INBOX", brunch).summary
+    assert (summary.subject, summary.late) == ("Where are you? Brunch table is ready", True)
+    assert store.kinds("INBOX")[store.uid_of("lottery-spam-future")] == FUTURE_SPAM
+    with pytest.raises(KeyError):
+        store.uid_of("no-such-message")
+
+
+def test_a_name_follows_its_message_to_trash_and_is_gone_when_deleted(
+    mbox: DemoMailbox, store: DemoStore
+) -> None:
+    mbox.move_to_trash("INBOX", store.uid_of("invoice-held-weekend"))
+    uid = store.uid_of("invoice-held-weekend")
+    assert mbox.message("Trash", uid).summary.subject == "Invoice INV-117 (due Monday)"
+    mbox.move_to_trash("Trash", uid)
+    with pytest.raises(KeyError):
+        store.uid_of("invoice-held-weekend")
 
 
 def test_reading_does_not_mark_read_and_set_flags_round_trips(mbox: DemoMailbox) -> None:

@@ -103,11 +103,14 @@ def test_missing_page_is_a_404_page(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/login", "/folder/INBOX", "/message/INBOX/34", "/settings/", "/static/style.css", "/nowhere"],
+    ["/login", "/folder/INBOX", "/message/INBOX/{brunch}", "/settings/", "/static/style.css",
+     "/nowhere"],
 )
-def test_every_response_has_the_security_headers(client: FlaskClient, auth: Any, path: str) -> None:
+def test_every_response_has_the_security_headers(
+    client: FlaskClient, auth: Any, store: Any, path: str
+) -> None:
     auth.login()
-    response = client.get(path)
+    response = client.get(path.format(brunch=store.uid_of("brunch-where-are-you")))
     assert response.headers["Content-Security-Policy"] == CSP
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -115,13 +118,17 @@ def test_every_response_has_the_security_headers(client: FlaskClient, auth: Any,
     response.close()
 
 
-@pytest.mark.parametrize("path", ["/login", "/folder/INBOX", "/message/INBOX/34", "/settings/"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/folder/INBOX", "/message/INBOX/{brunch}", "/settings/"]
+)
 def test_pages_have_no_inline_script_style_or_handlers(
-    client: FlaskClient, auth: Any, path: str
+    client: FlaskClient, auth: Any, store: Any, path: str
 ) -> None:
     if path != "/login":
         auth.login()
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path.format(brunch=store.uid_of("brunch-where-are-you"))).get_data(
+        as_text=True
+    )
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/app.js" defer>']
     assert re.search(r"\son[a-z]+\s*=", page) is None
     assert " style=" not in page
@@ -129,9 +136,10 @@ def test_pages_have_no_inline_script_style_or_handlers(
     assert "http://" not in page and "https://" not in page
 
 
-def test_every_form_posts_with_a_csrf_token(client: FlaskClient, auth: Any) -> None:
+def test_every_form_posts_with_a_csrf_token(client: FlaskClient, auth: Any, store: Any) -> None:
     auth.login()
-    for path in ("/folder/INBOX", "/message/INBOX/34", "/settings/"):
+    brunch = store.uid_of("brunch-where-are-you")
+    for path in ("/folder/INBOX", f"/message/INBOX/{brunch}", "/settings/"):
         page = client.get(path).get_data(as_text=True)
         forms = re.findall(r"<form\b[^>]*>.*?</form>", page, re.S)
         assert forms

@@ -11,48 +11,74 @@ from flask.testing import FlaskClient
 
 from webmail.mailbox.demo import DemoMailbox
 
-# UIDs of the demo INBOX generated for NOW, newest first by true sent time and by arrival.
+# The demo INBOX generated for NOW by name (rows of demodata.DEMO_MESSAGES), newest first by
+# true sent time.
 SENT_ORDER = [
-    38,
-    37,
-    36,
-    35,
-    27,
-    21,
-    34,
-    14,
-    17,
-    15,
-    13,
-    32,
-    16,
-    18,
-    19,
-    23,
-    26,
-    12,
-    22,
-    24,
-    20,
-    33,
-    11,
-    25,
-    29,
-    30,
-    31,
-    28,
-    10,
-    9,
-    8,
-    7,
-    6,
-    5,
-    4,
-    3,
-    2,
-    1,
+    "release-went-out",
+    "cafe-tomorrow-reply",
+    "meeting-materials-reply",
+    "password-reset",
+    "maintenance-window",
+    "offsite-ideas-reply",
+    "brunch-where-are-you",
+    "electricity-bill",
+    "pager-test-missed",
+    "dinner-sunday-reply",
+    "lottery-spam-future",
+    "birthday",
+    "standup-moved",
+    "parcel-missed",
+    "parents-meeting",
+    "pr-review-never-mind",
+    "security-alert",
+    "disk-report-no-date",
+    "dinner-sunday",
+    "pr-review-request",
+    "invoice-held-weekend",
+    "hike-photos",
+    "garden-update",
+    "flight-checkin",
+    "contract-cancelled",
+    "order-shipped",
+    "oncall-handover",
+    "brunch-saturday",
+    "cafe-tomorrow",
+    "ticket-resolved",
+    "offsite-ideas",
+    "book-club",
+    "coffee-receipt",
+    "quarterly-report-reply",
+    "newsletter",
+    "meeting-materials",
+    "quarterly-report",
+    "welcome",
 ]
-LATE_UIDS = {34, 17, 15, 32, 16, 18, 19, 23, 26, 22, 24, 20, 33, 25, 29, 30, 31, 28}
+# The outage mail, held at mx2 over the weekend.
+LATE = {
+    "birthday",
+    "brunch-saturday",
+    "brunch-where-are-you",
+    "contract-cancelled",
+    "dinner-sunday",
+    "dinner-sunday-reply",
+    "flight-checkin",
+    "hike-photos",
+    "invoice-held-weekend",
+    "oncall-handover",
+    "order-shipped",
+    "pager-test-missed",
+    "parcel-missed",
+    "parents-meeting",
+    "pr-review-never-mind",
+    "pr-review-request",
+    "security-alert",
+    "standup-moved",
+}
+
+
+def uids(mailbox: DemoMailbox, names: list[str]) -> list[int]:
+    """The UIDs of the named demo messages, in the order given."""
+    return [mailbox.store.uid_of(name) for name in names]
 
 
 def row_html(page: str, uid: int) -> str:
@@ -61,15 +87,20 @@ def row_html(page: str, uid: int) -> str:
     return match.group(0)
 
 
-def test_list_is_newest_first_by_true_sent_time(client: FlaskClient, auth: Any) -> None:
+def test_list_is_newest_first_by_true_sent_time(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    assert auth.listed_uids(client.get("/folder/INBOX")) == SENT_ORDER
+    assert auth.listed_uids(client.get("/folder/INBOX")) == uids(mailbox, SENT_ORDER)
 
 
-def test_future_dated_spam_is_not_on_top(client: FlaskClient, auth: Any) -> None:
+def test_future_dated_spam_is_not_on_top(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    uids = auth.listed_uids(client.get("/folder/INBOX"))
-    assert uids.index(13) == 10  # between mail sent just before and after its first hop
+    listed = auth.listed_uids(client.get("/folder/INBOX"))
+    spam = mailbox.store.uid_of("lottery-spam-future")
+    assert listed.index(spam) == 10  # between mail sent just before and after its first hop
 
 
 def test_arrival_order_is_newest_arrival_first(
@@ -84,7 +115,7 @@ def test_arrival_order_is_newest_arrival_first(
         r.uid for r in sorted(mailbox.summaries("INBOX"), key=lambda r: r.arrival, reverse=True)
     ]
     assert auth.listed_uids(client.get("/folder/INBOX")) == expected
-    assert expected != SENT_ORDER
+    assert expected != uids(mailbox, SENT_ORDER)
 
 
 def test_sort_choice_sticks_across_sign_in(
@@ -108,19 +139,23 @@ def test_sort_cannot_change_over_get(client: FlaskClient, auth: Any) -> None:
     assert client.get("/settings/sort?sort=arrival").status_code == 405
 
 
-def test_sort_change_needs_csrf_token(client: FlaskClient, auth: Any) -> None:
+def test_sort_change_needs_csrf_token(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
     assert client.post("/settings/sort", data={"sort": "arrival"}).status_code == 400
-    assert auth.listed_uids(client.get("/folder/INBOX")) == SENT_ORDER
+    assert auth.listed_uids(client.get("/folder/INBOX")) == uids(mailbox, SENT_ORDER)
 
 
-def test_paging_is_stable_and_complete(make_app: Callable[..., Flask], auth_for: Any) -> None:
+def test_paging_is_stable_and_complete(
+    make_app: Callable[..., Flask], auth_for: Any, mailbox: DemoMailbox
+) -> None:
     client = make_app(page_size=10).test_client()
     auth = auth_for(client)
     auth.login()
     pages = [auth.listed_uids(client.get(f"/folder/INBOX?page={n}")) for n in (1, 2, 3, 4)]
     assert [len(p) for p in pages] == [10, 10, 10, 8]
-    assert sum(pages, []) == SENT_ORDER
+    assert sum(pages, []) == uids(mailbox, SENT_ORDER)
     assert auth.listed_uids(client.get("/folder/INBOX?page=2")) == pages[1]
     page_four = client.get("/folder/INBOX?page=4").get_data(as_text=True)
     assert "31–38 of 38" in page_four
@@ -133,21 +168,23 @@ def test_default_page_holds_fifty(client: FlaskClient, auth: Any) -> None:
 
 
 def test_late_badge_says_how_late_and_tooltip_tells_the_story(
-    client: FlaskClient, auth: Any
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
 ) -> None:
     auth.login()
-    row = row_html(client.get("/folder/INBOX").get_data(as_text=True), 34)
+    brunch = mailbox.store.uid_of("brunch-where-are-you")
+    row = row_html(client.get("/folder/INBOX").get_data(as_text=True), brunch)
     assert (
         'title="Sent Sun 1 Nov 2026, 16:54 UTC · delivered Tue 3 Nov 2026, 11:27 UTC · '
         'held 1 d 18 h at mx2.example.com">arrived 1 d 18 h late</span>'
     ) in row
 
 
-def test_only_late_mail_has_badges(client: FlaskClient, auth: Any) -> None:
+def test_only_late_mail_has_badges(client: FlaskClient, auth: Any, mailbox: DemoMailbox) -> None:
     auth.login()
     page = client.get("/folder/INBOX").get_data(as_text=True)
-    badged = {uid for uid in SENT_ORDER if "late-badge" in row_html(page, uid)}
-    assert badged == LATE_UIDS
+    uid_of = mailbox.store.uid_of
+    badged = {name for name in SENT_ORDER if "late-badge" in row_html(page, uid_of(name))}
+    assert badged == LATE
 
 
 def test_banner_counts_late_mail_and_offers_the_filter(client: FlaskClient, auth: Any) -> None:
@@ -157,10 +194,12 @@ def test_banner_counts_late_mail_and_offers_the_filter(client: FlaskClient, auth
     assert '<a class="button" href="/folder/INBOX?late=1">Only late mail</a>' in page
 
 
-def test_only_late_filter_lists_late_mail_in_true_order(client: FlaskClient, auth: Any) -> None:
+def test_only_late_filter_lists_late_mail_in_true_order(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
     response = client.get("/folder/INBOX?late=1")
-    assert auth.listed_uids(response) == [u for u in SENT_ORDER if u in LATE_UIDS]
+    assert auth.listed_uids(response) == uids(mailbox, [n for n in SENT_ORDER if n in LATE])
     assert '<a class="button" href="/folder/INBOX">Show all mail</a>' in response.get_data(
         as_text=True
     )
@@ -175,24 +214,29 @@ def test_folder_without_late_mail_has_no_banner(client: FlaskClient, auth: Any) 
 def test_rows_show_unread_flag_attachment_size_and_time(
     client: FlaskClient, auth: Any, mailbox: DemoMailbox
 ) -> None:
+    uid_of = mailbox.store.uid_of
+    release, reply = uid_of("release-went-out"), uid_of("meeting-materials-reply")
+    welcome, photos = uid_of("welcome"), uid_of("hike-photos")
+    brunch = uid_of("brunch-where-are-you")
     sizes = {r.uid: r.size for r in mailbox.summaries("INBOX")}
     auth.login()
     page = client.get("/folder/INBOX").get_data(as_text=True)
-    assert row_html(page, 38).startswith('<li class="msg unread" data-uid="38">')
-    assert row_html(page, 36).startswith('<li class="msg" data-uid="36">')
-    assert 'class="msg flagged"' in row_html(page, 1)
-    assert 'value="unflag"' in row_html(page, 1)
-    assert 'aria-label="Has attachments"' in row_html(page, 33)
-    assert 'aria-label="Has attachments"' not in row_html(page, 34)
-    assert '<span class="sender" title="alex.kim@example.org">Alex Kim</span>' in row_html(page, 38)
-    assert '<span class="subject">Release went out 🚀</span>' in row_html(page, 38)
-    assert sizes[38] < 1024 < sizes[33]
-    assert f'<span class="size">{sizes[38]} B</span>' in row_html(page, 38)
-    assert f'<span class="size">{sizes[33] / 1024:.1f} KB</span>' in row_html(page, 33)
+    assert row_html(page, release).startswith(f'<li class="msg unread" data-uid="{release}">')
+    assert row_html(page, reply).startswith(f'<li class="msg" data-uid="{reply}">')
+    assert 'class="msg flagged"' in row_html(page, welcome)
+    assert 'value="unflag"' in row_html(page, welcome)
+    assert 'aria-label="Has attachments"' in row_html(page, photos)
+    assert 'aria-label="Has attachments"' not in row_html(page, brunch)
+    row = row_html(page, release)
+    assert '<span class="sender" title="alex.kim@example.org">Alex Kim</span>' in row
+    assert '<span class="subject">Release went out 🚀</span>' in row
+    assert sizes[release] < 1024 < sizes[photos]
+    assert f'<span class="size">{sizes[release]} B</span>' in row
+    assert f'<span class="size">{sizes[photos] / 1024:.1f} KB</span>' in row_html(page, photos)
     assert (
         '<time class="sent" datetime="2026-11-01T16:54:31+00:00" '
         'title="Sent Sun 1 Nov 2026, 16:54 UTC — UTC (UTC, UTC+00:00)">'
-    ) in row_html(page, 34)
+    ) in row_html(page, brunch)
 
 
 def test_listing_never_marks_mail_read(
@@ -225,20 +269,21 @@ def test_read_toggle_and_delete_work_from_the_list(
     client: FlaskClient, auth: Any, mailbox: DemoMailbox
 ) -> None:
     auth.login()
+    release = mailbox.store.uid_of("release-went-out")
     page = client.get("/folder/INBOX?page=1").get_data(as_text=True)
-    row = row_html(page, 38)
+    row = row_html(page, release)
     assert 'name="action" value="read"' in row
-    assert 'formaction="/message/INBOX/38/delete"' in row
+    assert f'formaction="/message/INBOX/{release}/delete"' in row
     token = auth.csrf_from(client.get("/folder/INBOX"))
     response = client.post(
-        "/message/INBOX/38/flags",
+        f"/message/INBOX/{release}/flags",
         data={"action": "read", "csrf_token": token, "next": "/folder/INBOX?page=1"},
     )
     assert response.headers["Location"] == "/folder/INBOX?page=1"
-    assert "\\Seen" in next(r.flags for r in mailbox.summaries("INBOX") if r.uid == 38)
+    assert "\\Seen" in next(r.flags for r in mailbox.summaries("INBOX") if r.uid == release)
     response = client.post(
-        "/message/INBOX/38/delete",
+        f"/message/INBOX/{release}/delete",
         data={"csrf_token": token, "next": "/folder/INBOX?page=1"},
     )
     assert response.headers["Location"] == "/folder/INBOX?page=1"
-    assert 38 not in auth.listed_uids(client.get("/folder/INBOX"))
+    assert release not in auth.listed_uids(client.get("/folder/INBOX"))

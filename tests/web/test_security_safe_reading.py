@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 
 from webmail.mailbox.demo import DemoMailbox
 
-NEWSLETTER = "/message/INBOX/4"  # HTML with one remote tracking pixel
 SENDER = "newsletter@byte.example.net"
 FRAME_CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
@@ -20,9 +19,17 @@ FRAME_CSP = (
 )
 
 
-def test_body_frame_sends_its_own_strict_headers(client: FlaskClient, auth: Any) -> None:
+def newsletter_path(mailbox: DemoMailbox) -> str:
+    """The read view of the demo newsletter: HTML with one remote tracking pixel."""
+    return f"/message/INBOX/{mailbox.store.uid_of('newsletter')}"
+
+
+def test_body_frame_sends_its_own_strict_headers(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    response = client.get(NEWSLETTER + "/body")
+    newsletter = newsletter_path(mailbox)
+    response = client.get(newsletter + "/body")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"] == FRAME_CSP
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
@@ -31,61 +38,71 @@ def test_body_frame_sends_its_own_strict_headers(client: FlaskClient, auth: Any)
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_body_frame_needs_a_session(client: FlaskClient) -> None:
-    response = client.get(NEWSLETTER + "/body")
+def test_body_frame_needs_a_session(client: FlaskClient, mailbox: DemoMailbox) -> None:
+    newsletter = newsletter_path(mailbox)
+    response = client.get(newsletter + "/body")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_plain_text_message_has_no_body_frame(client: FlaskClient, auth: Any) -> None:
+def test_plain_text_message_has_no_body_frame(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    assert client.get("/message/INBOX/37/body").status_code == 404
+    zoe = mailbox.store.uid_of("cafe-tomorrow-reply")
+    assert client.get(f"/message/INBOX/{zoe}/body").status_code == 404
 
 
-def test_remote_images_are_blocked_with_a_notice(client: FlaskClient, auth: Any) -> None:
+def test_remote_images_are_blocked_with_a_notice(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    page = client.get(NEWSLETTER).get_data(as_text=True)
+    newsletter = newsletter_path(mailbox)
+    page = client.get(newsletter).get_data(as_text=True)
     assert '<span class="remote-count">1 remote image blocked</span>' in page
-    assert f'<a class="button show-remote" href="{NEWSLETTER}?remote=1">Show remote content</a>' in page
-    assert f'src="{NEWSLETTER}/body"></iframe>' in page
-    assert "byte.example.net/pixel.gif" not in client.get(NEWSLETTER + "/body").get_data(as_text=True)
+    assert f'<a class="button show-remote" href="{newsletter}?remote=1">Show remote content</a>' in page
+    assert f'src="{newsletter}/body"></iframe>' in page
+    assert "byte.example.net/pixel.gif" not in client.get(newsletter + "/body").get_data(as_text=True)
 
 
 def test_show_remote_content_is_a_get_for_this_message_only(
-    client: FlaskClient, auth: Any, app: Flask
+    client: FlaskClient, auth: Any, app: Flask, mailbox: DemoMailbox
 ) -> None:
     auth.login()
-    page = client.get(NEWSLETTER + "?remote=1").get_data(as_text=True)
+    newsletter = newsletter_path(mailbox)
+    page = client.get(newsletter + "?remote=1").get_data(as_text=True)
     assert '<p class="notice remote-notice remote-shown" role="status">Remote content is shown.</p>' in page
-    assert f'src="{NEWSLETTER}/body?remote=1"></iframe>' in page
-    body = client.get(NEWSLETTER + "/body?remote=1")
+    assert f'src="{newsletter}/body?remote=1"></iframe>' in page
+    body = client.get(newsletter + "/body?remote=1")
     assert '<img src="https://byte.example.net/pixel.gif"' in body.get_data(as_text=True)
     assert "img-src 'self' data: https:;" in body.headers["Content-Security-Policy"]
     assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
-    assert "remote-count" in client.get(NEWSLETTER).get_data(as_text=True)  # still blocked
+    assert "remote-count" in client.get(newsletter).get_data(as_text=True)  # still blocked
 
 
 def test_always_for_this_sender_needs_post_and_csrf(
-    client: FlaskClient, auth: Any, app: Flask
+    client: FlaskClient, auth: Any, app: Flask, mailbox: DemoMailbox
 ) -> None:
     auth.login()
-    assert client.get(NEWSLETTER + "/remote-sender").status_code == 405
-    assert client.post(NEWSLETTER + "/remote-sender").status_code == 400
+    newsletter = newsletter_path(mailbox)
+    assert client.get(newsletter + "/remote-sender").status_code == 405
+    assert client.post(newsletter + "/remote-sender").status_code == 400
     assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
 
 
 def test_always_for_this_sender_is_stored_and_removable_in_settings(
-    client: FlaskClient, auth: Any, app: Flask
+    client: FlaskClient, auth: Any, app: Flask, mailbox: DemoMailbox
 ) -> None:
     auth.login()
-    token = auth.csrf_from(client.get(NEWSLETTER))
-    response = client.post(NEWSLETTER + "/remote-sender", data={"csrf_token": token})
-    assert response.headers["Location"] == NEWSLETTER
+    newsletter = newsletter_path(mailbox)
+    token = auth.csrf_from(client.get(newsletter))
+    response = client.post(newsletter + "/remote-sender", data={"csrf_token": token})
+    assert response.headers["Location"] == newsletter
     assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == (SENDER,)
-    page = client.get(NEWSLETTER).get_data(as_text=True)
+    page = client.get(newsletter).get_data(as_text=True)
     assert f"Remote content is shown for every message from {SENDER}" in page
-    assert f'src="{NEWSLETTER}/body"></iframe>' in page
-    assert "pixel.gif" in client.get(NEWSLETTER + "/body").get_data(as_text=True)
+    assert f'src="{newsletter}/body"></iframe>' in page
+    assert "pixel.gif" in client.get(newsletter + "/body").get_data(as_text=True)
 
     settings = client.get("/settings/").get_data(as_text=True)
     assert f'<span class="address">{SENDER}</span>' in settings
@@ -94,15 +111,19 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
         "/settings/remote-senders/remove", data={"address": SENDER, "csrf_token": auth.csrf()}
     )
     assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
-    assert "remote-count" in client.get(NEWSLETTER).get_data(as_text=True)
+    assert "remote-count" in client.get(newsletter).get_data(as_text=True)
 
 
-def test_attachments_are_listed_with_download_links(client: FlaskClient, auth: Any) -> None:
+def test_attachments_are_listed_with_download_links(
+    client: FlaskClient, auth: Any, mailbox: DemoMailbox
+) -> None:
     auth.login()
-    page = client.get("/message/INBOX/33").get_data(as_text=True)
-    assert '<a class="download" href="/message/INBOX/33/part/2" download>ridge.jpg</a>' in page
-    assert '<a class="download" href="/message/INBOX/33/part/3" download>summit.jpg</a>' in page
-    response = client.get("/message/INBOX/33/part/3")
+    photos = mailbox.store.uid_of("hike-photos")
+    page = client.get(f"/message/INBOX/{photos}").get_data(as_text=True)
+    link = f'<a class="download" href="/message/INBOX/{photos}/part/'
+    assert link + '2" download>ridge.jpg</a>' in page
+    assert link + '3" download>summit.jpg</a>' in page
+    response = client.get(f"/message/INBOX/{photos}/part/3")
     assert response.headers["Content-Disposition"] == 'attachment; filename="summit.jpg"'
     assert response.headers["Content-Type"] == "image/jpeg"
     assert response.data.startswith(b"\xff\xd8")
@@ -110,10 +131,13 @@ def test_attachments_are_listed_with_download_links(client: FlaskClient, auth: A
 
 def test_no_get_changes_a_message(client: FlaskClient, auth: Any, mailbox: DemoMailbox) -> None:
     auth.login()
+    photos = mailbox.store.uid_of("hike-photos")
+    brunch = mailbox.store.uid_of("brunch-where-are-you")
+    newsletter = newsletter_path(mailbox)
     before = {r.uid: r.flags for r in mailbox.summaries("INBOX")}
-    for path in ("/folder/INBOX", "/message/INBOX/33", "/message/INBOX/33/part/2",
-                 "/message/INBOX/33/inline/2", NEWSLETTER, NEWSLETTER + "/body",
-                 NEWSLETTER + "?remote=1", "/message/INBOX/34"):
+    for path in ("/folder/INBOX", f"/message/INBOX/{photos}", f"/message/INBOX/{photos}/part/2",
+                 f"/message/INBOX/{photos}/inline/2", newsletter, newsletter + "/body",
+                 newsletter + "?remote=1", f"/message/INBOX/{brunch}"):
         response = client.get(path)
         assert response.status_code == 200, path
         response.close()

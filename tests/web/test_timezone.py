@@ -15,11 +15,14 @@ def choose_zone(client: FlaskClient, auth: Any, zone: str, auto: bool = False) -
     return client.post("/settings/", data=data)
 
 
-def test_chicago_times_change_offset_across_the_end_of_dst(client: FlaskClient, auth: Any) -> None:
+def test_chicago_times_change_offset_across_the_end_of_dst(
+    client: FlaskClient, auth: Any, store: Any
+) -> None:
     auth.login()
     assert choose_zone(client, auth, "America/Chicago").headers["Location"] == "/settings/?saved=1"
     listing = client.get("/folder/INBOX").get_data(as_text=True)
-    # uid 15 was sent 04:37 UTC on 1 Nov 2026, before US DST ended at 07:00 UTC; uid 17 after.
+    # "Re: Dinner Sunday?" was sent 04:37 UTC on 1 Nov 2026, before US DST ended at 07:00 UTC;
+    # "Pager test not acknowledged" after.
     assert (
         '<time class="sent" datetime="2026-10-31T23:37:16-05:00" '
         'title="Sent Sat 31 Oct 2026, 23:37 CDT — America/Chicago (CDT, UTC-05:00)">31 Oct</time>'
@@ -28,7 +31,7 @@ def test_chicago_times_change_offset_across_the_end_of_dst(client: FlaskClient, 
         '<time class="sent" datetime="2026-11-01T04:15:48-06:00" '
         'title="Sent Sun 1 Nov 2026, 04:15 CST — America/Chicago (CST, UTC-06:00)">1 Nov</time>'
     ) in listing
-    page = client.get("/message/INBOX/17").get_data(as_text=True)
+    page = client.get(f"/message/INBOX/{store.uid_of('pager-test-missed')}").get_data(as_text=True)
     assert (
         "<title>Pager test not acknowledged — sent Sun 1 Nov 2026, 04:15 CST · Webmail</title>"
         in page
