@@ -30,8 +30,6 @@ from pathlib import Path
 from webmail.index.rows import ROW_COLUMNS, IndexRow, encode_flags
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
-#: The tables, indexes and triggers (``schema.sql`` beside this module).
-SCHEMA = resources.files("webmail.index").joinpath("schema.sql").read_text(encoding="utf-8")
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
@@ -79,6 +77,8 @@ class Index:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
         os.chmod(self.path, 0o600)
+        schema = resources.files("webmail.index").joinpath("schema.sql").read_text("utf-8")
+        statements = _statements(schema)
         conn = self._conn()
         with self.transaction() as c:
             version = c.execute("PRAGMA user_version").fetchone()[0]
@@ -89,7 +89,7 @@ class Index:
                 ).fetchall():
                     c.execute(f'DROP TABLE "{name}"')
                 c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _statements(SCHEMA):
+            for statement in statements:
                 c.execute(statement)
             seconds = str(int(self.threshold.total_seconds()))
             row = c.execute("SELECT value FROM meta WHERE key = 'threshold'").fetchone()
@@ -418,4 +418,4 @@ class Index:
         return removed
 
 
-__all__ = ["FILE_NAME", "SCHEMA", "SCHEMA_VERSION", "Index"]
+__all__ = ["FILE_NAME", "SCHEMA_VERSION", "Index"]

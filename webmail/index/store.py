@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from webmail.index.rows import IndexRow
+if TYPE_CHECKING:  # annotations only: this module imports nothing of the app (rows import it)
+    from webmail.index.rows import IndexRow
 
 #: The two list orders: true sent time, or arrival at the server (IMAP INTERNALDATE).
 Order = Literal["sent", "arrival"]

@@ -2,8 +2,8 @@
 
 Its one schema is ``schema.sql`` beside this module (read with :mod:`importlib.resources`, so
 it travels with the package). :func:`init_database` applies it; :func:`database` is how every
-user of the file (:class:`webmail.sessions.SessionStore`, :class:`~webmail.sessions.security.
-LoginLimiter`, :class:`~webmail.sessions.prefs.Preferences`) opens a short-lived connection.
+user of the file opens a short-lived connection: :class:`webmail.sessions.SessionStore`,
+:class:`webmail.sessions.security.LoginLimiter`, :class:`webmail.sessions.prefs.Preferences`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-#: The tables and indexes of the instance database (``schema.sql``; idempotent statements).
-SCHEMA = resources.files("webmail.sessions").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -36,9 +33,10 @@ def database(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def init_database(path: Path) -> None:
-    """Create the tables of :data:`SCHEMA` that ``path`` lacks (existing rows are kept)."""
+    """Create the tables of ``schema.sql`` that ``path`` lacks (existing rows are kept)."""
+    schema = resources.files("webmail.sessions").joinpath("schema.sql").read_text("utf-8")
     with database(path) as conn:
-        conn.executescript(SCHEMA)
+        conn.executescript(schema)
 
 
-__all__ = ["SCHEMA", "connect", "database", "init_database"]
+__all__ = ["connect", "database", "init_database"]
