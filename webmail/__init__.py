@@ -68,7 +68,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         LOGIN_LIMIT_WINDOW_SECONDS=600,
     )
     app.config.update(flask_config)
-    app.config["WEBMAIL_SETTINGS"] = settings
     for warning in settings.warnings:
         app.logger.warning("%s", warning)
 
@@ -78,22 +77,31 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from webmail import sessions
-    from webmail.sessions import prefs, security
-    from webmail.views import timefmt
-    from webmail.mailbox.pool import MailboxPool
     from webmail.index import open_index
     from webmail.mailbox.jobs import SyncJobs
-    from webmail.views import auth, errors, mail, message
+    from webmail.mailbox.pool import MailboxPool
+    from webmail.mailbox.recent import RecentMessages
+    from webmail.services import Services, init_app
+    from webmail.sessions import prefs, security
+    from webmail.views import auth, errors, mail, message, timefmt
     from webmail.views import settings as settings_view
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
     app.session_interface = sessions.ServerSessionInterface(store, settings)
-    app.extensions["webmail.store"] = store
-    app.extensions["webmail.sessions.prefs"] = prefs.Preferences(store.path)
-    app.extensions["webmail.pool"] = MailboxPool(settings)
-    # The list index (None: off, or the demo, which lists from memory) and its first-sync jobs.
-    app.extensions["webmail.index.sqlite"] = None if settings.demo else open_index(settings, instance)
-    app.extensions["webmail.mailbox.jobs"] = SyncJobs()
+    init_app(
+        app,
+        Services(
+            settings=settings,
+            sessions=store,
+            prefs=prefs.Preferences(store.path),
+            limiter=security.LoginLimiter(store.path),
+            pool=MailboxPool(settings),
+            # The list index: None when off, and for the demo, which lists from memory.
+            index=None if settings.demo else open_index(settings, instance),
+            sync_jobs=SyncJobs(),
+            opened=RecentMessages(),
+        ),
+    )
     security.init_app(app)
     timefmt.init_app(app)
     for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):

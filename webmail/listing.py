@@ -1,83 +1,155 @@
-"""Order, filter and page message list rows. Pure functions over MessageSummary."""
+"""The listing service: one page of a folder, straight from the mailbox or from the index.
+
+The list request reads top to bottom: the view calls :func:`list_folder`; with an index and
+a mailbox that can sync (:class:`webmail.mailbox.Syncing`), the folder is synced into the
+index over the session's pooled connection and one page is read from the index (its order
+and late filter are the index's queries, its counts the index's counters); otherwise the
+mailbox pages its own rows (:meth:`webmail.mailbox.Mailbox.list_messages`). Paging is done
+once, by the rule in :func:`webmail.mailbox.paging.page_bounds`.
+
+A folder with more than ``inline_sync_limit`` messages still to index is first synced by a
+background job on a connection of its own (:mod:`webmail.mailbox.jobs`); meanwhile the page
+shows progress and the rows already in their final place. No Flask here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from webmail.headers import Analysis
-from webmail.mailbox import MessageSummary
+from webmail.config import Settings
+from webmail.index import IndexStore, Order, account_key
+from webmail.mailbox import Folder, Mailbox, Syncing, syncing
+from webmail.mailbox.jobs import SyncJobs
+from webmail.mailbox.paging import Page, page_bounds
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+__all__ = ["INLINE_SYNC_LIMIT", "Indexing", "Listing", "index_account", "list_folder"]
 
-
-def sort_summaries(rows: Iterable[MessageSummary], mode: str = "sent") -> list[MessageSummary]:
-    """Newest first by true sent time (``mode="sent"``) or by arrival (``"arrival"``).
-
-    Ties break on the UID, higher first, so the order (and so paging) is stable.
-    """
-
-    def key(row: MessageSummary) -> tuple[float, int]:
-        when = row.arrival if mode == "arrival" else row.sent
-        return ((when or _EPOCH).timestamp(), row.uid)
-
-    return sorted(rows, key=key, reverse=True)
-
-
-def late_only(rows: Iterable[MessageSummary]) -> list[MessageSummary]:
-    """The rows whose analysis says they arrived late, order kept."""
-    return [row for row in rows if row.late]
+#: Messages still to index above which a folder's first sync runs in the background.
+INLINE_SYNC_LIMIT = 2000
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of a list.
+class Indexing:
+    """A first sync that has not finished.
 
-    :ivar rows: the rows on this page.
-    :ivar number: this page, from 1 (clamped into range).
-    :ivar count: how many pages (at least 1).
-    :ivar total: how many rows in all.
-    :ivar first: 1-based position of the first row shown (0 when empty).
-    :ivar last: 1-based position of the last row shown.
+    :ivar done: messages indexed so far.
+    :ivar total: messages in the folder on the server.
+    :ivar partial: older messages are not shown yet: they may still sort between them.
     """
 
-    rows: list[MessageSummary]
-    number: int
-    count: int
+    done: int
     total: int
-    first: int
-    last: int
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the list template shows: the page (with the folder's late count) and progress."""
+
+    page: Page[Any]
+    indexing: Indexing | None = None
 
     @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
+    def late_count(self) -> int:
+        return self.page.late_count
 
 
-def paginate(rows: Sequence[MessageSummary], number: int, size: int) -> Page:
-    """The ``number``-th page of ``size`` rows; a number out of range gives the nearest page."""
-    size = max(1, size)
-    count = max(1, -(-len(rows) // size))
-    number = min(max(1, number), count)
-    start = (number - 1) * size
-    chunk = list(rows[start : start + size])
-    return Page(chunk, number, count, len(rows), start + 1 if chunk else 0, start + len(chunk))
+def index_account(settings: Settings, username: str) -> str:
+    """The index account key of ``username`` on the configured IMAP server."""
+    return account_key(f"{settings.imap_host}:{settings.imap_port}", username)
 
 
-def held_at(analysis: Analysis) -> str | None:
-    """The host where a message waited longest, or ``None``.
+def list_folder(
+    mbox: Mailbox,
+    folder: str,
+    current: Folder | None,
+    *,
+    order: Order,
+    only_late: bool,
+    number: int,
+    size: int,
+    index: IndexStore | None = None,
+    account: str = "",
+    jobs: SyncJobs | None = None,
+    reconnect: Callable[[], Mailbox] | None = None,
+    inline_sync_limit: int = INLINE_SYNC_LIMIT,
+) -> Listing:
+    """The ``number``-th page of ``size`` rows of ``folder`` in ``order``, late rows only
+    with ``only_late``. ``current`` is the folder as LIST saw it (its message count).
 
-    The bottleneck hop's delay is the time between the previous hop's stamp and its own, so
-    the message sat at the previous hop's ``by`` host (the same machine as the bottleneck's
-    ``from``); fall back to the bottleneck hop's own names when that is unknown.
+    With an ``index``, a mailbox that can sync, ``account`` (:func:`index_account`),
+    ``jobs`` and ``reconnect`` (opens a new connection for a background sync), the page
+    comes from the index; otherwise from the mailbox itself.
     """
-    index = analysis.bottleneck
-    if index is None or not 0 <= index < len(analysis.hops):
-        return None
-    hop = analysis.hops[index]
-    previous = analysis.hops[index - 1].by if index > 0 else None
-    return previous or hop.from_ or hop.by
+    sync = syncing(mbox)
+    if index is None or sync is None or jobs is None or reconnect is None:
+        return Listing(mbox.list_messages(folder, order, number, size, late_only=only_late))
+    server_total = (current.total if current is not None else None) or 0
+    _bring_up_to_date(sync, index, account, folder, server_total, jobs, reconnect, inline_sync_limit)
+    return _indexed_page(index, account, folder, order, only_late, number, size, server_total)
+
+
+def _bring_up_to_date(
+    mbox: Syncing,
+    index: IndexStore,
+    account: str,
+    folder: str,
+    server_total: int,
+    jobs: SyncJobs,
+    reconnect: Callable[[], Mailbox],
+    limit: int,
+) -> None:
+    """Sync inline, or start (or leave running) the background first sync of a big folder."""
+    state = index.state(account, folder)
+    pending = server_total - (state.total if state is not None else 0)
+    first_fill = state is None or not state.complete
+    if jobs.running(account, folder) or (first_fill and pending > limit):
+
+        def job() -> None:
+            own = reconnect()
+            try:
+                own_sync = syncing(own)
+                if own_sync is not None:
+                    own_sync.sync_folder(index, account, folder)
+            finally:
+                own.close()
+
+        jobs.start(account, folder, job)
+        return
+    mbox.sync_folder(index, account, folder)
+
+
+def _indexed_page(
+    index: IndexStore,
+    account: str,
+    folder: str,
+    order: Order,
+    only_late: bool,
+    number: int,
+    size: int,
+    server_total: int,
+) -> Listing:
+    """One page read from the index; while a first sync runs, only the rows already in
+    their final place (sent or arrived after ``FolderState.settled_since``)."""
+    state = index.state(account, folder)
+    total, late = index.counts(account, folder)
+    shown = late if only_late else total
+    number, count, start = page_bounds(shown, number, size)
+    rows: list[Any] = index.page(account, folder, order, only_late, start, max(1, size))
+    indexing = None
+    if state is None or not state.complete:
+        done, of = state.progress if state is not None else (0, 0)
+        settled: datetime | None = state.settled_since if state is not None else None
+        if settled is not None or state is None:
+            rows = [r for r in rows if settled is not None and _when(r, order) >= settled]
+        indexing = Indexing(done, max(of, server_total), partial=True)
+    page = Page(rows, number, count, shown, start + 1 if rows else 0, start + len(rows), late)
+    return Listing(page, indexing)
+
+
+def _when(row: Any, order: Order) -> datetime:
+    when: datetime = row.arrival if order == "arrival" else row.sent
+    return when

@@ -1,9 +1,11 @@
-"""Rows of the index: :class:`IndexRow` and the compact storage form of an analysis.
+"""Rows of the index: :class:`IndexRow`, :func:`row_values` (a ``MessageSummary`` as a stored
+row) and the compact storage form of an analysis.
 
-An :class:`IndexRow` has the attributes of ``webmail.mailbox.MessageSummary`` that a list
-row reads (``uid``, ``sender_name``, ``subject``, ``arrival``, ``sent``, ``late``, ``seen``,
-``flagged``, ``has_attachments``, ``analysis`` ...), so a template can take either;
-:meth:`IndexRow.to_summary` gives a real ``MessageSummary``.
+The index stores what ``webmail.message.summary.summarize`` built; it never builds a row
+itself and never sees an IMAP record. An :class:`IndexRow` has the attributes of
+``MessageSummary`` that a list row reads (``uid``, ``sender_name``, ``subject``, ``arrival``,
+``sent``, ``late``, ``seen``, ``flagged``, ``has_attachments``, ``held_at``, ``analysis``
+...), so a template can take either; :meth:`IndexRow.to_summary` gives a real one.
 
 The analysis is stored as a JSON array (:func:`encode_analysis`), not ``Analysis.to_json()``:
 it is about four times cheaper to write, which matters when 100,000 rows are indexed.
@@ -13,18 +15,14 @@ analyses the full message again).
 
 from __future__ import annotations
 
-import email.utils
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from webmail.headers import analyze
 from webmail.headers.model import Analysis, Hop
-from webmail.mailbox.wire import ListRecord
-from webmail.mailbox import FlagState, MessageSummary, decode_header_text
+from webmail.message.summary import FlagState, MessageSummary, fixed_zone
 
 # Column order of a row in the messages table after (folder_id, uidvalidity).
 DB_ORDER = (
@@ -42,13 +40,12 @@ DB_ORDER = (
     "recipients",
     "subject",
     "message_id",
-    "bottleneck",
+    "bottleneck",  # the column of IndexRow.held_at
     "analysis",
 )
 ROW_COLUMNS = ", ".join(DB_ORDER)
 
 _UTC = UTC
-_ZONES: dict[int, timezone] = {}
 
 
 def _epoch(value: datetime | None) -> int | None:
@@ -57,13 +54,6 @@ def _epoch(value: datetime | None) -> int | None:
 
 def _from_epoch(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, _UTC)
-
-
-def _zone(minutes: int) -> timezone:
-    zone = _ZONES.get(minutes)
-    if zone is None:
-        zone = _ZONES[minutes] = _UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
-    return zone
 
 
 def encode_flags(flags: Iterable[str]) -> str:
@@ -120,7 +110,7 @@ def decode_analysis(text: str) -> Analysis:
     d: list[Any] = json.loads(text)
     date_header = None
     if d[0] is not None:
-        date_header = datetime.fromtimestamp(d[0][0], _zone(d[0][1]))
+        date_header = datetime.fromtimestamp(d[0][0], fixed_zone(d[0][1]))
     hops = tuple(
         Hop(
             from_=h[0],
@@ -150,12 +140,6 @@ def decode_analysis(text: str) -> Analysis:
     )
 
 
-def bottleneck_host(a: Analysis) -> str | None:
-    """The host that held the message longest: the bottleneck hop's ``by`` (else ``from``)."""
-    hop = a.bottleneck_hop
-    return None if hop is None else hop.by or hop.from_
-
-
 @dataclass(frozen=True, slots=True)
 class IndexRow(FlagState):
     """One list row read from the index.
@@ -175,7 +159,7 @@ class IndexRow(FlagState):
     :ivar recipients: the To header, decoded.
     :ivar subject: decoded subject ("" when none).
     :ivar message_id: the Message-ID header or "".
-    :ivar bottleneck: the host that held the message longest, or ``None``.
+    :ivar held_at: the host where the message waited longest (``Analysis.held_at``), or ``None``.
     :ivar analysis_data: the stored analysis (see :func:`decode_analysis`).
     """
 
@@ -194,7 +178,7 @@ class IndexRow(FlagState):
     recipients: str
     subject: str
     message_id: str
-    bottleneck: str | None
+    held_at: str | None
     analysis_data: str
 
     @classmethod
@@ -216,7 +200,7 @@ class IndexRow(FlagState):
             recipients=r[11],
             subject=r[12],
             message_id=r[13],
-            bottleneck=r[14],
+            held_at=r[14],
             analysis_data=r[15],
         )
 
@@ -243,66 +227,25 @@ class IndexRow(FlagState):
         )
 
 
-# The list's own header fields: first occurrence, folded continuation lines included.
-_FOLD = re.compile(rb"\r?\n(?=[ \t])")
-_LIST_FIELD = re.compile(rb"^(from|to|subject|message-id)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.M | re.I)
-
-
-# The common From forms, read without email.utils.parseaddr (~25 µs): `Name <a@b>`,
-# `"Name, Inc." <a@b>` and `a@b`. Anything else (comments, escapes, groups) goes to parseaddr.
-_NAME_ADDR = re.compile(
-    r'\s*(?:"([^"\\]*)"|([^"<>()\\,;:@]*?))\s*<([^<>\s"()\\,;:]+@[^<>\s"()\\,;:]+)>\s*'
-)
-_BARE_ADDR = re.compile(r'\s*([^<>\s"()\\,;:]+@[^<>\s"()\\,;:]+)\s*')
-
-
-def parse_from(text: str) -> tuple[str, str]:
-    """(display name, address) of a decoded From value, as ``email.utils.parseaddr`` gives them."""
-    m = _NAME_ADDR.fullmatch(text)
-    if m is not None:
-        return (m.group(1) if m.group(1) is not None else m.group(2)).strip(), m.group(3)
-    m = _BARE_ADDR.fullmatch(text)
-    if m is not None:
-        return "", m.group(1)
-    return email.utils.parseaddr(text)
-
-
-def list_fields(header: bytes) -> dict[bytes, bytes]:
-    """From, To, Subject and Message-ID of a header block (lower-case names, first wins)."""
-    out: dict[bytes, bytes] = {}
-    for m in _LIST_FIELD.finditer(header):
-        value = m.group(2)
-        if b"\n" in value:  # unfold (RFC 5322 §2.2.3): the CRLF goes, the space stays
-            value = _FOLD.sub(b"", value)
-        out.setdefault(m.group(1).lower(), value)
-    return out
-
-
-def build_row(record: ListRecord, threshold: timedelta) -> tuple[object, ...]:
-    """The stored row (``DB_ORDER``) of one fetched message: analyses its headers with
-    ``webmail.headers.analyze`` and decodes sender and subject the way
-    ``webmail.mailbox.summarize`` does. Never raises on malformed headers."""
-    arrival = datetime.fromtimestamp(record.arrival, _zone(record.zone_minutes))
-    a = analyze(record.header, arrival=arrival, threshold=threshold)
-    fields = list_fields(record.header)
-    raw_from = fields.get(b"from")
-    name, address = parse_from(decode_header_text(raw_from) if raw_from else "")
-    sent = record.arrival if a.sent is None else int(a.sent.timestamp())
+def row_values(summary: MessageSummary) -> tuple[object, ...]:
+    """The stored row (``DB_ORDER``) of a list row built by ``summarize``."""
+    a = summary.analysis
+    arrival = int(summary.arrival.timestamp())
     return (
-        record.uid,
-        record.arrival,
-        sent,
+        summary.uid,
+        arrival,
+        arrival if a.sent is None else int(a.sent.timestamp()),
         _epoch(a.delivered),
         a.delay_seconds,
         int(a.delayed),
-        encode_flags(record.flags),
-        record.size,
-        int(record.has_attachments),
-        name or address or "(unknown sender)",
-        address,
-        decode_header_text(fields.get(b"to")),
-        decode_header_text(fields.get(b"subject")),
-        (fields.get(b"message-id") or b"").decode("utf-8", "replace").strip(),
-        bottleneck_host(a),
+        encode_flags(summary.flags),
+        summary.size,
+        int(summary.has_attachments),
+        summary.sender_name,
+        summary.sender_address,
+        summary.recipients,
+        summary.subject,
+        summary.message_id,
+        a.held_at,
         encode_analysis(a),
     )

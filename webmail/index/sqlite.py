@@ -31,7 +31,7 @@ from webmail.index.rows import ROW_COLUMNS, IndexRow, encode_flags
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: held_at (the host where it waited) and one attachment rule
 BUSY_TIMEOUT_MS = 10_000
 FILE_NAME = "index.sqlite3"
 MAX_PAGE = 500

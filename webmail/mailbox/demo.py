@@ -24,6 +24,18 @@ from email.message import Message
 from email.parser import BytesParser
 from typing import cast
 
+from webmail.mailbox import (
+    SECTION,
+    AuthError,
+    ConnectionLost,
+    Folder,
+    FullMessage,
+    MessageSummary,
+    NotFound,
+    Order,
+    Page,
+    sort_folders,
+)
 from webmail.mailbox.demodata import (
     DEMO_ADDRESS,
     FUTURE_SPAM,
@@ -35,17 +47,9 @@ from webmail.mailbox.demodata import (
     generate,
     outage_friday,
 )
-from webmail.mailbox import (
-    SECTION,
-    AuthError,
-    ConnectionLost,
-    Folder,
-    FullMessage,
-    MessageSummary,
-    NotFound,
-    sort_folders,
-    summarize,
-)
+from webmail.mailbox.paging import paginate
+from webmail.message.structure import message_has_attachments
+from webmail.message.summary import header_block, summarize
 
 __all__ = [
     "DEMO_ADDRESS",
@@ -99,23 +103,6 @@ class _Stored:
     name: str = ""  # the demodata row it was made from
 
 
-def _has_attachments(raw: bytes) -> bool:
-    """True when any leaf part is an attachment or carries a file name."""
-    msg = BytesParser(policy=email_policy.compat32).parsebytes(raw)
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        if part.get_content_disposition() == "attachment" or part.get_filename():
-            return True
-    return False
-
-
-def _header_block(raw: bytes) -> bytes:
-    """The header section including its blank line, as BODY[HEADER] returns it."""
-    end = raw.find(b"\r\n\r\n")
-    return raw if end < 0 else raw[: end + 4]
-
-
 def _section(raw: bytes, section: str) -> tuple[Message, bool]:
     """The part of ``raw`` at IMAP ``section`` (RFC 3501 §6.4.5 numbering) and whether it is a
     single-part message's own body; raises NotFound."""
@@ -162,12 +149,14 @@ class DemoStore:
             self.uidnext[m.folder] = uid + 1
             self.folders[m.folder][uid] = _Stored(
                 raw=m.raw,
-                header=_header_block(m.raw),
+                header=header_block(m.raw),
                 arrival=m.arrival,
                 flags=set(m.flags),
                 kind=m.kind,
                 name=m.name,
-                has_attachments=_has_attachments(m.raw),
+                has_attachments=message_has_attachments(
+                    BytesParser(policy=email_policy.compat32).parsebytes(m.raw)
+                ),
             )
             return uid
 
@@ -241,7 +230,7 @@ class DemoMailbox:
         return summarize(
             uid=uid,
             folder=folder,
-            header_bytes=s.header,
+            header=s.header,
             arrival=s.arrival,
             flags=s.flags,
             size=len(s.raw),
@@ -281,6 +270,12 @@ class DemoMailbox:
             ]
         return [self._summary(folder, uid, s) for uid, s in snapshot]
 
+    def list_messages(
+        self, folder: str, order: Order, number: int, size: int, *, late_only: bool = False
+    ) -> Page[MessageSummary]:
+        """One page of the folder's summaries, sorted in memory."""
+        return paginate(self.summaries(folder), number, size, order=order, late_only=late_only)
+
     def message(self, folder: str, uid: int) -> FullMessage:
         """The whole message; does not mark it read; raises NotFound."""
         with self.store.lock:
@@ -294,7 +289,7 @@ class DemoMailbox:
             raw = self._message(folder, uid).raw
         part, single = _section(raw, section)
         if single:
-            return _header_block(raw)
+            return header_block(raw)
         return b"".join(f"{k}: {v}\r\n".encode("ascii", "surrogateescape") for k, v in part.items())
 
     def part_bytes(self, folder: str, uid: int, section: str, offset: int, length: int) -> bytes:

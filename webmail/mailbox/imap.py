@@ -4,9 +4,10 @@ Every public method raises only :class:`~webmail.mailbox.MailboxError` subclasse
 :func:`translated_errors`), never an imapclient, socket or ssl exception. Reads use EXAMINE
 (read-only SELECT) and ``BODY.PEEK``, so listing or opening a message never sets ``\\Seen``.
 
-imapclient pitfalls handled here (see ``shared/IMAP-NOTES.md``): ``normalise_times = False``
-so INTERNALDATE is tz-aware (gotcha 22); FETCH takes explicit UID lists in chunks, never a
-range (gotchas 19, 20).
+imapclient pitfalls handled here: ``normalise_times = False``, else imapclient returns
+INTERNALDATE as a naive datetime in the client's local zone; FETCH takes explicit UID lists
+in chunks, never a range (imapclient 4.x raises ``ValueError`` on ``1:*`` after the server has
+sent everything, and a whole mailbox's UID list overflows Dovecot's 64 KiB command line).
 """
 
 from __future__ import annotations
@@ -14,45 +15,46 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
-from imapclient.imap_utf7 import decode as decode_utf7
-from imapclient.response_parser import parse_response
 
 from webmail.config import Settings
 from webmail.mailbox import (
     DELETED,
-    LIST_HEADER_FIELDS,
     SECTION,
-    AuthError,
-    ConnectionLost,
     Folder,
     FullMessage,
-    MailboxError,
     MessageSummary,
+    Order,
+    Page,
+    sort_folders,
+    wire,
+)
+from webmail.mailbox.errors import (
+    AuthError,
+    ConnectionLost,
+    MailboxError,
     NotFound,
     ServerTimeout,
     ServerUnavailable,
     TLSFailure,
-    sort_folders,
-    summarize,
 )
+from webmail.mailbox.paging import paginate
+from webmail.mailbox.rawimap import batches, imaplib_of, list_with_status, search_uids, uid_command
 
 if TYPE_CHECKING:
     from webmail.index.store import IndexStore
     from webmail.mailbox.sync import Progress, SyncResult
 
-__all__ = ["FETCH_CHUNK", "ImapMailbox", "has_attachments", "translated_errors"]
+__all__ = ["FETCH_CHUNK", "ImapMailbox", "translated_errors"]
 
-# UIDs per UID FETCH: fits Dovecot's 64 KiB line limit with room to spare (gotcha 20).
+# UIDs per UID FETCH: fits Dovecot's 64 KiB line limit (imap_max_line_length) with room to
+# spare; about 9,000 six-digit UIDs would be the most.
 FETCH_CHUNK = 1000
-_HEADER_ITEM = "BODY.PEEK[HEADER.FIELDS (" + " ".join(LIST_HEADER_FIELDS) + ")]"
-_LIST_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODYSTRUCTURE", _HEADER_ITEM]
-_MAX_BODYSTRUCTURE_DEPTH = 20
 
 _SPECIAL_USE = {
     b"\\sent": "sent", b"\\drafts": "drafts", b"\\trash": "trash",
@@ -122,46 +124,6 @@ def _lower(value: Any) -> bytes:
     return value.lower() if isinstance(value, bytes) else str(value).lower().encode()
 
 
-def has_attachments(structure: Any, _depth: int = 0) -> bool:
-    """True when a BODYSTRUCTURE shows an attachment; never raises on odd structures.
-
-    A leaf counts when its disposition is ``attachment``, when it is a non-text part with a
-    ``name`` parameter, or when it is an attached message (``message/rfc822``).
-    """
-    try:
-        if _depth > _MAX_BODYSTRUCTURE_DEPTH or not isinstance(structure, (tuple, list)):
-            return False
-        if structure and isinstance(structure[0], list):  # multipart: (parts, subtype, ...)
-            return any(has_attachments(part, _depth + 1) for part in structure[0])
-        if len(structure) < 2:
-            return False
-        maintype, subtype = _lower(structure[0]), _lower(structure[1])
-        if (maintype, subtype) == (b"message", b"rfc822"):
-            return True
-        for item in structure[7:]:  # the disposition's place varies with the type
-            if isinstance(item, tuple) and item and _lower(item[0]) == b"attachment":
-                return True
-        params = structure[2] if isinstance(structure[2], tuple) else ()
-        names = {_lower(p) for p in params[::2]}
-        return maintype not in (b"text", b"multipart") and bool(names & {b"name", b"filename"})
-    except Exception:  # a server's odd structure must never break a list
-        return False
-
-
-def _flags(flags: Iterable[bytes | str]) -> list[str]:
-    """Flags as text, without ``\\Recent`` (it describes the IMAP session, not the message)."""
-    text = (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
-    return [f for f in text if f.lower() != "\\recent"]
-
-
-def _header_block(raw: bytes) -> bytes:
-    for sep in (b"\r\n\r\n", b"\n\n"):
-        end = raw.find(sep)
-        if end >= 0:
-            return raw[: end + len(sep)]
-    return raw
-
-
 class ImapMailbox:
     """One logged-in IMAP connection. Not thread-safe: use one per thread (see MailboxPool).
 
@@ -209,20 +171,7 @@ class ImapMailbox:
         """LIST (with STATUS counts via LIST-STATUS when offered, RFC 5819)."""
         c = self.client
         if c.has_capability("LIST-STATUS"):
-            imap = c._imap
-            typ, data = imap._simple_command(
-                "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
-            )
-            c._checkok("list", typ, data)
-            typ, data = imap._untagged_response(typ, data, "LIST")
-            statuses = {}
-            for item in imap.untagged_responses.pop("STATUS", []):
-                parsed = parse_response([item])
-                name = parsed[0].decode("ascii", "replace") if isinstance(parsed[0], bytes) \
-                    else str(parsed[0])
-                statuses[decode_utf7(name) if c.folder_encode else name] = dict(
-                    zip(parsed[1][::2], parsed[1][1::2], strict=False))
-            folders = c._proc_folder_list(data)
+            folders, statuses = list_with_status(c)
         else:
             folders, statuses = c.list_folders(), {}
         result = []
@@ -277,54 +226,42 @@ class ImapMailbox:
         except IMAPClientError as exc:
             raise NotFound(f"cannot open folder {folder!r}: {exc}") from None
 
-    def _summary(
-        self, folder: str, uid: int, data: dict[bytes, Any], header: bytes
-    ) -> MessageSummary:
-        arrival = data.get(b"INTERNALDATE")
-        if not isinstance(arrival, datetime):
-            arrival = datetime.fromtimestamp(0, UTC)
-        elif arrival.tzinfo is None:  # only if someone turned normalise_times back on
-            arrival = arrival.astimezone()
-        return summarize(
-            uid=uid, folder=folder, header_bytes=header, arrival=arrival,
-            flags=_flags(data.get(b"FLAGS", ())),
-            size=int(data.get(b"RFC822.SIZE") or 0),
-            has_attachments=has_attachments(data.get(b"BODYSTRUCTURE")),
-            threshold=self.threshold,
-        )
-
-    def _fetch(self, uids: Sequence[int], items: list[str]) -> dict[int, dict[bytes, Any]]:
-        result: dict[int, dict[bytes, Any]] = {}
-        for start in range(0, len(uids), FETCH_CHUNK):
-            result.update(self.client.fetch(list(uids[start:start + FETCH_CHUNK]), items))
-        return result
+    def _records(self, folder: str, uids: list[int], whole: bool = False) -> list[wire.ListRecord]:
+        """The list fields (or with ``whole`` the whole message) of ``uids`` in ``folder``,
+        read-only, in chunks that fit any server's line limit, through the fast reader."""
+        self._select(folder, readonly=True)
+        imap = imaplib_of(self.client)
+        items = wire.fetch_items(None if whole else wire.LIST_HEADER_FIELDS)
+        records: list[wire.ListRecord] = []
+        for chunk in batches(uids, FETCH_CHUNK):
+            data = uid_command(imap, "FETCH", wire.sequence_set(sorted(chunk)), items)
+            records.extend(wire.list_records(data))
+        return records
 
     def summaries(self, folder: str) -> list[MessageSummary]:
         """Every message of ``folder`` as list rows, in UID order; read-only, never marks read."""
         with translated_errors():
             self._select(folder, readonly=True)
-            uids = sorted(self.client.search(["ALL"]))
-            fetched = self._fetch(uids, _LIST_ITEMS)
-        rows = []
-        for uid in uids:
-            data = fetched.get(uid)
-            if data is None:  # expunged meanwhile
-                continue
-            header = next((v for k, v in data.items()
-                           if k.upper().startswith(b"BODY[HEADER") and isinstance(v, bytes)), b"")
-            rows.append(self._summary(folder, uid, data, header))
-        return rows
+            esearch = self.client.has_capability("ESEARCH")
+            uids = search_uids(imaplib_of(self.client), "ALL", esearch)
+            records = self._records(folder, uids)
+        return [wire.summary_of(r, folder, self.threshold) for r in records]
+
+    def list_messages(
+        self, folder: str, order: Order, number: int, size: int, *, late_only: bool = False
+    ) -> Page[MessageSummary]:
+        """One page of every summary, sorted here (the list without an index)."""
+        return paginate(self.summaries(folder), number, size, order=order, late_only=late_only)
 
     def message(self, folder: str, uid: int) -> FullMessage:
-        """The whole message (BODY.PEEK[] in a read-only select); raises NotFound."""
+        """The whole message (BODY.PEEK[] in a read-only select), its row built from the same
+        FETCH as a list row is; raises NotFound."""
         with translated_errors():
-            self._select(folder, readonly=True)
-            data = self._fetch([uid], ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE",
-                                       "BODYSTRUCTURE", "BODY.PEEK[]"]).get(uid)
-        if data is None or not isinstance(data.get(b"BODY[]"), bytes):
+            records = [r for r in self._records(folder, [uid], whole=True) if r.uid == uid]
+        if not records:
             raise NotFound(f"no message {uid} in {folder!r}")
-        raw = data[b"BODY[]"]
-        return FullMessage(summary=self._summary(folder, uid, data, _header_block(raw)), raw=raw)
+        record = records[-1]
+        return FullMessage(summary=wire.summary_of(record, folder, self.threshold), raw=record.literal)
 
     def _fetch_one(self, folder: str, uid: int, items: list[str]) -> dict[bytes, Any]:
         """FETCH ``items`` of one message in a read-only select; raises NotFound."""
@@ -423,7 +360,9 @@ class ImapMailbox:
         :func:`webmail.mailbox.sync.sync_folder`. Leaves the folder selected read-only. Raises
         NotFound, ConnectionLost or another MailboxError; ``SyncResult.skipped`` when another
         worker holds the folder's sync lease."""
-        from webmail.mailbox.sync import sync_folder  # the list path without an index needs none of it
+        from webmail.mailbox.sync import (
+            sync_folder,  # the list path without an index needs none of it
+        )
 
         with translated_errors():
             return sync_folder(self.client, index, account, folder, progress)

@@ -1,7 +1,8 @@
 """Opening mailboxes, and keeping one live IMAP connection per session across HTTP requests.
 
 Connecting and logging in costs a TCP (and TLS) handshake, and a fresh IMAP session pays for
-its first header FETCH again (IMAP-NOTES gotcha 17), so the web layer should not connect per
+its first header FETCH again (~60-70 ms at 100k messages, ~1 ms for the same FETCH later in
+the session, measured on Dovecot 2.3), so the web layer should not connect per
 request. :class:`MailboxPool` keeps one connection per session key::
 
     pool = MailboxPool(settings)
@@ -39,7 +40,6 @@ from datetime import timedelta
 from typing import TypeVar
 
 from webmail.config import Settings
-from webmail.mailbox.demo import DemoMailbox, DemoStore, check_demo_credentials
 from webmail.mailbox import (
     ConnectionLost,
     Mailbox,
@@ -48,6 +48,7 @@ from webmail.mailbox import (
     ServerUnavailable,
     TLSFailure,
 )
+from webmail.mailbox.demo import DemoMailbox, DemoStore, check_demo_credentials
 
 __all__ = ["MailboxPool", "open_mailbox"]
 
@@ -128,6 +129,11 @@ class MailboxPool:
         self._salt = os.urandom(16)
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
+
+    def open(self, username: str, password: str) -> Mailbox:
+        """A new connection of its own, outside the pool (a background sync's): the caller
+        closes it. Raises what :func:`open_mailbox` raises."""
+        return open_mailbox(self.settings, username, password, demo_store=self.demo_store)
 
     def __len__(self) -> int:
         """Number of live cached connections."""
@@ -212,17 +218,13 @@ class MailboxPool:
                 _close_quietly(entry.mailbox)
                 entry.mailbox = None
             if entry.mailbox is not None and time.monotonic() - entry.last_used >= self.check_after:
-                noop = getattr(entry.mailbox, "noop", None)
                 try:
-                    if noop is not None:
-                        noop()
+                    entry.mailbox.noop()
                 except MailboxError:  # the cached connection died: reconnect once below
                     _close_quietly(entry.mailbox)
                     entry.mailbox = None
             if entry.mailbox is None:
-                entry.mailbox = open_mailbox(
-                    self.settings, username, password, demo_store=self.demo_store
-                )
+                entry.mailbox = self.open(username, password)
                 entry.credentials = fingerprint
             try:
                 yield entry.mailbox

@@ -15,8 +15,8 @@
 
 Memory is bounded by one chunk (about 1.2 MB of headers per 1000 messages) plus the list
 of UIDs. The bulk FETCH goes through imaplib under the imapclient connection and is read by
-:mod:`webmail.mailbox.wire` (imapclient 4.x cannot fetch ranges and parses slowly: IMAP-NOTES
-gotcha 19, §4b). Connection failures become ``webmail.mailbox.ConnectionLost``.
+:mod:`webmail.mailbox.wire` (imapclient 4.x cannot fetch ranges, and its parser costs ~50 µs
+per message, 4x the transfer). Connection failures become ``webmail.mailbox.ConnectionLost``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from webmail.mailbox import wire as imapwire
-from webmail.index.rows import build_row
-from webmail.index.store import IndexStore
-from webmail.mailbox import LIST_HEADER_FIELDS, ConnectionLost, MailboxError, NotFound
+from webmail.index.rows import row_values
+from webmail.index.store import FolderState, IndexStore
+from webmail.mailbox import wire
+from webmail.mailbox.errors import ConnectionLost, MailboxError, NotFound
+from webmail.mailbox.rawimap import batches, imaplib_of, search_uids, uid_command
+from webmail.message.summary import LIST_HEADER_FIELDS
 
 CHUNK_SIZE = 1000
 LEASE_SECONDS = 120.0
@@ -58,7 +60,7 @@ _SELECTED: weakref.WeakKeyDictionary[IMAPClient, tuple[str, dict[str, Any]]] = (
 def _is_selected(client: IMAPClient, folder: str) -> bool:
     """The last sync on this connection selected ``folder`` and nothing selected since."""
     last = _SELECTED.get(client)
-    return last is not None and last[0] == folder and last[1] is client._imap.untagged_responses
+    return last is not None and last[0] == folder and last[1] is imaplib_of(client).untagged_responses
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,6 @@ class SyncResult:
     seconds: float = 0.0
 
 
-def fetch_items(fields: Sequence[str] = LIST_HEADER_FIELDS) -> str:
-    """The FETCH item list of a list row."""
-    return f"({imapwire.LIST_ITEMS} BODY.PEEK[HEADER.FIELDS ({' '.join(fields)})])"
-
-
 def _enable(client: IMAPClient, caps: frozenset[str]) -> frozenset[str]:
     """ENABLE QRESYNC (else CONDSTORE) once per connection; returns what is enabled."""
     if client in _ENABLED:
@@ -95,37 +92,13 @@ def _enable(client: IMAPClient, caps: frozenset[str]) -> frozenset[str]:
     wanted = "QRESYNC" if "QRESYNC" in caps else "CONDSTORE" if "CONDSTORE" in caps else None
     enabled: frozenset[str] = frozenset()
     if wanted and "ENABLE" in caps:
-        if client._imap.state == "SELECTED" and "UNSELECT" in caps:
+        if imaplib_of(client).state == "SELECTED" and "UNSELECT" in caps:
             client.unselect_folder()
-        if client._imap.state == "AUTH":
+        if imaplib_of(client).state == "AUTH":
             got = {x.decode() if isinstance(x, bytes) else str(x) for x in client.enable(wanted)}
             enabled = frozenset(got | ({"CONDSTORE"} if "QRESYNC" in got else set()))
     _ENABLED[client] = enabled
     return enabled
-
-
-def _command(imap: imaplib.IMAP4, *args: str) -> list[Any]:
-    """``UID <args>`` through imaplib; raises MailboxError unless the server says OK."""
-    typ, data = imap.uid(*args)
-    if typ != "OK":
-        raise MailboxError(f"UID {args[0]} failed: {data!r}")
-    return list(data)
-
-
-def _search(imap: imaplib.IMAP4, criteria: str, esearch: bool) -> list[int]:
-    """UIDs matching ``criteria`` (ESEARCH's compact answer when the server has it)."""
-    if esearch:
-        imap.untagged_responses.pop("ESEARCH", None)
-        _command(imap, "SEARCH", "RETURN", "(ALL)", criteria)
-        lines = imap.untagged_responses.pop("ESEARCH", [])
-        return imapwire.esearch_uids(line for line in lines if isinstance(line, bytes))
-    data = _command(imap, "SEARCH", criteria)
-    return sorted({int(w) for line in data if line for w in line.split()})
-
-
-def _batches(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 _DONE = object()
@@ -145,7 +118,7 @@ def _prefetched(
             for chunk in chunks:
                 if stop.is_set():
                     return
-                q.put(_command(imap, "FETCH", imapwire.sequence_set(sorted(chunk)), items))
+                q.put(uid_command(imap, "FETCH", wire.sequence_set(sorted(chunk)), items))
             q.put(_DONE)
         except BaseException as exc:  # handed to the consumer
             q.put(exc)
@@ -196,17 +169,8 @@ def sync_folder(
         state = index.state(account, folder)
         return SyncResult(skipped=True, total=state.total if state else 0)
     try:
-        return _sync(
-            client,
-            index,
-            account,
-            folder,
-            progress,
-            chunk_size,
-            fields,
-            owner if lease else None,
-            started,
-        )
+        run = _Sync(client, index, account, folder, progress, chunk_size, fields)
+        return run.run(owner if lease else None, started)
     except (OSError, imaplib.IMAP4.abort) as exc:
         raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
     finally:
@@ -217,159 +181,221 @@ def sync_folder(
                 pass
 
 
-def _sync(
-    client: IMAPClient,
-    index: IndexStore,
-    account: str,
-    folder: str,
-    progress: Progress | None,
-    chunk_size: int,
-    fields: Sequence[str],
-    owner: str | None,
-    started: float,
-) -> SyncResult:
-    caps = frozenset(
-        c.decode().upper() if isinstance(c, bytes) else str(c).upper()
-        for c in client.capabilities()
-    )
-    enabled = _enable(client, caps)
-    imap = client._imap
-    esearch = "ESEARCH" in caps
-    before = index.state(account, folder)
-    if (
-        before is not None
-        and before.highestmodseq is not None
-        and "QRESYNC" in enabled
-        and imap.state == "SELECTED"
-        and _is_selected(client, folder)
-    ):
-        # Still selected by the last sync on this connection (imaplib replaces the dict on any
-        # SELECT, so nothing selected another folder since): a re-SELECT would cost a mailbox
-        # resync (~25 ms at 10k, ~0.5 s at 100k, after another session appended); the server
-        # reports news on the next command instead.
-        uidvalidity, qresync, reselected = before.uidvalidity, True, False
-        modseq: int | None = before.highestmodseq
-        exists_lines = imap.untagged_responses.get("EXISTS") or []
-        exists = int(exists_lines[-1]) if exists_lines else (before.server_count or 0)
-        info: dict[bytes, Any] = {}
-    else:
-        try:
-            info = client.select_folder(folder, readonly=True)
-        except IMAPClientError as exc:
-            raise NotFound(f"SELECT {folder!r}: {exc}") from exc
-        _SELECTED[client] = (folder, imap.untagged_responses)
-        uidvalidity = int(info[b"UIDVALIDITY"])
-        exists = int(info.get(b"EXISTS", 0))
-        modseq_raw = info.get(b"HIGHESTMODSEQ")
-        modseq = int(modseq_raw) if "CONDSTORE" in enabled and modseq_raw is not None else None
-        qresync = "QRESYNC" in enabled and modseq is not None
-        reselected = True
+@dataclass(frozen=True, slots=True)
+class _Selected:
+    """The folder as this sync found it on the server.
 
-    rebuilt = before is not None and before.uidvalidity not in (0, uidvalidity) and before.total > 0
-    with index.transaction() as conn:
-        folder_id = index.folder_id(conn, account, folder, uidvalidity)
-        index.update_state(
-            conn,
-            folder_id,
-            server_count=exists,
-            uidnext=info.get(b"UIDNEXT", before.uidnext if before else None),
+    :ivar uidvalidity: its UIDVALIDITY.
+    :ivar exists: its message count.
+    :ivar modseq: its HIGHESTMODSEQ (CONDSTORE), else ``None``.
+    :ivar qresync: QRESYNC is on: expunges arrive as VANISHED.
+    :ivar reselected: this sync sent SELECT (else the folder was still selected).
+    :ivar uidnext: its UIDNEXT when SELECT said it.
+    """
+
+    uidvalidity: int
+    exists: int
+    modseq: int | None
+    qresync: bool
+    reselected: bool
+    uidnext: int | None
+
+
+class _Sync:
+    """One sync of one folder, step by step (see the module docstring); :meth:`run` runs it."""
+
+    def __init__(
+        self,
+        client: IMAPClient,
+        index: IndexStore,
+        account: str,
+        folder: str,
+        progress: Progress | None,
+        chunk_size: int,
+        fields: Sequence[str],
+    ) -> None:
+        self.client, self.index, self.account, self.folder = client, index, account, folder
+        self.progress, self.chunk_size, self.fields = progress, max(1, chunk_size), fields
+        self.imap = imaplib_of(client)
+        self.caps = frozenset(
+            c.decode().upper() if isinstance(c, bytes) else str(c).upper()
+            for c in client.capabilities()
         )
-    state = index.state(account, folder)
-    assert state is not None
-    last_uid = state.last_uid
+        self.enabled = _enable(client, self.caps)
+        self.esearch = "ESEARCH" in self.caps
 
-    # 1. Rows already indexed: flags and expunges.
-    flags_changed = removed = 0
-    server_all: list[int] | None = None
-    if state.total and not (reselected and modseq is not None and state.highestmodseq == modseq):
-        changes: list[tuple[int, tuple[str, ...]]] = []
+    def run(self, owner: str | None, started: float) -> SyncResult:
+        index, account, folder = self.index, self.account, self.folder
+        before = index.state(account, folder)
+        selected = self.select(before)
+        rebuilt = (
+            before is not None
+            and before.uidvalidity not in (0, selected.uidvalidity)
+            and before.total > 0
+        )
+        with index.transaction() as conn:
+            folder_id = index.folder_id(conn, account, folder, selected.uidvalidity)
+            index.update_state(
+                conn,
+                folder_id,
+                server_count=selected.exists,
+                uidnext=selected.uidnext
+                if selected.uidnext is not None
+                else (before.uidnext if before else None),
+            )
+        state = index.state(account, folder)
+        assert state is not None
+        flags_changed, removed, server_all = self.refresh_indexed(selected, state, folder_id)
+        server_new, missing, stale_removed = self.find_new(selected, state, folder_id, server_all)
+        del server_all
+        added = self.fetch_new(selected, state, folder_id, missing, owner)
+        with index.transaction() as conn:
+            index.update_state(
+                conn,
+                folder_id,
+                last_uid=max([state.last_uid, *server_new[-1:]]),
+                complete=1,
+                settled_since=None,
+                synced_at=time.time(),
+            )
+        total = index.counts(account, folder)[0]
+        if self.progress is not None and not missing:
+            self.progress(total, selected.exists)
+        return SyncResult(
+            added=added,
+            flags_changed=flags_changed,
+            removed=removed + stale_removed,
+            rebuilt=rebuilt,
+            total=total,
+            seconds=time.perf_counter() - started,
+        )
+
+    def select(self, before: FolderState | None) -> _Selected:
+        """SELECT the folder read-only, unless the last sync on this connection left it
+        selected and QRESYNC reports what changed since; raises NotFound."""
+        imap, client = self.imap, self.client
+        if (
+            before is not None
+            and before.highestmodseq is not None
+            and "QRESYNC" in self.enabled
+            and imap.state == "SELECTED"
+            and _is_selected(client, self.folder)
+        ):
+            # Still selected by the last sync on this connection (imaplib replaces the dict on
+            # any SELECT, so nothing selected another folder since): a re-SELECT would cost a
+            # mailbox resync (~25 ms at 10k, ~0.5 s at 100k, after another session appended);
+            # the server reports news on the next command instead.
+            exists_lines = imap.untagged_responses.get("EXISTS") or []
+            exists = int(exists_lines[-1]) if exists_lines else (before.server_count or 0)
+            return _Selected(before.uidvalidity, exists, before.highestmodseq, True, False, None)
+        try:
+            info = client.select_folder(self.folder, readonly=True)
+        except IMAPClientError as exc:
+            raise NotFound(f"SELECT {self.folder!r}: {exc}") from exc
+        _SELECTED[client] = (self.folder, imap.untagged_responses)
+        modseq_raw = info.get(b"HIGHESTMODSEQ")
+        modseq = int(modseq_raw) if "CONDSTORE" in self.enabled and modseq_raw is not None else None
+        uidnext = info.get(b"UIDNEXT")
+        return _Selected(
+            uidvalidity=int(info[b"UIDVALIDITY"]),
+            exists=int(info.get(b"EXISTS", 0)),
+            modseq=modseq,
+            qresync="QRESYNC" in self.enabled and modseq is not None,
+            reselected=True,
+            uidnext=None if uidnext is None else int(uidnext),
+        )
+
+    def refresh_indexed(
+        self, sel: _Selected, state: FolderState, folder_id: Any
+    ) -> tuple[int, int, list[int] | None]:
+        """Step 1, the rows already indexed: flag changes (CONDSTORE: only those since the
+        stored HIGHESTMODSEQ) and expunges (QRESYNC's VANISHED, else a UID-set comparison).
+        Returns (flags changed, rows removed, the server's UIDs when they were searched)."""
+        index, imap = self.index, self.imap
+        modseq = sel.modseq
+        if not state.total or (sel.reselected and modseq is not None and state.highestmodseq == modseq):
+            if modseq is not None and state.highestmodseq != modseq:
+                with index.transaction() as conn:  # nothing indexed: flags current as of modseq
+                    index.update_state(conn, folder_id, highestmodseq=modseq)
+            return 0, 0, None
         gone: list[int] = []
         if modseq is not None and state.highestmodseq is not None:
             imap.untagged_responses.pop("VANISHED", None)
-            modifier = f"(CHANGEDSINCE {state.highestmodseq}{' VANISHED' if qresync else ''})"
-            data = _command(imap, "FETCH", "1:*", "(UID FLAGS)", modifier)
+            modifier = f"(CHANGEDSINCE {state.highestmodseq}{' VANISHED' if sel.qresync else ''})"
+            data = uid_command(imap, "FETCH", "1:*", "(UID FLAGS)", modifier)
             # Unsolicited FETCHes for the same UIDs may come first: the last answer wins.
-            changes = list(dict(imapwire.flag_records(data)).items())
-            if (
-                not reselected
-            ):  # the server's HIGHESTMODSEQ is unknown: the newest change seen is safe
-                modseq = max([state.highestmodseq, *imapwire.modseqs(data)])
-            if qresync:
-                gone = imapwire.vanished_uids(imap.untagged_responses.pop("VANISHED", []))
+            changes = list(dict(wire.flag_records(data)).items())
+            if not sel.reselected:  # the server's HIGHESTMODSEQ is unknown: the newest seen is safe
+                modseq = max([state.highestmodseq, *wire.modseqs(data)])
+            if sel.qresync:
+                gone = wire.vanished_uids(imap.untagged_responses.pop("VANISHED", []))
         else:
-            changes = list(
-                dict(imapwire.flag_records(_command(imap, "FETCH", "1:*", "(UID FLAGS)"))).items()
-            )
-        if not qresync:
-            server_all = _search(imap, "ALL", esearch)
+            data = uid_command(imap, "FETCH", "1:*", "(UID FLAGS)")
+            changes = list(dict(wire.flag_records(data)).items())
+        server_all: list[int] | None = None
+        if not sel.qresync:
+            server_all = search_uids(imap, "ALL", self.esearch)
             present = set(server_all)
-            gone = [uid for uid in index.uids(account, folder) if uid not in present]
+            gone = [uid for uid in index.uids(self.account, self.folder) if uid not in present]
         with index.transaction() as conn:
-            flags_changed = index.set_flags(conn, folder_id, uidvalidity, changes)
-            removed = index.delete_uids(conn, folder_id, uidvalidity, gone)
+            flags_changed = index.set_flags(conn, folder_id, sel.uidvalidity, changes)
+            removed = index.delete_uids(conn, folder_id, sel.uidvalidity, gone)
             index.update_state(conn, folder_id, highestmodseq=modseq)
-    elif modseq is not None and state.highestmodseq != modseq:
-        with index.transaction() as conn:  # nothing indexed yet: flags will be current as of modseq
-            index.update_state(conn, folder_id, highestmodseq=modseq)
+        return flags_changed, removed, server_all
 
-    # 2. New messages, and the rest of a fill that was cut off.
-    if server_all is not None:
-        server_new = [uid for uid in server_all if uid > last_uid]
-    else:
-        server_new = [
-            uid for uid in _search(imap, f"UID {last_uid + 1}:*", esearch) if uid > last_uid
-        ]
-    indexed_new = index.uids(account, folder, above=last_uid)
-    present_new = set(server_new)
-    stale = [uid for uid in indexed_new if uid not in present_new]
-    if stale:
-        with index.transaction() as conn:
-            removed += index.delete_uids(conn, folder_id, uidvalidity, stale)
-    have = set(indexed_new)
-    missing = [uid for uid in reversed(server_new) if uid not in have]
-    del have, present_new, indexed_new, server_all
+    def find_new(
+        self, sel: _Selected, state: FolderState, folder_id: Any, server_all: list[int] | None
+    ) -> tuple[list[int], list[int], int]:
+        """Step 2, new messages and the rest of a fill that was cut off: (the server's UIDs
+        above the last fully synced one, those not indexed yet newest first, rows removed
+        because their UIDs are gone)."""
+        last_uid = state.last_uid
+        if server_all is not None:
+            server_new = [uid for uid in server_all if uid > last_uid]
+        else:
+            found = search_uids(self.imap, f"UID {last_uid + 1}:*", self.esearch)
+            server_new = [uid for uid in found if uid > last_uid]
+        indexed_new = self.index.uids(self.account, self.folder, above=last_uid)
+        present_new = set(server_new)
+        stale = [uid for uid in indexed_new if uid not in present_new]
+        removed = 0
+        if stale:
+            with self.index.transaction() as conn:
+                removed = self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
+        have = set(indexed_new)
+        return server_new, [uid for uid in reversed(server_new) if uid not in have], removed
 
-    added = 0
-    items = fetch_items(fields)
-    settled = state.settled_since
-    floor = None if settled is None else int(settled.timestamp())
-    for data in _prefetched(imap, _batches(missing, max(1, chunk_size)), items):
-        rows = [build_row(record, index.threshold) for record in imapwire.list_records(data)]
-        del data
-        if rows:
-            low = min(int(row[1]) for row in rows)  # type: ignore[call-overload]
-            floor = low if floor is None else min(floor, low)
-        with index.transaction() as conn:
-            if index.current_uidvalidity(conn, folder_id) != uidvalidity:
-                raise MailboxError(f"{folder!r} was reset by another sync; stopping this one")
-            index.put_rows(conn, folder_id, uidvalidity, rows)
-            index.update_state(conn, folder_id, settled_since=floor, complete=0)
-        added += len(rows)
-        if owner is not None:
-            index.claim(account, folder, owner, LEASE_SECONDS)
-        if progress is not None:
-            progress(index.counts(account, folder)[0], exists)
-
-    with index.transaction() as conn:
-        index.update_state(
-            conn,
-            folder_id,
-            last_uid=max([last_uid, *server_new[-1:]]),
-            complete=1,
-            settled_since=None,
-            synced_at=time.time(),
-        )
-    total = index.counts(account, folder)[0]
-    if progress is not None and not missing:
-        progress(total, exists)
-    return SyncResult(
-        added=added,
-        flags_changed=flags_changed,
-        removed=removed,
-        rebuilt=rebuilt,
-        total=total,
-        seconds=time.perf_counter() - started,
-    )
+    def fetch_new(
+        self, sel: _Selected, state: FolderState, folder_id: Any, missing: list[int],
+        owner: str | None,
+    ) -> int:
+        """Step 3: fetch ``missing`` in chunks, build each row with the one row builder, and
+        commit chunk by chunk (a cut keeps what was committed); returns rows added."""
+        index, folder = self.index, self.folder
+        added = 0
+        settled = state.settled_since
+        floor = None if settled is None else int(settled.timestamp())
+        items = wire.fetch_items(self.fields)
+        for data in _prefetched(self.imap, batches(missing, self.chunk_size), items):
+            rows = [
+                row_values(wire.summary_of(record, folder, index.threshold))
+                for record in wire.list_records(data)
+            ]
+            del data
+            if rows:
+                low = min(int(row[1]) for row in rows)  # type: ignore[call-overload]
+                floor = low if floor is None else min(floor, low)
+            with index.transaction() as conn:
+                if index.current_uidvalidity(conn, folder_id) != sel.uidvalidity:
+                    raise MailboxError(f"{folder!r} was reset by another sync; stopping this one")
+                index.put_rows(conn, folder_id, sel.uidvalidity, rows)
+                index.update_state(conn, folder_id, settled_since=floor, complete=0)
+            added += len(rows)
+            if owner is not None:
+                index.claim(self.account, folder, owner, LEASE_SECONDS)
+            if self.progress is not None:
+                self.progress(index.counts(self.account, folder)[0], sel.exists)
+        return added
 
 
-__all__ = ["CHUNK_SIZE", "Progress", "SyncResult", "fetch_items", "sync_folder"]
+__all__ = ["CHUNK_SIZE", "Progress", "SyncResult", "sync_folder"]

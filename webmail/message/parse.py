@@ -43,7 +43,7 @@ from webmail.message.parts import (
     part_type,
     raw_header_values,
 )
-from webmail.message.text import decode_header_value, decode_text
+from webmail.message.text import decode_header_line, decode_header_value, decode_text
 
 __all__ = [
     "MAX_DEPTH",
@@ -226,13 +226,13 @@ def _addresses(msg: Message, name: str) -> tuple[Address, ...]:
         pairs = [(v, "") for v in values]
     for display, addr in pairs:
         if display or addr:
-            out.append(Address(decode_header_value(display), decode_header_value(addr)))
+            out.append(Address(decode_header_line(display), decode_header_line(addr)))
     return tuple(out)
 
 
 def _header(msg: Message, name: str) -> str | None:
     values = raw_header_values(msg, name)
-    return decode_header_value(values[0]).strip() if values else None
+    return decode_header_line(values[0]) if values else None
 
 
 def _too_deep(raw: bytes, walk: _Walk) -> Message:

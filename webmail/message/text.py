@@ -6,7 +6,8 @@ Pure: no I/O. Nothing here raises on input; what needed a guess is reported as a
   text falls back to UTF-8, then windows-1252 (as browsers do; ISO-8859-1 and US-ASCII are read
   as windows-1252, its superset, per the WHATWG Encoding Standard).
 - :func:`decode_header_value`: RFC 2047 encoded words, and raw 8-bit header bytes (RFC 6532
-  UTF-8, or legacy windows-1252).
+  UTF-8, or legacy windows-1252); :func:`decode_header_line`: the same as one line, as the
+  list and the read view show Subject, From and To.
 - :func:`decode_param`: an RFC 2231 parameter (``filename*=UTF-8''%D0%...``), a quoted RFC 2047
   name (not allowed by RFC 2047 §5, sent by many mailers anyway), or raw 8-bit.
 """
@@ -19,6 +20,7 @@ import codecs
 import re
 
 __all__ = [
+    "decode_header_line",
     "decode_header_value",
     "decode_param",
     "decode_raw_header",
@@ -160,6 +162,19 @@ def decode_header_value(value: str) -> str:
         return match.group(0) if decoded is None else decoded
 
     return _ENCODED_WORD.sub(word, text)
+
+
+def decode_header_line(value: str | bytes | None) -> str:
+    """A header value as one line of text, as lists and the read view show it: encoded words
+    and raw 8-bit decoded by :func:`decode_header_value`, every run of white space (folding,
+    tabs) one space, no space at either end. Raw bytes are read as UTF-8, else windows-1252.
+    Never raises."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        # Undecodable bytes travel as surrogate escapes, which decode_raw_header reads.
+        value = value.decode("utf-8", "surrogateescape")
+    return " ".join(decode_header_value(value).split())
 
 
 def decode_param(value: str | tuple[str | None, str | None, str]) -> str:

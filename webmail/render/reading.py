@@ -11,17 +11,13 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import g, request, url_for
 from markupsafe import Markup
 
+from webmail.message.parse import Address, ParsedMessage, Part, extract_part
 from webmail.render.download import inline_image_headers
-from webmail.message.parse import Address, ParsedMessage, Part, extract_part, parse_message
 from webmail.render.plaintext import render_text
-from webmail.sessions.prefs import UserPrefs
 from webmail.render.sanitize import SanitizedHtml, sanitize_html
 
-#: The query parameter that shows remote content for one message (a GET that changes nothing).
-REMOTE_PARAM = "remote"
 #: ``cid:`` images larger than this, or beyond this total per message, are not embedded in the
 #: frame (the reader can still open them from the attachment list).
 MAX_INLINE_IMAGE_BYTES = 2 * 1024 * 1024
@@ -59,11 +55,6 @@ def format_addresses(addresses: tuple[Address, ...]) -> str:
     )
 
 
-def remote_asked() -> bool:
-    """The reader asked to see remote content for this one message (``?remote=1``)."""
-    return request.args.get(REMOTE_PARAM) == "1"
-
-
 def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str | None]:
     """``cid_url`` for the frame document: each raster ``cid:`` part as a ``data:`` URL.
 
@@ -97,24 +88,30 @@ def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str |
     return cid_url
 
 
-def read_message(raw: bytes, folder: str, uid: int, *, embed_images: bool = False) -> Reading:
-    """Parse and sanitise ``raw`` for the logged-in reader (``g.prefs`` must be loaded).
+def read_message(
+    raw: bytes,
+    parsed: ParsedMessage,
+    *,
+    trusts_sender: Callable[[str], bool],
+    remote_asked: bool,
+    inline_url: Callable[[str], str],
+    embed_images: bool = False,
+) -> Reading:
+    """What the read view and its frame show of ``raw``, already parsed as ``parsed``.
 
-    ``cid:`` references become this app's inline-image URL of the part with that Content-ID,
-    or with ``embed_images`` (the frame document) ``data:`` URLs, see :func:`_embedded_images`;
+    ``trusts_sender(address)`` says the reader chose "always for this sender";
+    ``remote_asked`` that they asked for remote content for this message. ``cid:``
+    references become ``inline_url(section)`` of the part with that Content-ID, or with
+    ``embed_images`` (the frame document) ``data:`` URLs, see :func:`_embedded_images`;
     unknown ones are removed. Never raises on any message.
     """
-    parsed = parse_message(raw)
-    prefs: UserPrefs = g.prefs
     sender = parsed.from_[0].addr if parsed.from_ else ""
-    trusted = bool(sender) and prefs.allows_remote(sender)
-    allow = trusted or remote_asked()
+    trusted = bool(sender) and trusts_sender(sender)
+    allow = trusted or remote_asked
 
     def cid_link(cid: str) -> str | None:
         part = parsed.inline.get(cid)
-        if part is None:
-            return None
-        return url_for("message.inline", folder=folder, uid=uid, section=part.section)
+        return None if part is None else inline_url(part.section)
 
     cid_url = _embedded_images(raw, parsed) if embed_images else cid_link
     sanitized = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, session
@@ -147,8 +148,8 @@ class LoginLimiter:
     Kept in SQLite rather than memory so several gunicorn workers share the count.
     """
 
-    def __init__(self, app: Flask) -> None:
-        self.path = app.extensions["webmail.store"].path
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     @staticmethod
     def _keys(ip: str, username: str) -> list[tuple[str, int]]:
@@ -189,8 +190,7 @@ class LoginLimiter:
 
 
 def init_app(app: Flask) -> None:
-    """Install CSRF checking, the headers, the ``csrf_token`` template global and the limiter."""
+    """Install CSRF checking, the headers and the ``csrf_token`` template global."""
     app.before_request(check_csrf)
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
-    app.extensions["webmail.limiter"] = LoginLimiter(app)

@@ -1,7 +1,8 @@
 """The one seam between views and the reader's mailbox, plus who is logged in.
 
-Views call :func:`user_mailbox` and never see the password: it is decrypted here, handed to the
-connection pool, and forgotten. ``g.zone`` and ``g.prefs`` are set for every logged-in request.
+Views call :func:`user_mailbox`, :func:`list_user_folder` and :func:`open_message` and never
+see the password: it is decrypted here, handed to the connection pool, and forgotten.
+``g.zone`` and ``g.prefs`` are set for every logged-in request.
 """
 
 from __future__ import annotations
@@ -9,28 +10,35 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
 from webmail.config import Settings
-from webmail.mailbox import AuthError, Mailbox
+from webmail.listing import Listing, index_account, list_folder
+from webmail.mailbox import AuthError, Folder, FullMessage, Mailbox, Order
+from webmail.message.parse import ParsedMessage, parse_message
+from webmail.render.reading import Reading, read_message
+from webmail.services import services
 from webmail.sessions.prefs import Preferences, UserPrefs
 
 USERNAME_KEY = "username"
 POOL_KEY = "pool_key"
+#: The query parameter that shows remote content for one message (a GET that changes nothing).
+REMOTE_PARAM = "remote"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def settings() -> Settings:
     """This app's configuration."""
-    return cast(Settings, current_app.config["WEBMAIL_SETTINGS"])
+    return services().settings
 
 
 def preferences() -> Preferences:
-    return cast(Preferences, current_app.extensions["webmail.sessions.prefs"])
+    return cast(Preferences, services().prefs)
 
 
 def current_user() -> str | None:
@@ -71,7 +79,7 @@ def user_credentials() -> tuple[str, str, str]:
     user = current_user()
     token = session.get("imap_password")
     key = session.get(POOL_KEY)
-    store = current_app.extensions["webmail.store"]
+    store = services().sessions
     password = store.decrypt(token) if isinstance(token, str) else None
     if user is None or password is None or not isinstance(key, str):
         raise AuthError("stored session password unreadable", "Please sign in again.")
@@ -86,6 +94,85 @@ def user_mailbox() -> Iterator[Mailbox]:
     changed); the error handler then sends the reader to the login page.
     """
     user, password, key = user_credentials()
-    pool = current_app.extensions["webmail.pool"]
+    pool = services().pool
     with pool.mailbox(key, user, password) as mbox:
         yield mbox
+
+
+def list_user_folder(
+    mbox: Mailbox, folder: str, current: Folder | None, *, order: Order, only_late: bool,
+    number: int,
+) -> Listing:
+    """One page of the reader's ``folder`` through the listing service, with the app's index;
+    a background first sync gets a connection of its own (the reader's password goes to it
+    and nowhere else)."""
+    svc = services()
+    user, password, _ = user_credentials()
+    return list_folder(
+        mbox,
+        folder,
+        current,
+        order=order,
+        only_late=only_late,
+        number=number,
+        size=svc.settings.page_size,
+        index=svc.index,
+        account=index_account(svc.settings, user),
+        jobs=svc.sync_jobs,
+        reconnect=lambda: svc.pool.open(user, password),
+        inline_sync_limit=svc.inline_sync_limit,
+    )
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A message the reader opened: as fetched, and parsed once.
+
+    :ivar full: the row and raw bytes (``Mailbox.message``).
+    :ivar parsed: its MIME parse.
+    """
+
+    full: FullMessage
+    parsed: ParsedMessage
+
+
+def open_message(folder: str, uid: int, *, fresh: bool = False) -> Opened:
+    """The reader's message ``uid`` of ``folder``, fetched (``BODY.PEEK``) and parsed once per
+    reading: the read page asks ``fresh`` and keeps the result for a minute; its body frame
+    and its "always for this sender" form take it from there (:mod:`webmail.mailbox.recent`).
+    Raises NotFound."""
+    svc = services()
+    key = session.get(POOL_KEY)
+    if not fresh and isinstance(key, str):
+        kept = svc.opened.get(key, folder, uid)
+        if isinstance(kept, Opened):
+            return kept
+    with user_mailbox() as mbox:
+        full = mbox.message(folder, uid)
+    opened = Opened(full, parse_message(full.raw))
+    if isinstance(key, str):
+        svc.opened.put(key, folder, uid, opened, len(full.raw))
+    return opened
+
+
+def forget_opened(folder: str, uid: int) -> None:
+    """Drop a kept message (it was deleted or moved)."""
+    key = session.get(POOL_KEY)
+    if isinstance(key, str):
+        services().opened.forget(key, folder, uid)
+
+
+def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = False) -> Reading:
+    """What the read view (or with ``embed_images`` its frame) shows of an opened message,
+    for this reader (``g.prefs``) and this request (``?remote=1``)."""
+    prefs: UserPrefs = g.prefs
+    return read_message(
+        opened.full.raw,
+        opened.parsed,
+        trusts_sender=prefs.allows_remote,
+        remote_asked=request.args.get(REMOTE_PARAM) == "1",
+        inline_url=lambda section: url_for(
+            "message.inline", folder=folder, uid=uid, section=section
+        ),
+        embed_images=embed_images,
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from webmail.mailbox import AuthError
-from webmail.sessions.security import rotate_csrf_token, safe_next
+from webmail.services import services
 from webmail.sessions import PASSWORD_KEY, ServerSession
+from webmail.sessions.security import rotate_csrf_token, safe_next
 from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, settings
 
 bp = Blueprint("auth", __name__)
@@ -65,7 +66,7 @@ def login_post() -> Response | tuple[str, int]:
         return render_login(problem, username[:MAX_FIELD], 400)
     if not password or len(password) > 1024:
         return render_login("Please enter your password.", username, 400)
-    limiter = current_app.extensions["webmail.limiter"]
+    limiter = services().limiter
     ip = request.remote_addr or "unknown"
     if limiter.blocked(ip, username):
         return render_login(TOO_MANY, username, 429)
@@ -79,13 +80,13 @@ def login_post() -> Response | tuple[str, int]:
         raise  # views/errors.py shows the login page with the message
     mbox.close()
     limiter.reset_user(username)
-    store = current_app.extensions["webmail.store"]
+    store = services().sessions
     store.purge(settings().session_idle_minutes * 60)  # forget sessions nobody came back to
 
     assert isinstance(session, ServerSession)
     old_key = session.get(POOL_KEY)
     if isinstance(old_key, str):  # signing in again over a live session: drop its connection
-        current_app.extensions["webmail.pool"].discard(old_key)
+        services().pool.discard(old_key)
     session.clear()
     session.regenerate()
     rotate_csrf_token()
@@ -99,7 +100,7 @@ def login_post() -> Response | tuple[str, int]:
 def logout() -> Response:
     key = session.get(POOL_KEY)
     if isinstance(key, str):
-        current_app.extensions["webmail.pool"].discard(key)
+        services().pool.discard(key)
     assert isinstance(session, ServerSession)
     session.destroy()
     return redirect(url_for("auth.login"))

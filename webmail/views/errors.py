@@ -10,8 +10,9 @@ from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from webmail.mailbox import AuthError, MailboxError
-from webmail.sessions.security import CSRFError
+from webmail.services import services
 from webmail.sessions import ServerSession
+from webmail.sessions.security import CSRFError
 from webmail.views.access import POOL_KEY, current_user
 
 bp = Blueprint("errors", __name__)
@@ -26,7 +27,7 @@ def auth_failed(error: AuthError) -> tuple[str, int]:
         username = current_user() or ""
         key = session.get(POOL_KEY)
         if isinstance(key, str):
-            current_app.extensions["webmail.pool"].discard(key)
+            services().pool.discard(key)
         assert isinstance(session, ServerSession)
         session.destroy()
     return render_login(error.user_message, username, error.status)
@@ -38,7 +39,7 @@ def mailbox_failed(error: MailboxError) -> tuple[str, int]:
     if current_user() is not None:
         key = session.get(POOL_KEY)
         if isinstance(key, str):  # a broken connection must not be reused
-            current_app.extensions["webmail.pool"].discard(key)
+            services().pool.discard(key)
     return render_template("errors/mailbox.html", message=error.user_message), error.status
 
 

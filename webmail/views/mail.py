@@ -5,16 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.render.download import INLINE_IMAGE_TYPES
-from webmail.listing import held_at
 from webmail.mailbox import FLAGGED, SEEN
+from webmail.render.download import INLINE_IMAGE_TYPES
+from webmail.render.reading import format_addresses
 from webmail.sessions.security import safe_next
-from webmail.views.access import login_required, user_mailbox
-from webmail.views.listing_view import list_folder
-from webmail.render.reading import REMOTE_PARAM, format_addresses, read_message
+from webmail.views.access import (
+    REMOTE_PARAM,
+    forget_opened,
+    list_user_folder,
+    login_required,
+    open_message,
+    reading_of,
+    user_mailbox,
+)
 
 bp = Blueprint("mail", __name__)
-bp.add_app_template_global(held_at, "held_at")
 
 INBOX = "INBOX"
 # action name -> (flags to add, flags to remove)
@@ -46,8 +51,13 @@ def folder(folder: str) -> str:
     with user_mailbox() as mbox:
         folders = mbox.folders()
         current = next((f for f in folders if f.name == folder), None)
-        listed = list_folder(
-            mbox, folder, current, sort=g.prefs.sort, only_late=only_late, number=_page_number()
+        listed = list_user_folder(
+            mbox,
+            folder,
+            current,
+            order="arrival" if g.prefs.sort == "arrival" else "sent",
+            only_late=only_late,
+            number=_page_number(),
         )
     return render_template(
         "mail/list.html",
@@ -67,10 +77,11 @@ def folder(folder: str) -> str:
 def message(folder: str, uid: int) -> str:
     """The read view. A GET changes nothing: message() fetches with BODY.PEEK, and app.js marks
     the message read with a POST to :func:`mark_seen` once the page is open."""
+    opened = open_message(folder, uid, fresh=True)
+    full = opened.full
     with user_mailbox() as mbox:
-        full = mbox.message(folder, uid)
         folders = mbox.folders()
-    reading = read_message(full.raw, folder, uid)
+    reading = reading_of(opened, folder, uid)
     parsed = reading.parsed
     headers = {
         "From": format_addresses(parsed.from_),
@@ -118,6 +129,7 @@ def set_flags(folder: str, uid: int) -> Response:
 def delete(folder: str, uid: int) -> Response:
     with user_mailbox() as mbox:
         mbox.move_to_trash(folder, uid)
+    forget_opened(folder, uid)
     fallback = url_for("mail.folder", folder=folder)
     target = safe_next(request.form.get("next"), fallback)
     # never return to the message that just left this folder

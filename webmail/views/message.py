@@ -18,13 +18,19 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, redirect, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from webmail.render.download import download_headers, inline_image_headers
 from webmail.mailbox import SECTION
+from webmail.message.transfer import ChunkDecoder, PartInfo, part_info
+from webmail.render.download import download_headers, inline_image_headers
 from webmail.render.sanitize import frame_document
 from webmail.sessions.security import frame_headers
-from webmail.message.transfer import ChunkDecoder, PartInfo, part_info
-from webmail.views.access import current_user, login_required, preferences, user_mailbox
-from webmail.render.reading import read_message
+from webmail.views.access import (
+    current_user,
+    login_required,
+    open_message,
+    preferences,
+    reading_of,
+    user_mailbox,
+)
 
 bp = Blueprint("message", __name__, url_prefix="/message")
 
@@ -37,9 +43,7 @@ SLICE_BYTES = 256 * 1024
 def body(folder: str, uid: int) -> Response:
     """The sanitised HTML body as a complete document for the read view's sandboxed iframe,
     with its own CSP (:func:`webmail.sessions.security.frame_policy`); 404 for a plain-text message."""
-    with user_mailbox() as mbox:
-        raw = mbox.message(folder, uid).raw
-    reading = read_message(raw, folder, uid, embed_images=True)
+    reading = reading_of(open_message(folder, uid), folder, uid, embed_images=True)
     if reading.sanitized is None:
         abort(404)
     return Response(
@@ -105,9 +109,8 @@ def download(folder: str, uid: int, section: str) -> Response:
 def trust_sender(folder: str, uid: int) -> BaseResponse:
     """"Always for this sender": remember the message's From address (read from the message
     itself, not from the form) in the reader's preferences, then show the message again."""
-    with user_mailbox() as mbox:
-        raw = mbox.message(folder, uid).raw
-    sender = read_message(raw, folder, uid).sender
+    parsed = open_message(folder, uid).parsed
+    sender = parsed.from_[0].addr if parsed.from_ else ""
     user = current_user()
     if not sender or user is None or not preferences().allow_remote(user, sender):
         abort(400)

@@ -1,0 +1,85 @@
+"""The imaplib connection under an imapclient one: the ONLY module that touches imapclient's
+private attributes.
+
+Why reach under imapclient at all: imapclient 4.x cannot fetch a UID range (``1:*``) and a
+UID list must fit the server's line limit (Dovecot: 64 KiB, about 9,000 UIDs), so bulk
+FETCH and SEARCH go through imaplib and are read by :mod:`webmail.mailbox.wire`;
+``LIST ... RETURN (STATUS ...)`` (RFC 5819) has no imapclient method either. Should a future
+imapclient rename these privates, this module is what changes.
+"""
+
+from __future__ import annotations
+
+import imaplib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.imap_utf7 import decode as decode_utf7
+from imapclient.response_parser import parse_response
+
+from webmail.mailbox import wire
+from webmail.mailbox.errors import MailboxError
+
+__all__ = [
+    "batches",
+    "imaplib_of",
+    "list_with_status",
+    "search_uids",
+    "uid_command",
+]
+
+Listed = tuple[tuple[bytes, ...], bytes | str | None, str]
+
+
+def imaplib_of(client: IMAPClient) -> imaplib.IMAP4:
+    """The imaplib connection the client drives (state, untagged responses, raw commands)."""
+    imap: imaplib.IMAP4 = client._imap
+    return imap
+
+
+def uid_command(imap: imaplib.IMAP4, *args: str) -> list[Any]:
+    """``UID <args>`` through imaplib; raises MailboxError unless the server says OK."""
+    typ, data = imap.uid(*args)
+    if typ != "OK":
+        raise MailboxError(f"UID {args[0]} failed: {data!r}")
+    return list(data)
+
+
+def search_uids(imap: imaplib.IMAP4, criteria: str, esearch: bool) -> list[int]:
+    """UIDs matching ``criteria``, ascending (ESEARCH's compact answer when the server has it)."""
+    if esearch:
+        imap.untagged_responses.pop("ESEARCH", None)
+        uid_command(imap, "SEARCH", "RETURN", "(ALL)", criteria)
+        lines = imap.untagged_responses.pop("ESEARCH", [])
+        return wire.esearch_uids(line for line in lines if isinstance(line, bytes))
+    data = uid_command(imap, "SEARCH", criteria)
+    return sorted({int(w) for line in data if line for w in line.split()})
+
+
+def batches(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for i in range(0, len(items), max(1, size)):
+        yield items[i : i + size]
+
+
+def list_with_status(client: IMAPClient) -> tuple[list[Listed], dict[str, dict[bytes, Any]]]:
+    """``LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))`` (RFC 5819): the folders
+    as imapclient's ``list_folders`` gives them, and each folder's STATUS items by name."""
+    imap = imaplib_of(client)
+    typ, data = imap._simple_command(  # type: ignore[attr-defined]
+        "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
+    )
+    client._checkok("list", typ, data)
+    typ, data = imap._untagged_response(typ, data, "LIST")  # type: ignore[attr-defined]
+    statuses: dict[str, dict[bytes, Any]] = {}
+    for item in imap.untagged_responses.pop("STATUS", []):
+        parsed = parse_response([item])
+        name = (
+            parsed[0].decode("ascii", "replace") if isinstance(parsed[0], bytes) else str(parsed[0])
+        )
+        statuses[decode_utf7(name) if client.folder_encode else name] = dict(
+            zip(parsed[1][::2], parsed[1][1::2], strict=False)
+        )
+    folders: list[Listed] = client._proc_folder_list(data)
+    return folders, statuses
