@@ -88,7 +88,9 @@ def list_folder(
     if index is None or sync is None or jobs is None or reconnect is None:
         return Listing(mbox.list_messages(folder, order, number, size, late_only=only_late))
     server_total = (current.total if current is not None else None) or 0
-    _bring_up_to_date(sync, index, account, folder, server_total, jobs, reconnect, inline_sync_limit)
+    _bring_up_to_date(
+        sync, index, account, folder, server_total, jobs, reconnect, inline_sync_limit
+    )
     return _indexed_page(index, account, folder, order, only_late, number, size, server_total)
 
 

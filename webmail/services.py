@@ -63,5 +63,5 @@ def services(app: Flask | None = None) -> Services:
     if app is None:
         from flask import current_app
 
-        app = cast("Flask", current_app)
+        app = current_app
     return cast(Services, app.extensions[_KEY])

@@ -20,7 +20,7 @@ Exactly the rules of the header-analysis issue, so every view agrees:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from webmail.headers.dates import parse_date_value
 from webmail.headers.fields import header_fields

@@ -25,6 +25,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from webmail.config import Settings
 from webmail.mailbox import (
     DELETED,
+    LIST_HEADER_FIELDS,
     SECTION,
     Folder,
     FullMessage,
@@ -231,7 +232,7 @@ class ImapMailbox:
         read-only, in chunks that fit any server's line limit, through the fast reader."""
         self._select(folder, readonly=True)
         imap = imaplib_of(self.client)
-        items = wire.fetch_items(None if whole else wire.LIST_HEADER_FIELDS)
+        items = wire.fetch_items(None if whole else LIST_HEADER_FIELDS)
         records: list[wire.ListRecord] = []
         for chunk in batches(uids, FETCH_CHUNK):
             data = uid_command(imap, "FETCH", wire.sequence_set(sorted(chunk)), items)
@@ -261,7 +262,8 @@ class ImapMailbox:
         if not records:
             raise NotFound(f"no message {uid} in {folder!r}")
         record = records[-1]
-        return FullMessage(summary=wire.summary_of(record, folder, self.threshold), raw=record.literal)
+        summary = wire.summary_of(record, folder, self.threshold)
+        return FullMessage(summary=summary, raw=record.literal)
 
     def _fetch_one(self, folder: str, uid: int, items: list[str]) -> dict[bytes, Any]:
         """FETCH ``items`` of one message in a read-only select; raises NotFound."""

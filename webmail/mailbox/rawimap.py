@@ -67,11 +67,11 @@ def list_with_status(client: IMAPClient) -> tuple[list[Listed], dict[str, dict[b
     """``LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))`` (RFC 5819): the folders
     as imapclient's ``list_folders`` gives them, and each folder's STATUS items by name."""
     imap = imaplib_of(client)
-    typ, data = imap._simple_command(  # type: ignore[attr-defined]
+    typ, data = imap._simple_command(
         "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
     )
     client._checkok("list", typ, data)
-    typ, data = imap._untagged_response(typ, data, "LIST")  # type: ignore[attr-defined]
+    typ, data = imap._untagged_response(typ, data, "LIST")
     statuses: dict[str, dict[bytes, Any]] = {}
     for item in imap.untagged_responses.pop("STATUS", []):
         parsed = parse_response([item])

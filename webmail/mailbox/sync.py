@@ -60,7 +60,11 @@ _SELECTED: weakref.WeakKeyDictionary[IMAPClient, tuple[str, dict[str, Any]]] = (
 def _is_selected(client: IMAPClient, folder: str) -> bool:
     """The last sync on this connection selected ``folder`` and nothing selected since."""
     last = _SELECTED.get(client)
-    return last is not None and last[0] == folder and last[1] is imaplib_of(client).untagged_responses
+    return (
+        last is not None
+        and last[0] == folder
+        and last[1] is imaplib_of(client).untagged_responses
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +289,7 @@ class _Sync:
             # any SELECT, so nothing selected another folder since): a re-SELECT would cost a
             # mailbox resync (~25 ms at 10k, ~0.5 s at 100k, after another session appended);
             # the server reports news on the next command instead.
-            exists_lines = imap.untagged_responses.get("EXISTS") or []
+            exists_lines: list[Any] = imap.untagged_responses.get("EXISTS") or []
             exists = int(exists_lines[-1]) if exists_lines else (before.server_count or 0)
             return _Selected(before.uidvalidity, exists, before.highestmodseq, True, False, None)
         try:
@@ -313,7 +317,8 @@ class _Sync:
         Returns (flags changed, rows removed, the server's UIDs when they were searched)."""
         index, imap = self.index, self.imap
         modseq = sel.modseq
-        if not state.total or (sel.reselected and modseq is not None and state.highestmodseq == modseq):
+        unchanged = sel.reselected and modseq is not None and state.highestmodseq == modseq
+        if not state.total or unchanged:
             if modseq is not None and state.highestmodseq != modseq:
                 with index.transaction() as conn:  # nothing indexed: flags current as of modseq
                     index.update_state(conn, folder_id, highestmodseq=modseq)
@@ -328,7 +333,8 @@ class _Sync:
             if not sel.reselected:  # the server's HIGHESTMODSEQ is unknown: the newest seen is safe
                 modseq = max([state.highestmodseq, *wire.modseqs(data)])
             if sel.qresync:
-                gone = wire.vanished_uids(imap.untagged_responses.pop("VANISHED", []))
+                vanished: list[Any] = imap.untagged_responses.pop("VANISHED", [])
+                gone = wire.vanished_uids(vanished)
         else:
             data = uid_command(imap, "FETCH", "1:*", "(UID FLAGS)")
             changes = list(dict(wire.flag_records(data)).items())

@@ -185,7 +185,8 @@ def summarize(
     # Split the address first, decode the name afterwards (as the read view does): an encoded
     # display name may hold a comma or angle brackets.
     raw_from = fields.get(b"from")
-    name, address = parse_from(raw_from.decode("utf-8", "surrogateescape")) if raw_from else ("", "")
+    from_text = raw_from.decode("utf-8", "surrogateescape") if raw_from else ""
+    name, address = parse_from(from_text) if from_text else ("", "")
     name, address = decode_header_line(name), decode_header_line(address)
     return MessageSummary(
         uid=uid,
@@ -197,7 +198,8 @@ def summarize(
         arrival=arrival,
         flags=frozenset(
             text
-            for text in (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
+            for text in (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f)
+                         for f in flags)
             if text.lower() != "\\recent"
         ),
         size=size,

@@ -38,7 +38,7 @@ def settings() -> Settings:
 
 
 def preferences() -> Preferences:
-    return cast(Preferences, services().prefs)
+    return services().prefs
 
 
 def current_user() -> str | None:
