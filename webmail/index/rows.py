@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webmail.headers.model import Analysis, Hop
+from webmail.index.store import utc_from_epoch
 from webmail.message.summary import FlagState, MessageSummary, fixed_zone
 
 # Column order of a row in the messages table after (folder_id, uidvalidity).
@@ -50,10 +51,6 @@ _UTC = UTC
 
 def _epoch(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
-
-
-def _from_epoch(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, _UTC)
 
 
 def encode_flags(flags: Iterable[str]) -> str:
@@ -119,7 +116,7 @@ def decode_analysis(text: str) -> Analysis:
             with_=h[3],
             id=h[4],
             for_=h[5],
-            time=_from_epoch(h[6]),
+            time=utc_from_epoch(h[6]),
             delay_seconds=h[7],
             warnings=tuple(h[8]),
         )
@@ -127,15 +124,15 @@ def decode_analysis(text: str) -> Analysis:
     )
     return Analysis(
         date_header=date_header,
-        sent=_from_epoch(d[1]),
+        sent=utc_from_epoch(d[1]),
         sent_source=d[2],
-        delivered=_from_epoch(d[3]),
+        delivered=utc_from_epoch(d[3]),
         delivered_source=d[4],
         delay_seconds=d[5],
         delayed=bool(d[6]),
         hops=hops,
         bottleneck=d[8],
-        dkim_time=_from_epoch(d[9]),
+        dkim_time=utc_from_epoch(d[9]),
         warnings=tuple(d[10]),
     )
 
@@ -189,7 +186,7 @@ class IndexRow(FlagState):
             folder=folder,
             arrival=datetime.fromtimestamp(r[1], _UTC),
             sent=datetime.fromtimestamp(r[2], _UTC),
-            delivered=_from_epoch(r[3]),
+            delivered=utc_from_epoch(r[3]),
             delay_seconds=r[4],
             late=bool(r[5]),
             flags=frozenset(r[6].split()),

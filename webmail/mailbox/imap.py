@@ -357,7 +357,7 @@ class ImapMailbox:
         progress: Progress | None = None,
     ) -> SyncResult:
         """Bring ``folder`` up to date in ``index`` under ``account`` (see
-        ``webmail.index.schema.account_key``) over this connection: new messages, flag changes
+        ``webmail.index.account_key``) over this connection: new messages, flag changes
         (CONDSTORE) and expunges (QRESYNC, else a UID-set comparison); see
         :func:`webmail.mailbox.sync.sync_folder`. Leaves the folder selected read-only. Raises
         NotFound, ConnectionLost or another MailboxError; ``SyncResult.skipped`` when another

@@ -158,7 +158,7 @@ def sync_folder(
     fields: Sequence[str] = LIST_HEADER_FIELDS,
     lease: bool = True,
 ) -> SyncResult:
-    """Bring ``folder`` of ``account`` (see ``webmail.index.sqlite.account_key``) up to date in
+    """Bring ``folder`` of ``account`` (see ``webmail.index.account_key``) up to date in
     ``index`` over the logged-in ``client``.
 
     Selects the folder read-only (EXAMINE): select it again before changing flags.
