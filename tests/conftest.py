@@ -1,21 +1,22 @@
-"""Shared by every test: a clean ``WEBMAIL_*`` environment and the shared data paths.
+"""Shared by every test: a clean ``WEBMAIL_*`` environment, and the plugins of tests/support.
 
 Like ``pallets/flask: tests/conftest.py``, each test starts from a known environment: any
 ``WEBMAIL_*`` variable of the developer's shell is removed, so a test never talks to a real
 server by accident.
+
+Helpers that tests import live in the package ``tests.support``; fixtures used by more than
+one folder live in its plugins, registered here: ``tests.support.servers`` (the Dovecot
+fixtures) and ``tests.support.corpus`` (the header corpora).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-TEST_DATA = REPO_ROOT / "tests" / "data"
+pytest_plugins = ["tests.support.servers", "tests.support.corpus"]
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,14 @@
 ``mail_site``: the app over a real Dovecot holding hostile and real mail, signed in once.
 
 Chromium comes from Debian (``apt-get install chromium``), not from Playwright's download
-(shared/IMAP-NOTES.md section 6). A missing chromium fails the tests: they never skip.
+(Playwright pins a Chrome-for-Testing build that is not downloaded here; Debian's chromium,
+given as ``executable_path``, works with it). A missing chromium fails the tests: they never
+skip.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import fields
@@ -19,6 +20,16 @@ import pytest
 from playwright.sync_api import Browser, Playwright, Route, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.support.imapserver import Dovecot, add_user
+from tests.support.mailsite import (
+    _GIF,
+    HOOKS,
+    HOSTILE,
+    NEWSLETTERS,
+    RELATED_CID,
+    MailSite,
+    _is_outside,
+)
 from webmail import create_app
 from webmail.mailbox import demo
 from webmail.config import Settings
@@ -85,29 +96,21 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 # -- the webmail over a real Dovecot, signed in once, for the safe-reading tests ----------------
 
-sys.path.insert(0, str(_HERE.parent / "integration"))  # imapserver.py: the Dovecot harness
-from imapserver import Dovecot, DovecotError  # noqa: E402
-from mailsite import _GIF, HOOKS, HOSTILE, NEWSLETTERS, RELATED_CID, MailSite, _is_outside  # noqa: E402
-
 
 @pytest.fixture(scope="session")
-def mail_site(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSite]:
-    """Dovecot holding the hostile corpus, the related-cid newsletter and real newsletters (in
-    that order, one minute apart), the app on 127.0.0.1, and one signed-in page."""
-    missing = [str(p) for p in NEWSLETTERS if not p.is_file()]
-    if missing:
-        pytest.fail(f"shared corpus newsletters missing: {missing}", pytrace=False)
-    try:
-        server = Dovecot()
-        server.start()
-    except DovecotError as exc:
-        pytest.fail(f"Dovecot did not start: {exc}", pytrace=False)
+def mail_site(
+    chromium: Browser, dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailSite]:
+    """A user of the shared Dovecot holding the hostile corpus, the related-cid newsletter and
+    real newsletters (in that order, one minute apart), the app on 127.0.0.1, and one
+    signed-in page."""
+    user = add_user(dovecot)
     files = [*HOSTILE, RELATED_CID, *NEWSLETTERS]
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     for i, path in enumerate(files):
-        server.deliver("user1", path.read_bytes(), start + timedelta(minutes=i))
+        dovecot.deliver(user.name, path.read_bytes(), start + timedelta(minutes=i))
     settings = Settings(
-        imap_host="127.0.0.1", imap_port=server.port, imap_security="plain",
+        imap_host="127.0.0.1", imap_port=dovecot.port, imap_security="plain",
         imap_connect_timeout=2.0, imap_timeout=10.0, secret_key="browser-test-secret",
     )
     overrides = {f.name: getattr(settings, f.name) for f in fields(settings)}
@@ -135,8 +138,8 @@ def mail_site(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
     site.page.on("console", lambda m: site.console.append(m.text))
     try:
         site.page.goto(site.base + "/login")
-        site.page.fill("#username", "user1")
-        site.page.fill("#password", "secret-1")
+        site.page.fill("#username", user.name)
+        site.page.fill("#password", user.password)
         site.page.click("button[type=submit]")
         site.page.wait_for_url("**/folder/INBOX")
         yield site
@@ -145,4 +148,3 @@ def mail_site(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
         http.shutdown()
         thread.join(timeout=5)
         app.extensions["webmail.pool"].close_all()
-        server.cleanup()

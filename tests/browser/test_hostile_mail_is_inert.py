@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mailsite import HOSTILE, MailSite
 from playwright.sync_api import Frame, expect
 
+from tests.support.mailsite import HOSTILE, MailSite
 from webmail.message.parse import parse_message
 from webmail.render.sanitize import sanitize_html
 

@@ -1,4 +1,4 @@
-"""In a real browser: real newsletters from the shared corpus and a multipart/related newsletter
+"""In a real browser: real newsletters (tests/data/corpus/real) and a multipart/related newsletter
 render in the sandboxed frame with their text, their tables and their inline ``cid:`` image.
 
 Screenshots go to test-output/ for a person to look at (one per message).
@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mailsite import NEWSLETTERS, RELATED_CID, REPO_ROOT, MailSite
 from playwright.sync_api import expect
+
+from tests.support.mailsite import NEWSLETTERS, RELATED_CID, REPO_ROOT, MailSite
 
 OUTPUT = REPO_ROOT / "test-output"
 # A sentence each message shows, as the reader sees it.

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 from imapclient import IMAPClient
-from syncdata import T0, User, _users, message
 
+from tests.support.syncdata import T0, User, message
 from webmail.config import Settings
 from webmail.index import open_index
 from webmail.index.sqlite import Index
@@ -166,7 +166,7 @@ def test_deleted_uidlist_gives_a_new_uidvalidity_and_a_rebuild(user: User, index
     )  # Dovecot's new UIDVALIDITY is the current time: within the same second it repeats
     maildir = user.server.maildir(user.name)
     for name in os.listdir(maildir):
-        if name.startswith("dovecot"):  # the uidlist and the index files (IMAP-NOTES gotcha 15)
+        if name.startswith("dovecot"):  # the uidlist and the index files: a new UIDVALIDITY
             os.remove(maildir / name)
     with user.client() as c:
         result = sync_folder(c, index, user.account, "INBOX")
@@ -213,11 +213,11 @@ def test_sync_cut_half_way_resumes_without_loss_or_duplicates(
     assert index.state(user.account, "INBOX").complete  # type: ignore[union-attr]
 
 
-def test_two_users_never_see_each_others_rows(dovecot_server, index: Index) -> None:  # type: ignore[no-untyped-def]
-    alice, bob = User(dovecot_server, next(_users)), User(dovecot_server, next(_users))
+def test_two_users_never_see_each_others_rows(dovecot, index: Index) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = User(dovecot), User(dovecot)
     for who, n in ((alice, 1), (bob, 2)):
         raw, arrival = message(n, subject=f"for {who.name}")
-        dovecot_server.deliver(who.name, raw, arrival)
+        dovecot.deliver(who.name, raw, arrival)
         with who.client() as c:
             sync_folder(c, index, who.account, "INBOX")
     assert alice.account != bob.account
@@ -227,8 +227,8 @@ def test_two_users_never_see_each_others_rows(dovecot_server, index: Index) -> N
     assert index.folders(alice.account) == ["INBOX"]
 
 
-def test_purge_removes_one_users_rows_only(dovecot_server, index: Index) -> None:  # type: ignore[no-untyped-def]
-    alice, bob = User(dovecot_server, next(_users)), User(dovecot_server, next(_users))
+def test_purge_removes_one_users_rows_only(dovecot, index: Index) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = User(dovecot), User(dovecot)
     alice.deliver(3)
     bob.deliver(2)
     for who in (alice, bob):

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imapserver import Dovecot
-from webmail_client import Reader, deliver_demo_mail, webmail_app
-
+from tests.support.imapserver import Dovecot
+from tests.support.webmail_client import Reader, deliver_demo_mail, webmail_app
 from webmail.config import Settings
 from webmail.views.listing_view import index_account
 

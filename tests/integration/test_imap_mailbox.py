@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from imapserver import Dovecot, MailUser, TcpProxy, add_user, free_port
 
+from tests.support.imapserver import Dovecot, MailUser, TcpProxy, add_user, free_port
 from webmail.config import Settings
 from webmail.mailbox.pool import MailboxPool, open_mailbox
 from webmail.mailbox.demodata import HELD_HOST, MAILSTORE_HOST, OUTAGE, DemoMessage, generate

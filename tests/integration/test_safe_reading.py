@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imapserver import Dovecot
-from webmail_client import Reader, webmail_app
 
+from tests.support.imapserver import Dovecot
+from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"

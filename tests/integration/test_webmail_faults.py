@@ -6,9 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from imapserver import Dovecot, TcpProxy
-from webmail_client import Reader, webmail_app
-
+from tests.support.imapserver import Dovecot, TcpProxy
+from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
 
 SettingsFactory = Callable[..., Settings]
@@ -35,7 +34,7 @@ def test_server_down_mid_session_gives_a_plain_message(
 
 
 def test_wrong_server_at_login_is_explained(imap_settings: SettingsFactory, tmp_path: Path) -> None:
-    from imapserver import free_port
+    from tests.support.imapserver import free_port
 
     reader = Reader(webmail_app(imap_settings(free_port()), tmp_path / "instance").test_client())
     response = reader.login("someone", "secret")

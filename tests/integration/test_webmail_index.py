@@ -13,43 +13,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from imapserver import Dovecot
-from webmail_client import Reader, deliver_demo_mail, webmail_app
 
+from tests.support.imapserver import Dovecot
+from tests.support.webmail_client import (
+    NEW_MAIL,
+    Reader,
+    deliver_demo_mail,
+    imap_orders,
+    webmail_app,
+)
 from webmail.config import Settings
-from webmail.headers import analyze
 from webmail.index.sqlite import Index
 from webmail.views.listing_view import index_account
 
 SettingsFactory = Callable[..., Settings]
-NEW_MAIL = (
-    b"Date: Fri, 06 Nov 2026 09:00:00 +0000\r\nFrom: Newcomer <new@example.net>\r\n"
-    b"To: reader@example.com\r\nSubject: arrived just now\r\nMessage-ID: <new@example.net>\r\n"
-    b"\r\nhello\r\n"
-)
-
-
-def imap_orders(dovecot: Dovecot, user: Any) -> tuple[list[int], list[int], set[int]]:
-    """(UIDs by true sent time, by arrival, late UIDs), newest first, straight from IMAP."""
-    client = dovecot.client(user.name, user.password)
-    try:
-        client.select_folder("INBOX", readonly=True)
-        data = client.fetch(client.search("ALL"), ["INTERNALDATE", "BODY.PEEK[HEADER]"])
-    finally:
-        client.logout()
-    sent, arrival, late = {}, {}, set()
-    for uid, item in data.items():
-        arrived = item[b"INTERNALDATE"]
-        analysis = analyze(item[b"BODY[HEADER]"], arrival=arrived)
-        sent[uid] = ((analysis.sent or arrived).timestamp(), uid)
-        arrival[uid] = (arrived.timestamp(), uid)
-        if analysis.delayed:
-            late.add(uid)
-    return (
-        sorted(sent, key=sent.__getitem__, reverse=True),
-        sorted(arrival, key=arrival.__getitem__, reverse=True),
-        late,
-    )
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imapserver import Dovecot
-from webmail_client import Reader, deliver_demo_mail, webmail_app
 
+from tests.support.imapserver import Dovecot
+from tests.support.webmail_client import Reader, deliver_demo_mail, webmail_app
 from webmail.config import Settings
 from webmail.headers import analyze
 from webmail.views.timefmt import late_text

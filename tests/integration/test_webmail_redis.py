@@ -15,10 +15,15 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from imapserver import Dovecot
-from test_webmail_index import NEW_MAIL, imap_orders
-from webmail_client import Reader, deliver_demo_mail, webmail_app
 
+from tests.support.imapserver import Dovecot
+from tests.support.webmail_client import (
+    NEW_MAIL,
+    Reader,
+    deliver_demo_mail,
+    imap_orders,
+    webmail_app,
+)
 from webmail.config import Settings
 from webmail.index.redis import RedisIndex
 from webmail.sessions.redis import RedisSessionStore

@@ -9,9 +9,9 @@ import base64
 import time
 
 import pytest
-from test_sanitize import assert_inert
 
 import webmail.message.parts
+from tests.support.inert import assert_inert
 from webmail.render.css import MAX_CSS_CHARS
 from webmail.message.parse import (
     MAX_PARSE_DEPTH,

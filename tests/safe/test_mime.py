@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.corpus import Corpus
 from webmail.message.parse import Address, extract_part, parse_message
 from webmail.render.plaintext import render_text
 
 DATA = Path(__file__).parent.parent / "data"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 
 
 def msg(headers: str, body: str = "body\r\n") -> bytes:
@@ -151,11 +150,9 @@ def test_attached_message_headers_are_not_the_outer_message() -> None:
     assert inner_body is not None and inner_body.data.strip() == b"<p>inner</p>"
 
 
-def test_shared_corpus_parses_and_extracts_every_listed_part() -> None:
-    if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus missing: {CORPUS}")
-    paths = sorted(CORPUS.rglob("*.eml"))
-    assert len(paths) > 700
+def test_header_corpus_parses_and_extracts_every_listed_part(corpus: Corpus) -> None:
+    paths = sorted(corpus.root.rglob("*.eml"))
+    assert len(paths) >= corpus.messages
     for path in paths:
         raw = path.read_bytes()
         parsed = parse_message(raw)

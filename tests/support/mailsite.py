@@ -1,8 +1,7 @@
 """What the browser tests share besides fixtures: the mail they load, the script hooks that
 catch any payload that runs, and the record of one signed-in page (:class:`MailSite`).
 
-A module of its own, not conftest.py: test modules import these names, and ``conftest`` is a
-name every test folder has.
+Test modules and tests/browser/conftest.py import these names from ``tests.support.mailsite``.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HOSTILE = sorted((REPO_ROOT / "tests" / "data" / "hostile").glob("*.eml"))
-RELATED_CID = REPO_ROOT / "tests" / "data" / "safe" / "newsletter-related-cid.eml"
-# Real HTML newsletters with table layouts, from the shared corpus (a sibling of the repo).
+TEST_DATA = REPO_ROOT / "tests" / "data"
+HOSTILE = sorted((TEST_DATA / "hostile").glob("*.eml"))
+RELATED_CID = TEST_DATA / "safe" / "newsletter-related-cid.eml"
+# Real HTML newsletters with table layouts (apache/spamassassin fixtures; tests/data/SOURCES).
 NEWSLETTERS = [
-    REPO_ROOT.parent / "shared" / "corpus" / "real" / "apache-spamassassin" / name
+    TEST_DATA / "corpus" / "real" / "apache-spamassassin" / name
     for name in (
         "welcomelists__oracle_net_techblast.eml",
         "welcomelists__winxpnews.com.eml",

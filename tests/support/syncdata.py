@@ -1,31 +1,25 @@
-"""Test users and synthetic messages for the index tests (imported by tests and conftest).
-
-A module of its own, not conftest.py: test modules import these names, and ``conftest`` is a
-name every test folder has.
-"""
+"""Test users and synthetic messages for the index tests (tests/index and its conftest.py)."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from imapserver import Dovecot
-
-from webmail.index.sqlite import account_key
+from tests.support.imapserver import Dovecot, add_user
+from webmail.index import account_key
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-_users = itertools.count(1)
 
 
 class User:
-    """A test user of one server: name, password, account key, and mail helpers."""
+    """A user of ``server`` that no other test has (``add_user``): name, password, account
+    key, and mail helpers."""
 
-    def __init__(self, server: Dovecot, n: int) -> None:
+    def __init__(self, server: Dovecot) -> None:
         self.server = server
-        self.name = f"user{n}"
-        self.password = f"secret-{n}"
+        mail_user = add_user(server)
+        self.name, self.password = mail_user.name, mail_user.password
         self.account = account_key(f"{server.host}:{server.port}", self.name)
 
     def deliver(
