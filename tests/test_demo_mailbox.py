@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webmail.config import Settings
-from webmail.mailbox.pool import MailboxPool, open_mailbox
+from webmail.mailbox import AuthError, ConnectionLost, MessageSummary, NotFound
 from webmail.mailbox.demo import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -21,7 +21,7 @@ from webmail.mailbox.demo import (
     DemoStore,
     outage_friday,
 )
-from webmail.mailbox import AuthError, ConnectionLost, MessageSummary, NotFound
+from webmail.mailbox.pool import MailboxPool, open_mailbox
 
 NOW = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)  # Thursday; the outage Friday is 14 June
 FRIDAY = datetime(2024, 6, 14, tzinfo=UTC)

@@ -31,8 +31,9 @@ from tests.support.mailsite import (
     _is_outside,
 )
 from webmail import create_app
-from webmail.mailbox import demo
 from webmail.config import Settings
+from webmail.mailbox import demo
+from webmail.services import services
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -91,7 +92,7 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        app.extensions["webmail.pool"].close_all()
+        services(app).pool.close_all()
 
 
 # -- the webmail over a real Dovecot, signed in once, for the safe-reading tests ----------------
@@ -147,4 +148,4 @@ def mail_site(
         context.close()
         http.shutdown()
         thread.join(timeout=5)
-        app.extensions["webmail.pool"].close_all()
+        services(app).pool.close_all()

@@ -32,7 +32,7 @@ def dovecot_item(uid: int, body: bytes, flags: bytes = b"\\Seen \\Recent") -> li
 
 def test_dovecot_shaped_records_are_read_by_the_fast_path() -> None:
     (a, b) = list_records(dovecot_item(3, PLAIN) + dovecot_item(4, WITH_FILE, b""))
-    assert (a.uid, a.flags, a.size, a.has_attachments, a.header) == (
+    assert (a.uid, a.flags, a.size, a.has_attachments, a.literal) == (
         3,
         ("\\Seen",),
         686,
@@ -51,7 +51,7 @@ def test_other_item_order_falls_back_to_the_general_parser() -> None:
         + b")",
     ]
     (r,) = list_records(data)
-    assert (r.uid, r.flags, r.size, r.arrival, r.zone_minutes, r.has_attachments, r.header) == (
+    assert (r.uid, r.flags, r.size, r.arrival, r.zone_minutes, r.has_attachments, r.literal) == (
         7,
         ("\\Flagged",),
         10,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from webmail.headers import analyze
-from webmail.mailbox.wire import ListRecord
 from webmail.index import account_key
+from webmail.index.rows import decode_analysis, encode_analysis, row_values
 from webmail.index.sqlite import Index
-from webmail.index.rows import build_row, decode_analysis, encode_analysis
+from webmail.mailbox.wire import ListRecord, summary_of
 
 ALICE = account_key("imap.example.com:993", "alice")
 BOB = account_key("imap.example.com:993", "bob")
@@ -175,14 +175,15 @@ def test_analysis_survives_storage_except_raw_hop_text() -> None:
     assert back.warnings == a.warnings
 
 
-def test_built_row_reads_sender_subject_and_lateness() -> None:
+def test_stored_row_reads_sender_subject_and_lateness() -> None:
     header = (
         b"Received: from relay.example by mx.example; Mon, 1 Jan 2024 15:00:00 +0000\r\n"
         b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: =?utf-8?q?J=C3=B6rg?= <j@example.de>\r\n"
         b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\tand more\r\nTo: a@example.com\r\n\r\n"
     )
     arrival = int(datetime(2024, 1, 1, 15, 0, 10, tzinfo=UTC).timestamp())
-    r = build_row(ListRecord(9, ("\\Seen",), arrival, 60, 1234, True, header), timedelta(hours=1))
+    record = ListRecord(9, ("\\Seen",), arrival, 60, 1234, True, header)
+    r = row_values(summary_of(record, "INBOX", timedelta(hours=1)))
     assert r[:9] == (
         9,
         arrival,

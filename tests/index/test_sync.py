@@ -58,7 +58,8 @@ def test_first_sync_indexes_every_message_with_its_analysis(user: User, index: I
     )
     assert row.arrival == T0 + timedelta(minutes=3)
     assert row.sent == T0 + timedelta(minutes=3) - timedelta(hours=5)
-    assert (row.late, row.delay_seconds, row.bottleneck) == (True, 5 * 3600, "mx.example.com")
+    # The host where it waited (the page and the CLI name the same one), not the next hop.
+    assert (row.late, row.delay_seconds, row.held_at) == (True, 5 * 3600, "slow.example.org")
     assert row.analysis.sent_source == "date"
     assert [h.by for h in row.analysis.hops] == ["slow.example.org", "mx.example.com"]
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, deliver_demo_mail, webmail_app
+from webmail.listing import index_account
+
 from webmail.config import Settings
-from webmail.views.listing_view import index_account
+from webmail.services import services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,8 +39,8 @@ def test_purge_user_deletes_that_users_rows_and_keeps_the_others(
         r = Reader(app.test_client())
         r.login(who.name, who.password)
         r.page("/folder/INBOX")
-    index = app.extensions["webmail.index.sqlite"]
-    app.extensions["webmail.pool"].close_all()
+    index = services(app).index
+    services(app).pool.close_all()
 
     def rows(who: Any) -> int:
         return int(index.counts(index_account(settings, who.name), "INBOX")[0])

@@ -10,9 +10,6 @@ import pytest
 
 from tests.support.imapserver import Dovecot, MailUser, TcpProxy, add_user, free_port
 from webmail.config import Settings
-from webmail.mailbox.pool import MailboxPool, open_mailbox
-from webmail.mailbox.demodata import HELD_HOST, MAILSTORE_HOST, OUTAGE, DemoMessage, generate
-from webmail.mailbox.imap import ImapMailbox
 from webmail.mailbox import (
     AuthError,
     ConnectionLost,
@@ -20,6 +17,9 @@ from webmail.mailbox import (
     ServerTimeout,
     ServerUnavailable,
 )
+from webmail.mailbox.demodata import HELD_HOST, MAILSTORE_HOST, OUTAGE, DemoMessage, generate
+from webmail.mailbox.imap import ImapMailbox
+from webmail.mailbox.pool import MailboxPool, open_mailbox
 
 NOW = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)  # a Thursday: the outage was Fri 14 – Wed 19 June
 MAILDIR_FLAGS = {"\\Seen": "S", "\\Flagged": "F", "\\Answered": "R", "\\Draft": "D"}

@@ -19,6 +19,7 @@ import pytest
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
+from webmail.services import services
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ARRIVAL = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -78,7 +79,7 @@ def reader(
     r = Reader(app.test_client())
     assert r.login(user.name, user.password).status_code == 302
     yield r, user
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()
 
 
 def seen_uids(dovecot: Dovecot, user: Any) -> list[int]:

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+
 from tests.support.imapserver import Dovecot, TcpProxy
 from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
+from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
 
@@ -30,7 +32,7 @@ def test_server_down_mid_session_gives_a_plain_message(
     assert "Traceback" not in page
     fresh_dovecot.start()
     reader.page("/folder/INBOX")  # the same session works again once the server is back
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()
 
 
 def test_wrong_server_at_login_is_explained(imap_settings: SettingsFactory, tmp_path: Path) -> None:
@@ -60,4 +62,4 @@ def test_stalled_server_gives_a_timeout_message(
     proxy.freeze()
     page = reader.page("/folder/INBOX", status=504)
     assert "The mail server took too long to answer. Please try again." in page
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()

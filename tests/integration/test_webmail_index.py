@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from webmail.listing import index_account
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import (
@@ -24,7 +25,7 @@ from tests.support.webmail_client import (
 )
 from webmail.config import Settings
 from webmail.index.sqlite import Index
-from webmail.views.listing_view import index_account
+from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
 
@@ -39,8 +40,8 @@ def outage_user(dovecot: Dovecot, mail_user: Any) -> Any:
 def app(dovecot: Dovecot, imap_settings: SettingsFactory, tmp_path: Path) -> Iterator[Flask]:
     app = webmail_app(imap_settings(dovecot, page_size=200), tmp_path / "instance")
     yield app
-    app.extensions["webmail.mailbox.jobs"].wait()
-    app.extensions["webmail.pool"].close_all()
+    services(app).sync_jobs.wait()
+    services(app).pool.close_all()
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def reader(app: Flask, outage_user: Any) -> Reader:
 
 
 def account(app: Flask, user: Any) -> str:
-    return index_account(app.config["WEBMAIL_SETTINGS"], user.name)
+    return index_account(services(app).settings, user.name)
 
 
 def test_list_comes_from_the_index_in_both_orders(
@@ -60,7 +61,7 @@ def test_list_comes_from_the_index_in_both_orders(
     by_sent, by_arrival, late = imap_orders(dovecot, outage_user)
     assert by_sent != by_arrival
     assert reader.uids("/folder/INBOX") == by_sent
-    index = app.extensions["webmail.index.sqlite"]
+    index = services(app).index
     assert isinstance(index, Index)
     assert index.counts(account(app, outage_user), "INBOX") == (len(by_sent), len(late))
     reader.post("/settings/sort", sort="arrival")
@@ -89,7 +90,7 @@ def test_pages_are_read_from_the_index_with_the_page_size(
     by_sent, _, _ = imap_orders(dovecot, outage_user)
     assert r.uids("/folder/INBOX?page=2") == by_sent[10:20]
     assert f"11–20 of {len(by_sent)}" in r.page("/folder/INBOX?page=2")
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()
 
 
 def test_mail_delivered_by_another_client_appears_on_top(
@@ -168,7 +169,7 @@ def test_a_second_user_never_sees_the_first_users_rows(
     assert "only for bob" in page and "only for bob" not in first
     assert "1–1 of 1" in page
     assert bob.page("/message/INBOX/2", status=404)
-    index = app.extensions["webmail.index.sqlite"]
+    index = services(app).index
     assert index.counts(account(app, mail_user), "INBOX") == (1, 0)
 
 
@@ -179,18 +180,18 @@ def test_index_off_lists_straight_from_imap_and_writes_no_index(
     r = Reader(app.test_client())
     r.login(outage_user.name, outage_user.password)
     by_sent, _, _ = imap_orders(dovecot, outage_user)
-    assert app.extensions["webmail.index.sqlite"] is None
+    assert services(app).index is None
     assert r.uids("/folder/INBOX")[:50] == by_sent[:50]
     assert not (tmp_path / "off" / "index.sqlite3").exists()
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()
 
 
 def test_big_first_sync_runs_in_the_background_and_shows_progress(
     app: Flask, reader: Reader, dovecot: Dovecot, outage_user: Any
 ) -> None:
     by_sent, _, _ = imap_orders(dovecot, outage_user)
-    app.config["WEBMAIL_INLINE_SYNC_LIMIT"] = 5
-    index = app.extensions["webmail.index.sqlite"]
+    services(app).inline_sync_limit = 5
+    index = services(app).index
     key = account(app, outage_user)
     assert index.claim(key, "INBOX", "another-worker", 60)  # another worker is filling it
     page = reader.page("/folder/INBOX")
@@ -201,6 +202,6 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
     deadline = time.monotonic() + 20
     while "Indexing" in (page := reader.page("/folder/INBOX")):
         assert time.monotonic() < deadline, "the background sync never finished"
-        app.extensions["webmail.mailbox.jobs"].wait(5)
+        services(app).sync_jobs.wait(5)
     assert reader.uids("/folder/INBOX") == by_sent
     assert "data-refresh-seconds" not in page

@@ -13,6 +13,7 @@ from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, deliver_demo_mail, webmail_app
 from webmail.config import Settings
 from webmail.headers import analyze
+from webmail.services import services
 from webmail.views.timefmt import late_text
 
 SettingsFactory = Callable[..., Settings]
@@ -32,7 +33,7 @@ def reader(
     r = Reader(app.test_client())
     assert r.login(outage_user.name, outage_user.password).status_code == 302
     yield r
-    app.extensions["webmail.pool"].close_all()
+    services(app).pool.close_all()
 
 
 def imap_truth(dovecot: Dovecot, user: Any) -> dict[int, dict[str, object]]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
+from webmail.listing import index_account
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import (
@@ -26,8 +27,8 @@ from tests.support.webmail_client import (
 )
 from webmail.config import Settings
 from webmail.index.redis import RedisIndex
+from webmail.services import services
 from webmail.sessions.redis import RedisSessionStore
-from webmail.views.listing_view import index_account
 
 SettingsFactory = Callable[..., Settings]
 
@@ -55,15 +56,15 @@ def make_app(
 
     yield make
     for app in apps:
-        app.extensions["webmail.mailbox.jobs"].wait()
-        app.extensions["webmail.pool"].close_all()
+        services(app).sync_jobs.wait()
+        services(app).pool.close_all()
 
 
 def test_login_on_one_instance_carries_on_through_another(
     make_app: Callable[[str], Flask], dovecot: Dovecot, outage_user: Any
 ) -> None:
     first, second = make_app("one"), make_app("two")
-    assert isinstance(first.extensions["webmail.index.sqlite"], RedisIndex)
+    assert isinstance(services(first).index, RedisIndex)
     a = Reader(first.test_client())
     assert a.login(outage_user.name, outage_user.password).status_code == 302
     cookie = a.client.get_cookie("webmail_session")
@@ -120,8 +121,8 @@ def test_redis_index_lists_both_orders_and_follows_other_clients(
     assert r.uids("/folder/INBOX") == [new_uid] + [u for u in by_sent if u != by_sent[1]]
     row = re.search(rf'<li class="([^"]*)" data-uid="{by_sent[0]}"', page)
     assert row and "flagged" in row.group(1).split()
-    index = app.extensions["webmail.index.sqlite"]
-    key = index_account(app.config["WEBMAIL_SETTINGS"], outage_user.name)
+    index = services(app).index
+    key = index_account(services(app).settings, outage_user.name)
     assert index.counts(key, "INBOX") == (len(by_sent), len(late - {by_sent[1]}))
     assert index.purge(key) == len(by_sent)
     assert index.counts(key, "INBOX") == (0, 0) and index.folders(key) == []

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from webmail.render.download import download_headers, inline_image_headers, safe_content_type, safe_filename
+from webmail.render.download import (
+    download_headers,
+    inline_image_headers,
+    safe_content_type,
+    safe_filename,
+)
 
 
 @pytest.mark.parametrize("content_type, name", [

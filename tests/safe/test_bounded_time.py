@@ -12,7 +12,6 @@ import pytest
 
 import webmail.message.parts
 from tests.support.inert import assert_inert
-from webmail.render.css import MAX_CSS_CHARS
 from webmail.message.parse import (
     MAX_PARSE_DEPTH,
     MAX_PARTS,
@@ -22,6 +21,7 @@ from webmail.message.parse import (
     extract_part,
     parse_message,
 )
+from webmail.render.css import MAX_CSS_CHARS
 from webmail.render.sanitize import (
     MAX_HTML_CHARS,
     MAX_HTML_ENTITIES,

@@ -10,7 +10,12 @@ import pytest
 
 from tests.support.inert import Collect, assert_inert
 from webmail.message.parse import parse_message
-from webmail.render.sanitize import MAX_HTML_CHARS, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, sanitize_html
+from webmail.render.sanitize import (
+    MAX_HTML_CHARS,
+    MAX_HTML_DEPTH,
+    MAX_HTML_ELEMENTS,
+    sanitize_html,
+)
 
 DATA = Path(__file__).parent.parent / "data"
 HOSTILE = sorted((DATA / "hostile").glob("*.eml"))

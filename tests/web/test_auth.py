@@ -11,6 +11,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from webmail.services import services
+
 
 def session_cookie(client: FlaskClient) -> str | None:
     cookie = client.get_cookie("webmail_session")
@@ -129,7 +131,7 @@ def test_password_is_never_sent_to_the_browser(app: Flask, client: FlaskClient, 
     (row,) = session_rows(app)
     assert row["username"] == "demo"
     assert row["imap_password"] != "demo"
-    assert app.extensions["webmail.store"].decrypt(row["imap_password"]) == "demo"
+    assert services(app).sessions.decrypt(row["imap_password"]) == "demo"
 
 
 def test_logout_is_post_only(client: FlaskClient, auth: Any) -> None:
@@ -152,7 +154,7 @@ def test_logout_destroys_the_session_server_side(
     response = auth.logout()
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
-    assert app.extensions["webmail.store"].count() == 0
+    assert services(app).sessions.count() == 0
     replay = app.test_client()
     replay.set_cookie("webmail_session", old or "")
     assert replay.get("/folder/INBOX").status_code == 302

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webmail.mailbox import AuthError, ConnectionLost, ServerTimeout, ServerUnavailable, TLSFailure
+from webmail.services import services
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -58,7 +59,7 @@ def test_mail_server_failure_mid_session_gives_a_plain_message(
 ) -> None:
     auth.login()
     pool = FailingPool(error)
-    app.extensions["webmail.pool"] = pool
+    services(app).pool = pool
     response = client.get("/folder/INBOX")
     page = response.get_data(as_text=True)
     assert response.status_code == status
@@ -71,13 +72,13 @@ def test_rejected_password_mid_session_signs_out(
     app: Flask, client: FlaskClient, auth: Any
 ) -> None:
     auth.login()
-    pool_before = app.extensions["webmail.pool"]
-    app.extensions["webmail.pool"] = FailingPool(AuthError("changed"))
+    pool_before = services(app).pool
+    services(app).pool = FailingPool(AuthError("changed"))
     response = client.get("/folder/INBOX")
     assert response.status_code == 401
     assert "Wrong username or password." in response.get_data(as_text=True)
     assert client.get("/folder/INBOX").status_code == 302
-    app.extensions["webmail.pool"] = pool_before
+    services(app).pool = pool_before
     token = auth.csrf_from(response)  # the login form shown in place of the page works
     again = client.post(
         "/login", data={"username": "demo", "password": "demo", "csrf_token": token}
@@ -87,7 +88,7 @@ def test_rejected_password_mid_session_signs_out(
 
 def test_unexpected_error_is_a_plain_500_page(app: Flask, client: FlaskClient, auth: Any) -> None:
     auth.login()
-    app.extensions["webmail.pool"] = FailingPool(RuntimeError("bug"))
+    services(app).pool = FailingPool(RuntimeError("bug"))
     response = client.get("/folder/INBOX")
     assert response.status_code == 500
     page = response.get_data(as_text=True)

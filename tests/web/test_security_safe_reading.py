@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webmail.mailbox.demo import DemoMailbox
+from webmail.services import services
 
 SENDER = "newsletter@byte.example.net"
 FRAME_CSP = (
@@ -76,7 +77,7 @@ def test_show_remote_content_is_a_get_for_this_message_only(
     body = client.get(newsletter + "/body?remote=1")
     assert '<img src="https://byte.example.net/pixel.gif"' in body.get_data(as_text=True)
     assert "img-src 'self' data: https:;" in body.headers["Content-Security-Policy"]
-    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
+    assert services(app).prefs.get("demo").remote_senders == ()
     assert "remote-count" in client.get(newsletter).get_data(as_text=True)  # still blocked
 
 
@@ -87,7 +88,7 @@ def test_always_for_this_sender_needs_post_and_csrf(
     newsletter = newsletter_path(mailbox)
     assert client.get(newsletter + "/remote-sender").status_code == 405
     assert client.post(newsletter + "/remote-sender").status_code == 400
-    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
+    assert services(app).prefs.get("demo").remote_senders == ()
 
 
 def test_always_for_this_sender_is_stored_and_removable_in_settings(
@@ -98,7 +99,7 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
     token = auth.csrf_from(client.get(newsletter))
     response = client.post(newsletter + "/remote-sender", data={"csrf_token": token})
     assert response.headers["Location"] == newsletter
-    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == (SENDER,)
+    assert services(app).prefs.get("demo").remote_senders == (SENDER,)
     page = client.get(newsletter).get_data(as_text=True)
     assert f"Remote content is shown for every message from {SENDER}" in page
     assert f'src="{newsletter}/body"></iframe>' in page
@@ -110,7 +111,7 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
     client.post(
         "/settings/remote-senders/remove", data={"address": SENDER, "csrf_token": auth.csrf()}
     )
-    assert app.extensions["webmail.sessions.prefs"].get("demo").remote_senders == ()
+    assert services(app).prefs.get("demo").remote_senders == ()
     assert "remote-count" in client.get(newsletter).get_data(as_text=True)
 
 
