@@ -2,9 +2,11 @@
 
     python -m bench.headers [--rounds N] [CORPUS_DIR]
 
-``CORPUS_DIR`` holds ``synthetic/messages/*.eml`` and ``real/**/*.eml``; the default is the
-sample in tests/data/corpus (91 messages: pass a bigger corpus of the same layout for figures
-that do not swing with a few odd messages).
+``CORPUS_DIR`` holds ``synthetic/messages/*.eml`` and ``real/**/*.eml``. The default is the
+sample in tests/data/corpus (91 messages), which leaves out the multi-megabyte hostile headers
+where the stdlib is slowest: its ratio is far below the goal (0.6 against 2.1 on the whole
+748-message development corpus, measured together on 2026-12-01). The goal is judged on the whole
+corpus: pass it, or any bigger corpus of the same layout.
 
 The baseline, measured in the same run, is the stdlib doing only the easy part:
 ``BytesHeaderParser`` (compat32) plus ``parsedate_to_datetime`` on the Date header and on
