@@ -75,3 +75,19 @@ def test_short_time_is_relative_to_the_reader_day() -> None:
     assert short_time(datetime(2026, 6, 1, 12, 0, tzinfo=UTC), now, CHICAGO) == "1 Jun"
     assert short_time(datetime(2029, 11, 5, 12, 0, tzinfo=UTC), now, CHICAGO) == "5 Nov 2029"
     assert short_time(None, now, CHICAGO) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("when", "zone"),
+    [
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), ZoneInfo("Europe/Berlin")),
+        (datetime(1, 1, 1, tzinfo=UTC), ZoneInfo("America/Los_Angeles")),
+    ],
+)
+def test_time_past_the_end_of_the_calendar_in_the_reader_zone_is_unknown(
+    when: datetime, zone: ZoneInfo
+) -> None:
+    assert full_time(when, zone) == "unknown"
+    assert short_time(when, datetime(2026, 3, 2, tzinfo=UTC), zone) == "unknown"
+    assert iso_time(when, zone) == ""
+    assert zone_label(when, zone).startswith(f"{zone.key} (")

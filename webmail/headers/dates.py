@@ -25,6 +25,13 @@ from webmail.headers.model import ParsedDate
 
 # A date-time with its comments is a few dozen characters; past this it is hostile.
 MAX_DATE_CHARS = 2048
+#: The instants a date may hold: a day inside ``datetime``'s range at each end, so every value
+#: this library returns can be shown in any time zone (offsets are under 24 h) and stored as
+#: epoch seconds and read back. A date outside (year 9999, year 1) is unknown, with a warning.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+#: The warning on such a date.
+OUT_OF_RANGE = "the date is too close to the end of the calendar to show in every time zone"
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -144,8 +151,23 @@ def parse_date_value(text: str, warnings: list[str]) -> datetime | None:
     """The instant ``text`` holds (tz-aware, offset as written), or ``None``.
 
     Notes on what was odd or unreadable are appended to ``warnings``: the parser behind
-    :func:`parse_date`, for callers that gather warnings in their own list.
+    :func:`parse_date`, for callers that gather warnings in their own list. An instant before
+    :data:`EARLIEST` or after :data:`LATEST` gives ``None`` and the note :data:`OUT_OF_RANGE`.
     """
+    value = _read_date(text, warnings)
+    if value is not None and not in_range(value):
+        warnings.append(OUT_OF_RANGE)
+        return None
+    return value
+
+
+def in_range(value: datetime) -> bool:
+    """``value`` (tz-aware) lies between :data:`EARLIEST` and :data:`LATEST`; never raises."""
+    return EARLIEST <= value <= LATEST
+
+
+def _read_date(text: str, warnings: list[str]) -> datetime | None:
+    """:func:`parse_date_value` before the range check."""
     fast = _FAST.fullmatch(text)
     if fast is not None:
         value = _fast(fast)

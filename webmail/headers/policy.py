@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from webmail.headers.dates import parse_date_value
+from webmail.headers.dates import OUT_OF_RANGE, in_range, parse_date_value
 from webmail.headers.fields import header_fields
 from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource
 from webmail.headers.received import scan_received
@@ -77,7 +77,7 @@ def analyze_unguarded(
     date_text, received_texts, dkim_text = _pick_fields(fields, warnings)
     date_header = _read_date_header(date_text, warnings)
     hops = _read_hops(received_texts, warnings)
-    dkim_time = _dkim_time(dkim_text) if dkim_text is not None else None
+    dkim_time = _dkim_time(dkim_text, warnings) if dkim_text is not None else None
     arrival = _check_arrival(arrival, warnings)
 
     dated = [hop.time for hop in hops if hop.time is not None]
@@ -134,7 +134,8 @@ def _read_date_header(date_text: str | None, warnings: list[str]) -> datetime | 
     date_warnings: list[str] = []
     date_header = parse_date_value(date_text, date_warnings)
     if date_header is None:
-        warnings.append(f"Date header unreadable: {date_text.strip()[:80]!r}")
+        what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
+        warnings.append(f"Date header {what}: {date_text.strip()[:80]!r}")
     else:
         warnings.extend(f"Date header: {w}" for w in date_warnings)
     return date_header
@@ -155,7 +156,8 @@ def _read_hops(received_texts: list[str], warnings: list[str]) -> list[Hop]:
 
 def _check_arrival(arrival: object, warnings: list[str]) -> datetime | None:
     """``arrival`` as an aware datetime (a naive one read as UTC, with a warning), or ``None``
-    when it is absent or not a datetime (ignored, with a warning)."""
+    when it is absent, not a datetime or out of range (see ``dates.LATEST``; ignored, with a
+    warning)."""
     if arrival is None:
         return None
     if not isinstance(arrival, datetime):
@@ -163,7 +165,10 @@ def _check_arrival(arrival: object, warnings: list[str]) -> datetime | None:
         return None
     if arrival.tzinfo is None or arrival.utcoffset() is None:
         warnings.append("arrival has no zone: read as UTC")
-        return arrival.replace(tzinfo=UTC)
+        arrival = arrival.replace(tzinfo=UTC)
+    if not in_range(arrival):
+        warnings.append("arrival is out of range: ignored")
+        return None
     return arrival
 
 
@@ -246,6 +251,12 @@ def _chain(received_texts: list[str], warnings: list[str]) -> list[Hop]:
         delay: int | None = None
         if time is None:
             undated += 1
+            if any(w.startswith("Received date out of range: ") for w in hop_warnings):
+                stamp = text.rpartition(";")[2].strip()[:80]
+                warnings.append(
+                    f"hop {index} ({by or '?'}) is dated out of range ({stamp!r}): "
+                    "its time is unknown"
+                )
         else:
             if previous is not None:
                 delay = _seconds(time - previous)
@@ -307,8 +318,10 @@ def format_duration(delta: timedelta) -> str:
     return f"{seconds} s"
 
 
-def _dkim_time(value: str) -> datetime | None:
-    """The DKIM-Signature ``t=`` tag (RFC 6376 §3.5) as an aware UTC datetime, or ``None``."""
+def _dkim_time(value: str, warnings: list[str]) -> datetime | None:
+    """The DKIM-Signature ``t=`` tag (RFC 6376 §3.5) as an aware UTC datetime, or ``None``
+    (absent or unreadable; a number past 11 digits, year 5138, is out of range, with a
+    warning)."""
     if "t" not in value:
         return None
     compact = value if len(value) <= 65536 else value[:65536]
@@ -316,10 +329,10 @@ def _dkim_time(value: str) -> datetime | None:
         name, sep, tag_value = tag.partition("=")
         if sep and name.strip() == "t":
             digits = "".join(tag_value.split())
-            if digits.isdigit() and len(digits) <= 11:
-                try:
-                    return _EPOCH + timedelta(seconds=int(digits))
-                except OverflowError:
-                    return None
-            return None
+            if not digits.isdigit():
+                return None
+            if len(digits) > 11:
+                warnings.append("DKIM-Signature t= is out of range: ignored")
+                return None
+            return _EPOCH + timedelta(seconds=int(digits))
     return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from webmail.headers.dates import MAX_DATE_CHARS, parse_date_value, strip_comments
+from webmail.headers.dates import MAX_DATE_CHARS, OUT_OF_RANGE, parse_date_value, strip_comments
 from webmail.headers.model import Hop
 
 # Clause text scanned per header; a longer header keeps its head for the clauses and its
@@ -78,7 +78,8 @@ def scan_received(text: str) -> HopParts:
         date_warnings: list[str] = []
         time = parse_date_value(date_text, date_warnings)
         if time is None:
-            warnings.append(f"Received date unreadable: {date_text.strip()[:80]!r}")
+            what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
+            warnings.append(f"Received date {what}: {date_text.strip()[:80]!r}")
         elif date_warnings:
             warnings.extend(f"Received date: {w}" for w in date_warnings)
     else:

@@ -105,9 +105,12 @@ def decode_analysis(text: str) -> Analysis:
     """The :class:`Analysis` stored by :func:`encode_analysis` (hops without ``raw``);
     datetimes are UTC except ``date_header``, which keeps its offset."""
     d: list[Any] = json.loads(text)
-    date_header = None
-    if d[0] is not None:
-        date_header = datetime.fromtimestamp(d[0][0], fixed_zone(d[0][1]))
+    date_header = None if d[0] is None else utc_from_epoch(d[0][0])
+    if date_header is not None:
+        try:
+            date_header = date_header.astimezone(fixed_zone(d[0][1]))
+        except OverflowError:  # stored before dates were kept a day inside the calendar
+            date_header = None
     hops = tuple(
         Hop(
             from_=h[0],

@@ -74,8 +74,13 @@ class FolderState:
 
 def utc_from_epoch(epoch: int | None) -> datetime | None:
     """An aware UTC datetime for epoch seconds as a backend stores them (``settled_since``),
-    ``None`` for ``None``."""
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    ``None`` for ``None`` or for seconds outside the years 1 to 9999 (never raises)."""
+    if epoch is None:
+        return None
+    try:
+        return datetime.fromtimestamp(epoch, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 class IndexStore(Protocol):

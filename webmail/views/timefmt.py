@@ -2,6 +2,8 @@
 
 Nothing here parses: inputs are tz-aware datetimes, whole seconds and byte counts. The
 reader's zone is ``flask.g.zone`` (set per request from the reader's preferences), UTC when unset.
+Every filter is total: a time the reader's zone cannot hold (year 9999 east of UTC, year 1 west
+of it) reads "unknown", never an error page.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ def reader_zone() -> ZoneInfo:
     return zone if isinstance(zone, ZoneInfo) else UTC_ZONE
 
 
-def local(when: datetime, zone: ZoneInfo | None = None) -> datetime:
-    """``when`` in the reader's zone (a naive value is taken as UTC)."""
+def local(when: datetime, zone: ZoneInfo | None = None) -> datetime | None:
+    """``when`` in the reader's zone (a naive value is taken as UTC); ``None`` when the zone
+    cannot hold it (past the end of the calendar there)."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(zone or reader_zone())
+    try:
+        return when.astimezone(zone or reader_zone())
+    except (OverflowError, ValueError):
+        return None
 
 
 def _offset(when: datetime) -> str:
@@ -36,9 +42,9 @@ def _offset(when: datetime) -> str:
 
 def full_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
     """``Fri 14 Mar 2025, 18:02 CDT``; ``"unknown"`` for ``None``."""
-    if when is None:
+    t = None if when is None else local(when, zone)
+    if t is None:
         return "unknown"
-    t = local(when, zone)
     return f"{t:%a} {t.day} {t:%b %Y, %H:%M} {t.tzname()}"
 
 
@@ -47,10 +53,11 @@ def short_time(
 ) -> str:
     """For a list: ``18:02`` today, ``Tue 18:02`` this week, ``14 Mar`` this year,
     else ``14 Mar 2021``."""
-    if when is None:
+    t = None if when is None else local(when, zone)
+    now_here = local(now or datetime.now(UTC), zone)
+    if t is None or now_here is None:
         return "unknown"
-    t = local(when, zone)
-    today = local(now or datetime.now(UTC), zone).date()
+    today = now_here.date()
     if t.date() == today:
         return f"{t:%H:%M}"
     if timedelta(0) < today - t.date() < timedelta(days=6):
@@ -61,14 +68,17 @@ def short_time(
 
 
 def iso_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """Machine-readable time for ``<time datetime=...>``: ISO 8601 with the reader's offset."""
-    return "" if when is None else local(when, zone).isoformat(timespec="seconds")
+    """Machine-readable time for ``<time datetime=...>``: ISO 8601 with the reader's offset
+    ("" when unknown)."""
+    t = None if when is None else local(when, zone)
+    return "" if t is None else t.isoformat(timespec="seconds")
 
 
 def zone_label(when: datetime | None = None, zone: ZoneInfo | None = None) -> str:
-    """``America/Chicago (CDT, UTC-05:00)``: the zone a time is shown in, for a title."""
+    """``America/Chicago (CDT, UTC-05:00)``: the zone a time is shown in, for a title (the
+    zone's offset now when ``when`` is unknown there)."""
     zone = zone or reader_zone()
-    t = local(when or datetime.now(UTC), zone)
+    t = (None if when is None else local(when, zone)) or datetime.now(UTC).astimezone(zone)
     return f"{zone.key} ({t.tzname()}, {_offset(t)})"
 
 
