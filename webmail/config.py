@@ -55,6 +55,9 @@ class Settings:
     :ivar imap_security: ``ssl``, ``starttls`` or ``plain`` (plain only for loopback).
     :ivar imap_connect_timeout: seconds to wait for the TCP/TLS connection.
     :ivar imap_timeout: seconds to wait for any one IMAP response.
+    :ivar request_deadline: seconds one request may wait for the mail server in all (a server
+        that drips its answer byte by byte never trips ``imap_timeout``); then the reader gets
+        "The mail server took too long to answer" (504).
     :ivar imap_tls_verify: verify the server's certificate (on by default).
     :ivar secret_key: signs the session id cookie and encrypts stored passwords.
     :ivar late_threshold_minutes: a message delivered later than this after it was sent is late.
@@ -77,6 +80,7 @@ class Settings:
     imap_security: str = "ssl"
     imap_connect_timeout: float = 10.0
     imap_timeout: float = 30.0
+    request_deadline: float = 60.0
     imap_tls_verify: bool = True
     secret_key: str | None = None
     late_threshold_minutes: int = 60
@@ -169,6 +173,7 @@ class Settings:
             imap_security=security,
             imap_connect_timeout=number("IMAP_CONNECT_TIMEOUT", 10.0, float, 0.1),
             imap_timeout=number("IMAP_TIMEOUT", 30.0, float, 0.1),
+            request_deadline=number("REQUEST_DEADLINE", 60.0, float, 1.0),
             imap_tls_verify=flag("IMAP_TLS_VERIFY", True),
             secret_key=secret,
             late_threshold_minutes=number("LATE_THRESHOLD_MINUTES", 60, int, 1),

@@ -29,7 +29,9 @@ class FailingPool:
         self.discarded: list[str] = []
 
     @contextmanager
-    def mailbox(self, key: str, username: str, password: str) -> Iterator[Any]:
+    def mailbox(
+        self, key: str, username: str, password: str, *, deadline: float | None = None
+    ) -> Iterator[Any]:
         raise self.error
         yield  # pragma: no cover
 

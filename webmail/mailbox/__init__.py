@@ -5,7 +5,8 @@ Implementations: ``webmail.mailbox.imap.ImapMailbox`` (any IMAP server; the only
 imapclient) and ``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay), opened by
 ``webmail.mailbox.pool``. Views never talk IMAP and never ask which implementation they hold:
 an optional capability is a small Protocol of its own (:class:`Syncing`, found with
-:func:`syncing`). Errors are :mod:`webmail.mailbox.errors` kinds with a ``user_message``.
+:func:`syncing`; :class:`TimeBound`, found with :func:`time_bound`). Errors are
+:mod:`webmail.mailbox.errors` kinds with a ``user_message``.
 Importing this package imports no IMAP library.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -43,7 +45,7 @@ __all__ = [
     "ANSWERED", "DELETED", "FLAGGED", "LIST_HEADER_FIELDS", "ROLE_ORDER", "SEEN", "SECTION",
     "AuthError", "ConnectionLost", "Folder", "FullMessage", "Mailbox", "MailboxError",
     "MessageSummary", "NotFound", "Order", "Page", "ServerTimeout", "ServerUnavailable",
-    "Syncing", "TLSFailure", "sort_folders", "syncing",
+    "Syncing", "TLSFailure", "TimeBound", "sort_folders", "syncing", "time_bound",
 ]
 
 #: An IMAP section number (RFC 3501 §6.4.5) as the part endpoints accept it: ``2``, ``1.2`` ...
@@ -155,6 +157,23 @@ class Syncing(Protocol):
 def syncing(mbox: Mailbox) -> Syncing | None:
     """``mbox`` as a :class:`Syncing` mailbox, or ``None`` when it cannot sync."""
     return mbox if isinstance(mbox, Syncing) else None
+
+
+@runtime_checkable
+class TimeBound(Protocol):
+    """A mailbox whose server answers can be held to a deadline (IMAP's can; the demo answers
+    from memory)."""
+
+    def within(self, deadline: float) -> AbstractContextManager[None]:
+        """A block whose server answers must all be in by ``deadline`` (``time.monotonic()``
+        seconds), else it raises ServerTimeout, however slowly the bytes keep coming; the
+        connection is not usable after that."""
+        ...
+
+
+def time_bound(mbox: Mailbox) -> TimeBound | None:
+    """``mbox`` as a :class:`TimeBound` mailbox, or ``None`` when it has no deadlines."""
+    return mbox if isinstance(mbox, TimeBound) else None
 
 
 def sort_folders(folders: Iterable[Folder]) -> list[Folder]:

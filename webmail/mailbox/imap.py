@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,7 @@ from webmail.mailbox.errors import (
 )
 from webmail.mailbox.paging import paginate
 from webmail.mailbox.rawimap import batches, imaplib_of, list_with_status, search_uids, uid_command
+from webmail.mailbox.watchdog import WATCHDOG
 
 if TYPE_CHECKING:
     from webmail.index.store import IndexStore
@@ -119,6 +121,13 @@ def _ssl_context(verify: bool) -> ssl.SSLContext:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _shut_down(client: IMAPClient) -> None:
+    """Shut the connection's socket down under any thread blocked reading it (the socket
+    module's own shutdown: an SSL socket's would also drop its TLS object under the reader)."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(client.socket(), socket.SHUT_RDWR)
 
 
 def _lower(value: Any) -> bytes:
@@ -370,6 +379,29 @@ class ImapMailbox:
             return sync_folder(self.client, index, account, folder, progress)
 
     # -- connection ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def within(self, deadline: float) -> Iterator[None]:
+        """Raise ServerTimeout from the block unless its answers are all in by ``deadline``
+        (``time.monotonic()`` seconds). The read timeout bounds each wait for a byte, not an
+        answer: a server that drips one byte every few seconds never trips it. So a watchdog
+        (:mod:`webmail.mailbox.watchdog`) shuts the socket down at the deadline, which ends a
+        blocked read at once (in the sync's prefetch thread too); the connection is dead
+        afterwards, and the pool drops it on the ServerTimeout."""
+        if time.monotonic() >= deadline:
+            raise ServerTimeout("the request deadline had passed before the server was asked")
+        token = WATCHDOG.arm(deadline, lambda: _shut_down(self.client))
+        try:
+            yield
+        except Exception:
+            fired = WATCHDOG.disarm(token)
+            token = 0
+            if fired:  # whatever broke, it broke because the deadline cut the connection
+                raise ServerTimeout("no complete answer by the request deadline") from None
+            raise
+        finally:
+            if token:
+                WATCHDOG.disarm(token)
 
     def noop(self) -> None:
         """Check the connection is alive (IMAP NOOP); raises ConnectionLost or ServerTimeout."""

@@ -14,12 +14,18 @@ Guarantees:
 
 - One request at a time per key: the key's lock is held for the whole ``with`` block (IMAP
   connections are not thread-safe); other keys run in parallel.
+- Every block has a deadline (``deadline=``, by default ``settings.request_deadline`` seconds
+  from its start): waiting for the key's lock ends there with ServerTimeout, and so does a
+  block whose mailbox can be held to it (:class:`~webmail.mailbox.TimeBound`) when its answers
+  are not all in by then, however slowly the server keeps sending.
 - A cached connection is checked with NOOP before it is handed out; when that fails (server
   restarted, idle logout, network cut) it is closed and a new one is opened once,
   transparently. Failing to connect raises the usual MailboxError (AuthError, ...).
 - A connection whose block raised ConnectionLost, ServerTimeout, ServerUnavailable or
   TLSFailure is dropped (its protocol state is unknown); the next request reconnects.
   ``pool.run(key, user, password, fn)`` also retries ``fn`` once after a ConnectionLost.
+- :meth:`MailboxPool.discard` never waits for a running request: the connection is marked
+  removed and that request closes it when its block ends.
 - Connections idle for ``idle_seconds`` are logged out (by a daemon thread started on first
   use, and on every call); at most ``max_size`` are kept: the least recently used idle one is
   closed first.
@@ -47,6 +53,7 @@ from webmail.mailbox import (
     ServerTimeout,
     ServerUnavailable,
     TLSFailure,
+    time_bound,
 )
 from webmail.mailbox.demo import DemoMailbox, DemoStore, check_demo_credentials
 
@@ -80,6 +87,12 @@ def _close_quietly(mbox: Mailbox | None) -> None:
     if mbox is not None:
         with contextlib.suppress(Exception):
             mbox.close()
+
+
+def _bounded(mbox: Mailbox, deadline: float) -> contextlib.AbstractContextManager[None]:
+    """The mailbox's deadline block (:class:`~webmail.mailbox.TimeBound`), else nothing."""
+    bound = time_bound(mbox)
+    return bound.within(deadline) if bound is not None else contextlib.nullcontext()
 
 
 @dataclass(eq=False)
@@ -187,8 +200,8 @@ class MailboxPool:
             _close_quietly(mbox)
         return len(victims)
 
-    def _acquire(self, key: str) -> _Entry:
-        deadline = time.monotonic() + self.wait_seconds
+    def _acquire(self, key: str, until: float) -> _Entry:
+        deadline = min(time.monotonic() + self.wait_seconds, until)
         while True:
             with self._lock:
                 entry = self._entries.get(key)
@@ -205,13 +218,20 @@ class MailboxPool:
             entry.lock.release()  # discarded while we waited: take a fresh entry
 
     @contextlib.contextmanager
-    def mailbox(self, key: str, username: str, password: str) -> Iterator[Mailbox]:
+    def mailbox(
+        self, key: str, username: str, password: str, *, deadline: float | None = None
+    ) -> Iterator[Mailbox]:
         """Hold ``key``'s lock and yield its live Mailbox, connecting or reconnecting as needed.
 
+        ``deadline`` (``time.monotonic()`` seconds; default ``settings.request_deadline`` from
+        now) bounds the wait for the lock and the block's server answers: past it, ServerTimeout.
         Raises what :func:`open_mailbox` raises when a connection cannot be made.
         """
         self._start_reaper()
-        entry = self._acquire(key)
+        if deadline is None:
+            deadline = time.monotonic() + self.settings.request_deadline
+        entry = self._acquire(key, deadline)
+        victim: Mailbox | None = None
         try:
             fingerprint = self._fingerprint(username, password)
             if entry.mailbox is not None and entry.credentials != fingerprint:
@@ -219,15 +239,19 @@ class MailboxPool:
                 entry.mailbox = None
             if entry.mailbox is not None and time.monotonic() - entry.last_used >= self.check_after:
                 try:
-                    entry.mailbox.noop()
+                    with _bounded(entry.mailbox, deadline):
+                        entry.mailbox.noop()
                 except MailboxError:  # the cached connection died: reconnect once below
                     _close_quietly(entry.mailbox)
                     entry.mailbox = None
             if entry.mailbox is None:
+                if time.monotonic() >= deadline:
+                    raise ServerTimeout(f"request deadline passed before session {key!r} connected")
                 entry.mailbox = self.open(username, password)
                 entry.credentials = fingerprint
             try:
-                yield entry.mailbox
+                with _bounded(entry.mailbox, deadline):
+                    yield entry.mailbox
             except BaseException as exc:
                 if isinstance(exc, _FATAL) or not isinstance(exc, Exception):
                     _close_quietly(entry.mailbox)
@@ -235,34 +259,46 @@ class MailboxPool:
                 raise
         finally:
             entry.last_used = time.monotonic()
-            if entry.mailbox is None:
-                with self._lock:
-                    if self._entries.get(key) is entry:
-                        del self._entries[key]
-                        entry.removed = True
-            entry.lock.release()
+            with self._lock:  # under the pool lock, so a discard() now cannot slip past us
+                if entry.mailbox is None and self._entries.get(key) is entry:
+                    del self._entries[key]
+                    entry.removed = True
+                if entry.removed:  # discarded while this block ran: closing it is ours to do
+                    victim, entry.mailbox = entry.mailbox, None
+                entry.lock.release()
+            _close_quietly(victim)
 
-    def run(self, key: str, username: str, password: str, action: Callable[[Mailbox], T]) -> T:
-        """Run ``action(mailbox)``; after a ConnectionLost, reconnect and run it once more.
+    def run(
+        self, key: str, username: str, password: str, action: Callable[[Mailbox], T],
+        *, deadline: float | None = None,
+    ) -> T:
+        """Run ``action(mailbox)``; after a ConnectionLost, reconnect and run it once more,
+        both under one ``deadline`` (as for :meth:`mailbox`).
 
         Only for actions that are safe to repeat (reads, setting flags).
         """
+        if deadline is None:
+            deadline = time.monotonic() + self.settings.request_deadline
         try:
-            with self.mailbox(key, username, password) as mbox:
+            with self.mailbox(key, username, password, deadline=deadline) as mbox:
                 return action(mbox)
         except ConnectionLost:
-            with self.mailbox(key, username, password) as mbox:
+            with self.mailbox(key, username, password, deadline=deadline) as mbox:
                 return action(mbox)
 
     def discard(self, key: str) -> None:
-        """Log out and forget ``key``'s connection (on logout); waits for its running request."""
+        """Log out and forget ``key``'s connection (on logout, after an error). Never waits:
+        while a request of ``key`` runs, it is only marked removed, and that request closes
+        it when its block ends (an error page must not hang behind a request that hangs)."""
         with self._lock:
             entry = self._entries.pop(key, None)
-        if entry is None:
-            return
-        with entry.lock:
+            if entry is None:
+                return
             entry.removed = True
-            mbox, entry.mailbox = entry.mailbox, None
+            if not entry.lock.acquire(blocking=False):
+                return
+        mbox, entry.mailbox = entry.mailbox, None
+        entry.lock.release()
         _close_quietly(mbox)
 
     def close_all(self) -> None:

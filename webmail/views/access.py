@@ -8,6 +8,7 @@ see the password: it is decrypted here, handed to the connection pool, and forgo
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,16 +87,30 @@ def user_credentials() -> tuple[str, str, str]:
     return user, password, key
 
 
+def request_deadline() -> float:
+    """When this request's time with the mail server is up (``time.monotonic()`` seconds):
+    ``WEBMAIL_REQUEST_DEADLINE`` after its first use of the mailbox, shared by every later
+    use in the same request."""
+    deadline = g.get("mail_deadline")
+    if not isinstance(deadline, float):
+        deadline = g.mail_deadline = time.monotonic() + settings().request_deadline
+    return deadline
+
+
 @contextmanager
-def user_mailbox() -> Iterator[Mailbox]:
-    """The logged-in reader's mailbox, from the connection pool.
+def user_mailbox(*, own_deadline: bool = False) -> Iterator[Mailbox]:
+    """The logged-in reader's mailbox, from the connection pool, held to the request's deadline
+    (:func:`request_deadline`; with ``own_deadline`` a deadline of this block's own, for each
+    slice of a streamed download, whose length is the reader's network's doing).
 
     Raises :class:`AuthError` when the stored password cannot be read any more (the secret key
-    changed); the error handler then sends the reader to the login page.
+    changed); the error handler then sends the reader to the login page; ServerTimeout when
+    the deadline passes.
     """
     user, password, key = user_credentials()
     pool = services().pool
-    with pool.mailbox(key, user, password) as mbox:
+    deadline = None if own_deadline else request_deadline()
+    with pool.mailbox(key, user, password, deadline=deadline) as mbox:
         yield mbox
 
 

@@ -67,7 +67,7 @@ def _stream(folder: str, uid: int, section: str, encoding: str) -> Iterator[byte
     decoder = ChunkDecoder(encoding)
     offset = 0
     while True:
-        with user_mailbox() as mbox:
+        with user_mailbox(own_deadline=True) as mbox:
             chunk = mbox.part_bytes(folder, uid, section, offset, SLICE_BYTES)
         decoded = decoder.feed(chunk)
         if decoded:
