@@ -134,6 +134,21 @@ def _lower(value: Any) -> bytes:
     return value.lower() if isinstance(value, bytes) else str(value).lower().encode()
 
 
+def _log_in(client: IMAPClient, username: str, password: str) -> None:
+    """Log in with ``AUTHENTICATE PLAIN`` (RFC 4616: UTF-8, so ``josé@bücher.example`` and
+    ``pässwort-ü`` arrive as typed) wherever the server offers it, else with ``LOGIN``, which
+    carries ASCII only (imaplib encodes its arguments as ASCII). Non-ASCII credentials on a
+    server without ``AUTH=PLAIN`` are an AuthError, as is any refusal: never a crash."""
+    if "\0" in username or "\0" in password:  # PLAIN separates its fields with NUL
+        raise AuthError("a NUL character in the username or password")
+    if client.has_capability("AUTH=PLAIN"):
+        client.plain_login(username, password)
+    elif username.isascii() and password.isascii():
+        client.login(username, password)
+    else:
+        raise AuthError("the server offers no AUTHENTICATE PLAIN, and LOGIN carries only ASCII")
+
+
 class ImapMailbox:
     """One logged-in IMAP connection. Not thread-safe: use one per thread (see MailboxPool).
 
@@ -168,7 +183,7 @@ class ImapMailbox:
                     if not client.has_capability("STARTTLS"):
                         raise TLSFailure("the server does not offer STARTTLS")
                     client.starttls(context)
-                client.login(username, password)
+                _log_in(client, username, password)
         except MailboxError:
             with contextlib.suppress(Exception):
                 client.shutdown()
