@@ -10,12 +10,18 @@ linear in the input and bounded by named caps (``MAX_HEADER_BYTES``, ``MAX_HOPS`
     >>> a.sent, a.delivered, a.delay_seconds, a.delayed, a.bottleneck_hop, a.held_at
 
 The policy (what ``sent``, ``delivered`` and ``delayed`` mean) is in
-:mod:`webmail.headers.policy`; ``Analysis.to_json()`` gives the CLI's JSON schema.
+:mod:`webmail.headers.policy`; ``Analysis.to_json()`` gives the CLI's JSON schema. Late mail
+held at one host at one time groups into delivery incidents in :mod:`webmail.headers.incidents`
+(``group_incidents(hold_of(a) for a in analyses ...)``).
 """
 
 from webmail.headers.dates import parse_date
+from webmail.headers.incidents import Hold, Incident, group_incidents, hold_of
 from webmail.headers.model import Analysis, Hop, ParsedDate
 from webmail.headers.policy import analyze
 from webmail.headers.received import parse_received
 
-__all__ = ["Analysis", "Hop", "ParsedDate", "analyze", "parse_date", "parse_received"]
+__all__ = [
+    "Analysis", "Hold", "Hop", "Incident", "ParsedDate", "analyze", "group_incidents", "hold_of",
+    "parse_date", "parse_received",
+]
