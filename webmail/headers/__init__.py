@@ -12,7 +12,7 @@ linear in the input and bounded by named caps (``MAX_HEADER_BYTES``, ``MAX_HOPS`
 The policy (what ``sent``, ``delivered`` and ``delayed`` mean) is in
 :mod:`webmail.headers.policy`; ``Analysis.to_json()`` gives the CLI's JSON schema. Late mail
 held at one host at one time groups into delivery incidents in :mod:`webmail.headers.incidents`
-(``group_incidents(hold_of(a) for a in analyses ...)``).
+(``hold_of(analysis)`` for each late message, then ``group_incidents(holds, threshold)``).
 """
 
 from webmail.headers.dates import parse_date
