@@ -13,6 +13,12 @@
   duplicates). Newest first means the first page is right early: see
   ``FolderState.settled_since``.
 
+One sync per folder at a time, across threads, processes and machines: a sync holds the
+folder's lease in the index (``IndexStore.claim``) for :data:`LEASE_SECONDS` past its last
+heartbeat. A thread of the sync renews it every third of that, through a long FETCH too, and
+dies with its process: a sync that was killed (``kill -9``, an OOM kill) holds the folder no
+longer than the lease, and a live one never loses it for being slow.
+
 Memory is bounded by one chunk (about 1.2 MB of headers per 1000 messages) plus the list
 of UIDs. The bulk FETCH goes through imaplib under the imapclient connection and is read by
 :mod:`webmail.mailbox.wire` (imapclient 4.x cannot fetch ranges, and its parser costs ~50 µs
@@ -21,6 +27,7 @@ per message, 4x the transfer). Connection failures become ``webmail.mailbox.Conn
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import os
 import queue
@@ -43,7 +50,8 @@ from webmail.mailbox.rawimap import batches, imaplib_of, search_uids, uid_comman
 from webmail.message.summary import LIST_HEADER_FIELDS
 
 CHUNK_SIZE = 1000
-LEASE_SECONDS = 120.0
+#: A sync's lease on its folder outlives its last heartbeat by this much (see the module docstring).
+LEASE_SECONDS = 15.0
 PREFETCH = 2  # chunks fetched ahead of the analysis
 
 Progress = Callable[[int, int], None]
@@ -108,6 +116,38 @@ def _enable(client: IMAPClient, caps: frozenset[str]) -> frozenset[str]:
 _DONE = object()
 
 
+class _LeaseLost(Exception):
+    """Another sync holds the folder now (this one stalled past its lease): stop writing."""
+
+
+@contextlib.contextmanager
+def _heartbeat(
+    index: IndexStore, account: str, folder: str, owner: str, seconds: float
+) -> Iterator[None]:
+    """While the block runs, renew ``owner``'s lease every third of ``seconds`` from a thread
+    of its own (the block may sit in one FETCH for long); it stops once the lease is lost."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(seconds / 3):
+                try:
+                    if not index.claim(account, folder, owner, seconds):
+                        return  # taken over: the sync notices at its next chunk
+                except Exception:  # a busy database: the next beat tries again
+                    pass
+        finally:
+            index.close()  # this thread's connection
+
+    thread = threading.Thread(target=beat, name="webmail-sync-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()  # no renewal may come after the release
+
+
 def _prefetched(
     imap: imaplib.IMAP4, chunks: Iterable[Sequence[int]], items: str
 ) -> Iterator[list[Any]]:
@@ -157,6 +197,7 @@ def sync_folder(
     chunk_size: int = CHUNK_SIZE,
     fields: Sequence[str] = LIST_HEADER_FIELDS,
     lease: bool = True,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SyncResult:
     """Bring ``folder`` of ``account`` (see ``webmail.index.account_key``) up to date in
     ``index`` over the logged-in ``client``.
@@ -164,17 +205,29 @@ def sync_folder(
     Selects the folder read-only (EXAMINE): select it again before changing flags.
     ``progress(indexed, total)`` is called after each committed chunk with the rows
     indexed so far and the folder's message count. With ``lease``, a folder another worker
-    is syncing is left alone (``SyncResult.skipped``). Raises ``NotFound`` when the folder
-    does not exist, ``ConnectionLost`` when the connection fails (committed chunks stay).
+    is syncing is left alone (``SyncResult.skipped``), and this sync holds the folder with a
+    lease of ``lease_seconds`` past its last heartbeat (see the module docstring). Raises
+    ``NotFound`` when the folder does not exist, ``ConnectionLost`` when the connection fails
+    (committed chunks stay).
     """
     started = time.perf_counter()
     owner = f"{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex}"
-    if lease and not index.claim(account, folder, owner, LEASE_SECONDS):
+    if lease and not index.claim(account, folder, owner, lease_seconds):
         state = index.state(account, folder)
         return SyncResult(skipped=True, total=state.total if state else 0)
     try:
-        run = _Sync(client, index, account, folder, progress, chunk_size, fields)
-        return run.run(owner if lease else None, started)
+        beating = (
+            _heartbeat(index, account, folder, owner, lease_seconds)
+            if lease
+            else contextlib.nullcontext()
+        )
+        with beating:
+            run = _Sync(client, index, account, folder, progress, chunk_size, fields)
+            run.lease_seconds = lease_seconds
+            return run.run(owner if lease else None, started)
+    except _LeaseLost:
+        state = index.state(account, folder)
+        return SyncResult(skipped=True, total=state.total if state else 0)
     except (OSError, imaplib.IMAP4.abort) as exc:
         raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
     finally:
@@ -227,6 +280,7 @@ class _Sync:
         )
         self.enabled = _enable(client, self.caps)
         self.esearch = "ESEARCH" in self.caps
+        self.lease_seconds = LEASE_SECONDS
 
     def run(self, owner: str | None, started: float) -> SyncResult:
         index, account, folder = self.index, self.account, self.folder
@@ -397,8 +451,10 @@ class _Sync:
                 index.put_rows(conn, folder_id, sel.uidvalidity, rows)
                 index.update_state(conn, folder_id, settled_since=floor, complete=0)
             added += len(rows)
-            if owner is not None:
-                index.claim(self.account, folder, owner, LEASE_SECONDS)
+            if owner is not None and not index.claim(
+                self.account, folder, owner, self.lease_seconds
+            ):
+                raise _LeaseLost(folder)
             if self.progress is not None:
                 self.progress(index.counts(self.account, folder)[0], sel.exists)
         return added
