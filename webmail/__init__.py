@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from webmail.config import ConfigError, Settings
+from webmail.instance import make_private
 
 if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.headers`` stays pure
     from flask import Flask
@@ -55,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    make_private(instance)  # 0700, every file 0600; raises ConfigError when it cannot
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key or _demo_secret_key(settings, instance),
         SESSION_COOKIE_NAME="webmail_session",

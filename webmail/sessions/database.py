@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from webmail.instance import private_file
+
 
 def connect(path: Path) -> sqlite3.Connection:
     """A short-lived connection to the instance database (autocommit, 5 s busy timeout)."""
@@ -33,7 +35,9 @@ def database(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def init_database(path: Path) -> None:
-    """Create the tables of ``schema.sql`` that ``path`` lacks (existing rows are kept)."""
+    """Create the tables of ``schema.sql`` that ``path`` lacks (existing rows are kept). The
+    file is made 0600 first; SQLite gives its ``-wal`` and ``-shm`` files the same mode."""
+    private_file(path)
     schema = resources.files("webmail.sessions").joinpath("schema.sql").read_text("utf-8")
     with database(path) as conn:
         conn.executescript(schema)
