@@ -157,7 +157,8 @@ def _stdlib_date(text: str) -> datetime | None:
 def test_real_mail_gets_one_json_line_per_file(corpus: Corpus) -> None:
     files = sorted(path for path in corpus.real.rglob("*.eml"))
     records = _cli_records(files)
-    assert [record["path"] for record in records] == [str(path) for path in files]
+    # An mbox (apache-spamassassin's nice.mbox.eml holds three messages) gives a line per message.
+    assert [r["path"] for r in records if r.get("index", 0) == 0] == [str(p) for p in files]
     assert not [record["path"] for record in records if any("internal error" in w for w in record["warnings"])]
 
 
@@ -219,5 +220,6 @@ def test_whole_corpus_runs_through_the_cli_in_bounded_time(corpus: Corpus, folde
 
     started = time.perf_counter()
     records = _cli_records([corpus.root / folder])
-    assert len(records) == sum(1 for path in (corpus.root / folder).rglob("*") if path.is_file())
+    first_of_each_file = [r for r in records if r.get("index", 0) == 0]
+    assert len(first_of_each_file) == sum(1 for p in (corpus.root / folder).rglob("*") if p.is_file())
     assert time.perf_counter() - started < 10

@@ -1,10 +1,20 @@
-"""Command line: ``python -m webmail.headers [--json] [--arrival ISO] [--threshold-minutes N] PATH...``
+"""Command line: ``python -m webmail.headers [--json] [--incidents] [--arrival ISO]
+[--threshold-minutes N] PATH...``
 
-The I/O edge of the library: it reads files (directories recursively, in sorted order)
-and prints a readable timeline per message, or with ``--json`` one JSON object per
-message per line in the schema of ``Analysis.to_json``. A file that cannot be read gets
-its own line with a warning and the run goes on (exit status 1 at the end). A closed
-pipe (``| head``) ends the run quietly.
+The I/O edge of the library, with :mod:`webmail.headers.mailfiles`: it reads message files,
+mbox files and Maildir folders (other directories recursively, in sorted order; see
+:func:`webmail.headers.mailfiles.iter_messages`) and prints a readable timeline per message,
+or with ``--json`` one JSON object per message per line in the schema of
+``Analysis.to_json`` (plus ``"index"``, the message's position in its mbox file, from 0).
+With ``--incidents`` it prints instead the delivery incidents of everything it read
+(:mod:`webmail.headers.incidents`): a table, or with ``--json`` one line holding a JSON
+array of incidents in the shape of ``/api/delays``' ``incidents``, newest first. Messages
+stream through one at a time: memory is one header block plus, with ``--incidents``, one
+small hold per late message.
+
+A file that cannot be read gets its own line with a warning (with ``--incidents``, a line on
+stderr) and the run goes on (exit status 1 at the end). A closed pipe (``| head``) ends the
+run quietly.
 """
 
 from __future__ import annotations
@@ -13,11 +23,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from webmail.headers.fields import MAX_HEADER_BYTES
+from webmail.headers.incidents import Hold, Incident, group_incidents, hold_of
+from webmail.headers.mailfiles import MessageFile, iter_messages
 from webmail.headers.model import Analysis
 from webmail.headers.policy import analyze, format_duration
 
@@ -56,8 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m webmail.headers",
         description="Show when each message was really sent, when it arrived, and where it was held.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="message files or directories (recursive)")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH",
+        help="message files, mbox files, Maildir folders or directories (recursive)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per message per line")
+    parser.add_argument(
+        "--incidents", action="store_true",
+        help="print the delivery incidents of all the mail read instead of each message",
+    )
     parser.add_argument("--arrival", type=_arrival, metavar="ISO", help="arrival time (IMAP INTERNALDATE)")
     parser.add_argument(
         "--threshold-minutes",
@@ -69,43 +87,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def iter_files(paths: Sequence[str]) -> Iterator[str]:
-    """Each path; directories expand to the files below them, sorted, recursively."""
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    yield os.path.join(root, name)
-        else:
-            yield path
-
-
-def read_head(path: str) -> bytes:
-    """The first bytes of a file: enough for any header block the library reads."""
-    with open(path, "rb") as handle:
-        return handle.read(MAX_HEADER_BYTES + 4)
-
-
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the command line; returns the exit status (0, or 1 when a file was unreadable)."""
     args = build_parser().parse_args(argv)
     out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
     threshold = timedelta(minutes=args.threshold_minutes)
     status = 0
+    holds: list[Hold] = []
+    read = late = 0
     try:
-        for path in iter_files(args.paths):
-            try:
-                data = read_head(path)
-            except OSError as exc:
+        for item in iter_messages(args.paths):
+            result = _analysis(item, args.arrival, threshold)
+            if item.error is not None:
                 status = 1
-                result = Analysis(warnings=(f"cannot read file: {exc.strerror or exc}",))
+            if args.incidents:
+                if item.error is not None:
+                    err.write(f"{_label(item)}: cannot read file: {item.error}\n")
+                    continue
+                read += 1
+                late += result.delayed
+                hold = hold_of(result)
+                if hold is not None:
+                    holds.append(hold)
+            elif args.json:
+                out.write(json.dumps(_record(item, result)) + "\n")
             else:
-                result = analyze(data, arrival=args.arrival, threshold=threshold)
+                out.write(format_timeline(_label(item), result, threshold))
+        if args.incidents:
+            incidents = group_incidents(holds, threshold)
             if args.json:
-                out.write(json.dumps(result.to_json(path)) + "\n")
+                out.write(json.dumps([i.to_json() for i in incidents]) + "\n")
             else:
-                out.write(format_timeline(path, result, threshold))
+                out.write(format_incidents(incidents, read, late, threshold))
         out.flush()
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, as Lib/json/tool.py does.
@@ -116,6 +132,45 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             pass
         return 1
     return status
+
+
+def _analysis(item: MessageFile, arrival: datetime | None, threshold: timedelta) -> Analysis:
+    if item.error is not None:
+        return Analysis(warnings=(f"cannot read file: {item.error}",))
+    return analyze(item.head, arrival=arrival, threshold=threshold)
+
+
+def _label(item: MessageFile) -> str:
+    """How the timeline names a message: its path, with ``[n]`` for the n-th of an mbox."""
+    return item.path if item.index is None else f"{item.path}[{item.index}]"
+
+
+def _record(item: MessageFile, result: Analysis) -> dict[str, object]:
+    """The JSON line of one message: ``Analysis.to_json`` with ``index`` after ``path`` for
+    a message of an mbox file."""
+    record = result.to_json(item.path)
+    if item.index is None:
+        return record
+    return {"path": item.path, "index": item.index, **record}
+
+
+def format_incidents(
+    incidents: Sequence[Incident], read: int, late: int, threshold: timedelta
+) -> str:
+    """The readable list of incidents, newest first, under a line of totals."""
+    limit = format_duration(threshold)
+    noun = "incident" if len(incidents) == 1 else "incidents"
+    lines = [f"{len(incidents)} {noun} in {read:,} messages ({late:,} late, limit {limit})"]
+    for i in incidents:
+        longest = format_duration(timedelta(seconds=i.max_delay_seconds))
+        median = format_duration(timedelta(seconds=i.median_delay_seconds))
+        messages = "message" if i.count == 1 else "messages"
+        lines.append(
+            f"  {i.host}  {_when(i.start)} -> {_when(i.end)}  {i.count:,} {messages}"
+            f"  longest {longest}, median {median}"
+        )
+        lines.append(f"    search: {i.query}")
+    return "\n".join(lines) + "\n"
 
 
 def _when(value: datetime | None) -> str:

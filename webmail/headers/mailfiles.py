@@ -1,0 +1,150 @@
+"""Messages out of files: single messages, mbox files and Maildir folders, streamed.
+
+With :mod:`webmail.headers.cli`, the I/O edge of the library (the rest of the package does
+no I/O). :func:`iter_messages` turns command-line PATHs into :class:`MessageFile` items, each
+carrying only the header block of one message (at most ``MAX_HEADER_BYTES`` plus a few
+bytes, the analysis' own cap), so memory stays bounded by one header block and one line,
+whatever the size of the mailbox or of any message in it.
+
+- A file whose first line is an mbox ``From`` line (``From sender asctime-date``, see
+  :data:`FROM_LINE`) is an mbox: every such line begins a message. Messages are numbered
+  from 0. Writers quote body lines that start with ``From `` as ``>From ``; an unquoted one
+  (mboxo) or a spam header such as ``From  :<a@b>`` begins no message unless it also ends
+  in a time and a year, as a real ``From`` line does (mutt's ``is_from`` is as strict;
+  ``mailbox.mbox`` in the standard library splits at any ``From `` line).
+- A directory holding ``cur`` and ``new`` is a Maildir: the files in ``new`` then ``cur``,
+  each sorted by name; ``tmp`` (deliveries in progress) and the files beside ``cur`` (a
+  server's indexes and lists) are not messages. Maildir++ subfolders (``.Sent``) are read
+  the same way.
+- Any other directory is walked recursively in sorted order; each file is a message or an
+  mbox as above. Any other file is one message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from webmail.headers.fields import MAX_HEADER_BYTES
+
+__all__ = ["FROM_LINE", "MBOX_MAGIC", "MessageFile", "is_maildir", "iter_messages", "read_mbox"]
+
+#: The first bytes of an mbox file (the ``From `` line of its first message).
+MBOX_MAGIC = b"From "
+#: An mbox ``From`` line: ``From``, the envelope sender (maybe empty), then a date ending in
+#: a time, an optional zone and a year, e.g. ``From a@b.example  Fri Dec  7 11:07:41 2001``.
+FROM_LINE = re.compile(rb"From \S*[ \t]+[^\r\n]*\d:\d\d(?::\d\d)?(?:[ \t]+\S+)?[ \t]+\d{4}[ \t]*\r?\n?")
+#: A line longer than this is read in pieces of this size (memory stays bounded).
+LINE_LIMIT = 64 * 1024
+_HEAD_LIMIT = MAX_HEADER_BYTES + 4  # one byte past the cap lets the analysis warn about it
+_MAILDIR_PARTS = ("new", "cur")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFile:
+    """One message read from a PATH.
+
+    :ivar path: the file it came from (for a Maildir message, the message's own file).
+    :ivar index: its position in an mbox file, from 0; ``None`` for a file of its own.
+    :ivar head: the header block (at most ``MAX_HEADER_BYTES`` + 4 bytes); ``b""`` when
+        the file could not be read.
+    :ivar error: why the file could not be read (``strerror``), else ``None``.
+    """
+
+    path: str
+    index: int | None
+    head: bytes
+    error: str | None = None
+
+
+def is_maildir(path: str) -> bool:
+    """True when ``path`` is a directory holding ``cur`` and ``new`` directories."""
+    return all(os.path.isdir(os.path.join(path, part)) for part in _MAILDIR_PARTS)
+
+
+def iter_messages(paths: Sequence[str]) -> Iterator[MessageFile]:
+    """Every message of ``paths`` in order (see the module docstring), one at a time.
+    Never raises for an unreadable file: it becomes a :class:`MessageFile` with ``error``."""
+    for path in paths:
+        if os.path.isdir(path):
+            yield from _walk(path)
+        else:
+            yield from _file(path)
+
+
+def _walk(top: str) -> Iterator[MessageFile]:
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        if is_maildir(root):
+            for part in _MAILDIR_PARTS:
+                folder = os.path.join(root, part)
+                for name in sorted(os.listdir(folder)):
+                    if os.path.isfile(os.path.join(folder, name)):
+                        yield from _file(os.path.join(folder, name))
+            # Below a Maildir only its Maildir++ subfolders hold mail.
+            dirs[:] = [d for d in dirs if d.startswith(".") and d not in (".", "..")]
+            continue
+        for name in sorted(files):
+            yield from _file(os.path.join(root, name))
+
+
+def _file(path: str) -> Iterator[MessageFile]:
+    """The message in ``path``, or each message of an mbox; an unreadable file (or one cut
+    short while read) ends with an item carrying the error."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        yield MessageFile(path, None, b"", exc.strerror or str(exc))
+        return
+    with handle:
+        try:
+            first = handle.readline(LINE_LIMIT)
+            if not FROM_LINE.fullmatch(first):
+                yield MessageFile(path, None, first + handle.read(_HEAD_LIMIT - len(first)))
+                return
+            handle.seek(0)
+            for index, head in enumerate(read_mbox(handle)):
+                yield MessageFile(path, index, head)
+        except OSError as exc:
+            yield MessageFile(path, None, b"", exc.strerror or str(exc))
+
+
+def read_mbox(handle: BinaryIO) -> Iterator[bytes]:
+    """The header block of each message of an mbox stream, in order, without its ``From ``
+    line: the lines up to and including the first empty one, cut at ``MAX_HEADER_BYTES``
+    + 4 bytes. Bodies are read past a line at a time and never kept."""
+    head: list[bytes] = []
+    size = 0
+    in_header = False
+    started = False
+    at_line_start = True
+    while True:
+        line = handle.readline(LINE_LIMIT)
+        if not line:
+            break
+        whole = at_line_start  # this piece starts a line (a long line comes in pieces)
+        at_line_start = line.endswith(b"\n")
+        begins = whole and line.startswith(MBOX_MAGIC) and FROM_LINE.fullmatch(line) is not None
+        if begins:
+            if started:
+                yield b"".join(head)
+            head, size, in_header, started = [], 0, True, True
+            while not at_line_start:  # the rest of an over-long From line
+                rest = handle.readline(LINE_LIMIT)
+                if not rest:
+                    break
+                at_line_start = rest.endswith(b"\n")
+            continue
+        if not in_header:
+            continue
+        if size < _HEAD_LIMIT:
+            piece = line[: _HEAD_LIMIT - size]
+            head.append(piece)
+            size += len(piece)
+        if whole and line in (b"\n", b"\r\n"):
+            in_header = False  # the blank line ends the header block
+    if started:
+        yield b"".join(head)
