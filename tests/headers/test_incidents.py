@@ -23,10 +23,11 @@ def message(
 ) -> bytes:
     """A message really sent at ``sent``, stamped by ``host`` 10 s later and handed on by it
     to the mail store at ``released``; its Date header says ``date`` (default ``sent``)."""
+    inbound, submitted = sent + timedelta(seconds=10), sent + timedelta(seconds=2)
     stamps = [
         f"from {host} by imap.example.com with LMTP; {format_datetime(released)}",
-        f"from smtp.example.org by {host} with ESMTPS; {format_datetime(sent + timedelta(seconds=10))}",
-        f"from laptop by smtp.example.org with ESMTPSA; {format_datetime(sent + timedelta(seconds=2))}",
+        f"from smtp.example.org by {host} with ESMTPS; {format_datetime(inbound)}",
+        f"from laptop by smtp.example.org with ESMTPSA; {format_datetime(submitted)}",
     ]
     lines = [f"Received: {s}" for s in stamps]
     lines += [f"Date: {format_datetime(date or sent)}", "Subject: test", "From: a@example.org"]
