@@ -3,6 +3,8 @@ the read view answer, and the reader can still delete the message."""
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, webmail_app
+from webmail.message.summary import MAX_LIST_FIELD_BYTES
 from webmail.services import services
 
 ARRIVAL = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -21,8 +24,8 @@ def mail(subject: str, received: str = "Mon, 2 Mar 2026 07:59:30 +0000") -> byte
     return (
         f"Received: from relay.example.net by mx.example.org; {received}\r\n"
         "Date: Mon, 2 Mar 2026 07:59:00 +0000\r\nFrom: Ann <ann@example.net>\r\n"
-        f"To: reader@example.org\r\nSubject: {subject}\r\nMessage-ID: <{subject}@example.net>\r\n"
-        "\r\nbody\r\n"
+        f"To: reader@example.org\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{len(subject)}.{subject[:20]}@example.net>\r\n\r\nbody\r\n"
     ).encode()
 
 
@@ -65,3 +68,18 @@ def test_extreme_year_in_a_received_header_leaves_list_and_message_readable_and_
     assert response.status_code == 302
     assert r.uids("/folder/INBOX") == [1]
     assert r.uids("/folder/Trash") == [1]
+
+
+def test_megabyte_subject_is_cut_in_the_list_and_noted_in_the_read_view(
+    reader: tuple[Reader, Any], dovecot: Dovecot
+) -> None:
+    r, user = reader
+    word = "=?utf-8?B?" + base64.b64encode("h\u00e9llo ".encode() * 6).decode() + "?="
+    dovecot.deliver(user.name, mail(" ".join([word] * 30_000)), ARRIVAL)  # 2 MB
+    sign_in(r, user, "Europe/Berlin")
+    listed = re.findall(r'<span class="subject">([^<]*)</span>', r.page("/folder/INBOX"))
+    assert len(listed) == 1 and listed[0].endswith(" \u2026")
+    assert listed[0].startswith("h\u00e9llo h\u00e9llo ")
+    assert len(listed[0].encode()) <= MAX_LIST_FIELD_BYTES + 4
+    page = r.page("/message/INBOX/1")
+    assert "<li>This subject was cut: it is 2,021 KB long.</li>" in page

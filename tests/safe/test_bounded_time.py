@@ -16,10 +16,12 @@ from webmail.message.parse import (
     MAX_PARSE_DEPTH,
     MAX_PARTS,
     MAX_RAW_BODY_BYTES,
+    MAX_SUBJECT_BYTES,
     TOO_DEEP,
     Address,
     extract_part,
     parse_message,
+    subject_cut_note,
 )
 from webmail.render.css import MAX_CSS_CHARS
 from webmail.render.sanitize import (
@@ -234,7 +236,9 @@ def test_one_megabyte_header_is_read() -> None:
         + b"\r\n\r\nbody\r\n"
     )
     result = timed_parse(raw)
-    assert result.subject == "a" * 75_000
+    # The read view shows the first MAX_SUBJECT_BYTES of the Subject (words of 14 bytes).
+    assert result.subject == "a" * (MAX_SUBJECT_BYTES // 14) + " …"
+    assert result.warnings == (subject_cut_note(14 * 75_000 - 1),)
     assert result.text is not None and result.text.text.strip() == "body"
 
 

@@ -43,13 +43,19 @@ from webmail.message.parts import (
     part_type,
     raw_header_values,
 )
-from webmail.message.text import decode_header_line, decode_header_value, decode_text
+from webmail.message.text import (
+    cut_header_value,
+    decode_header_line,
+    decode_header_value,
+    decode_text,
+)
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_PARSE_DEPTH",
     "MAX_PARTS",
     "MAX_RAW_BODY_BYTES",
+    "MAX_SUBJECT_BYTES",
     "TOO_DEEP",
     "Address",
     "Body",
@@ -58,12 +64,16 @@ __all__ = [
     "Part",
     "extract_part",
     "parse_message",
+    "subject_cut_note",
 ]
 
 #: Parts beyond this many are not listed (with a warning).
 MAX_PARTS = 1000
 #: A message too deeply nested to parse shows at most this much of its body, as raw text.
 MAX_RAW_BODY_BYTES = 300_000
+#: The read view shows this much of a Subject (still encoded); a longer one is cut, with a note
+#: (:func:`subject_cut_note`). Real subjects are under 1 KiB; a list row shows 4 KiB.
+MAX_SUBJECT_BYTES = 64 * 1024
 #: The warning on a message too deeply nested to parse.
 TOO_DEEP = (
     f"The message is nested more than {MAX_PARSE_DEPTH} MIME levels deep and could not be "
@@ -235,6 +245,23 @@ def _header(msg: Message, name: str) -> str | None:
     return decode_header_line(values[0]) if values else None
 
 
+def subject_cut_note(size: int) -> str:
+    """The note on a Subject of ``size`` bytes, longer than :data:`MAX_SUBJECT_BYTES`."""
+    return f"This subject was cut: it is {size // 1024:,} KB long."
+
+
+def _subject(msg: Message, walk: _Walk) -> str:
+    """The decoded Subject, cut to :data:`MAX_SUBJECT_BYTES` before decoding (with a note)."""
+    values = raw_header_values(msg, "Subject")
+    if not values:
+        return ""
+    if len(values[0]) <= MAX_SUBJECT_BYTES:  # one character per byte (surrogate escapes)
+        return decode_header_line(values[0])
+    raw = values[0].encode("utf-8", "surrogateescape")
+    walk.warnings.insert(0, subject_cut_note(len(raw)))
+    return decode_header_line(cut_header_value(raw, MAX_SUBJECT_BYTES)) + " …"
+
+
 def _too_deep(raw: bytes, walk: _Walk) -> Message:
     """Top-level headers only; the body as raw text (cut at a line end) with :data:`TOO_DEEP`."""
     walk.warnings.append(TOO_DEEP)
@@ -286,8 +313,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
             walk.warnings.append(f"Part of the message could not be read ({type(exc).__name__}).")
     if walk.html is None and walk.text is None and not walk.attachments:
         walk.warnings.append("The message has no body.")
+    subject = _subject(msg, walk)
     return ParsedMessage(
-        subject=_header(msg, "Subject") or "",
+        subject=subject,
         from_=_addresses(msg, "From"),
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from webmail.headers import Analysis, analyze
-from webmail.message.text import decode_header_line
+from webmail.message.text import cut_header_value, decode_header_line
 
 __all__ = [
     "ANSWERED",
     "DELETED",
     "FLAGGED",
     "LIST_HEADER_FIELDS",
+    "MAX_LIST_FIELD_BYTES",
     "SEEN",
     "UNKNOWN_SENDER",
     "FlagState",
@@ -47,6 +48,10 @@ LIST_HEADER_FIELDS = (
     "CONTENT-TYPE",
 )
 UNKNOWN_SENDER = "(unknown sender)"
+#: A row's From, To, Subject and Message-ID are cut to this many bytes before decoding (a
+#: list shows one line of each; a megabyte Subject must not cost a megabyte per row). A cut
+#: value ends with "…".
+MAX_LIST_FIELD_BYTES = 4 * 1024
 
 # The row's own header fields: first occurrence, folded continuation lines included.
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
@@ -72,7 +77,7 @@ def fixed_zone(minutes: int) -> timezone:
 
 
 class FlagState:
-    """``seen`` and ``flagged`` read from a ``flags`` set of IMAP flag strings."""
+    """``seen``, ``flagged`` and ``deleted`` read from a ``flags`` set of IMAP flag strings."""
 
     __slots__ = ()
     flags: frozenset[str]
@@ -84,6 +89,11 @@ class FlagState:
     @property
     def flagged(self) -> bool:
         return FLAGGED in self.flags
+
+    @property
+    def deleted(self) -> bool:
+        """Marked ``\\Deleted`` (by any client): it goes at the folder's next expunge."""
+        return DELETED in self.flags
 
 
 @dataclass(frozen=True)
@@ -135,13 +145,23 @@ class MessageSummary(FlagState):
 
 def list_fields(header: bytes) -> dict[bytes, bytes]:
     """From, To, Subject and Message-ID of a header block (lower-case names, first wins),
-    unfolded (RFC 5322 §2.2.3: the CRLF goes, the space stays), still encoded."""
+    unfolded (RFC 5322 §2.2.3: the CRLF goes, the space stays), still encoded, each cut to
+    :data:`MAX_LIST_FIELD_BYTES` (then ending in ``…``, UTF-8)."""
     out: dict[bytes, bytes] = {}
     for m in _LIST_FIELD.finditer(header):
+        name = m.group(1).lower()
+        if name in out:
+            continue
         value = m.group(2)
-        if b"\n" in value:
+        if len(value) > MAX_LIST_FIELD_BYTES:
+            # Unfolding drops at most 2 of every 3 bytes, so this much still holds more than
+            # the cap once unfolded.
+            value = _FOLD.sub(b"", value[: 3 * MAX_LIST_FIELD_BYTES + 3])
+            if len(value) > MAX_LIST_FIELD_BYTES:
+                value = cut_header_value(value, MAX_LIST_FIELD_BYTES).rstrip() + " …".encode()
+        elif b"\n" in value:
             value = _FOLD.sub(b"", value)
-        out.setdefault(m.group(1).lower(), value)
+        out[name] = value
     return out
 
 

@@ -20,6 +20,7 @@ import codecs
 import re
 
 __all__ = [
+    "cut_header_value",
     "decode_header_line",
     "decode_header_value",
     "decode_param",
@@ -48,6 +49,7 @@ _AS_CP1252 = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(?==\?)")
+_ENCODED_WORD_BYTES = re.compile(rb"=\?[^?\s]{1,64}\?[bBqQ]\?[^?\s]*\?=")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
 )
@@ -162,6 +164,28 @@ def decode_header_value(value: str) -> str:
         return match.group(0) if decoded is None else decoded
 
     return _ENCODED_WORD.sub(word, text)
+
+
+def cut_header_value(value: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes of a still-encoded header value, cut where decoding reads
+    them right: an encoded word or a UTF-8 character the cut runs through is left out whole.
+    ``value`` itself when it is not longer. Linear in ``limit``; never raises."""
+    if len(value) <= limit:
+        return value
+    cut = value[: max(0, limit)]
+    start = cut.rfind(b"=?")
+    if start >= 0 and _ENCODED_WORD_BYTES.match(cut, start) is None:
+        cut = cut[:start]  # an encoded word the cut runs through
+    for back in range(1, min(4, len(cut)) + 1):  # a UTF-8 lead byte whose sequence was cut
+        byte = cut[-back]
+        if byte < 0x80:
+            break
+        if byte >= 0xC0:
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            if needed > back:
+                cut = cut[:-back]
+            break
+    return cut
 
 
 def decode_header_line(value: str | bytes | None) -> str:
