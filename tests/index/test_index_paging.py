@@ -39,6 +39,8 @@ def row(uid: int, sent_min: int, arrival_min: int, late: bool = False) -> tuple[
         f"<{uid}@x>",
         None,
         "[]",
+        None,
+        None,
     )
 
 

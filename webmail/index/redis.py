@@ -32,11 +32,14 @@ from typing import Any
 
 import redis
 
-from webmail.index.rows import IndexRow
+from webmail.headers.incidents import hold_of
+from webmail.index.rows import DelayBucket, DelayRow, IndexRow, buckets_of, decode_analysis
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
 PREFIX = "wm:ix:"
 MAX_PAGE = 500
+#: Rows read per HMGET when a whole folder is read (the delays page).
+READ_CHUNK = 1000
 _STATE_FIELDS = frozenset(
     {"uidnext", "highestmodseq", "last_uid", "server_count", "complete", "settled_since",
      "synced_at"}
@@ -60,6 +63,21 @@ return 0
 
 def _member(uid: int) -> str:
     return f"{uid:010d}"
+
+
+def _delay_row(values: list[Any]) -> DelayRow:
+    """A :class:`DelayRow` of a stored row (``DB_ORDER``); a row stored before holds were
+    kept (16 values) gets its hold from its analysis."""
+    if len(values) > 17:
+        start, end = values[16], values[17]
+    else:
+        hold = hold_of(decode_analysis(values[15]))
+        start = None if hold is None else int(hold.start.timestamp())
+        end = None if hold is None else int(hold.end.timestamp())
+    return DelayRow(
+        values[0], values[2], values[3], values[4], bool(values[5]), values[14], start, end,
+        values[12],
+    )
 
 
 def _int(value: str | None) -> int | None:
@@ -200,6 +218,23 @@ class RedisIndex:
     def folders(self, account: str) -> list[str]:
         """The names of the account's indexed folders, sorted."""
         return sorted(self._r.hkeys(self._account(account) + "folders"))
+
+    def delay_rows(self, account: str, folder: str, *, late_only: bool = False) -> list[DelayRow]:
+        """Every row of the folder (late ones with ``late_only``) as a :class:`DelayRow`,
+        oldest sent first, ties by UID (the sorted set's order); ``[]`` when unknown."""
+        f = self._folder(account, folder)
+        members = self._r.zrange(f + ("late:sent" if late_only else "sent"), 0, -1)
+        out: list[DelayRow] = []
+        for start in range(0, len(members), READ_CHUNK):
+            for data in self._r.hmget(f + "rows", members[start : start + READ_CHUNK]):
+                if data is not None:  # deleted between the two reads
+                    out.append(_delay_row(json.loads(data)))
+        return out
+
+    def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
+        """The folder's rows counted into :class:`DelayBucket` (read whole and counted here:
+        Redis has no grouped query; about 10 µs a row)."""
+        return buckets_of(self.delay_rows(account, folder), max(1, int(bucket_seconds)))
 
     # -- writing -------------------------------------------------------------------------
 

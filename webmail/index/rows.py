@@ -7,6 +7,10 @@ itself and never sees an IMAP record. An :class:`IndexRow` has the attributes of
 ``sent``, ``late``, ``seen``, ``flagged``, ``has_attachments``, ``held_at``, ``analysis``
 ...), so a template can take either; :meth:`IndexRow.to_summary` gives a real one.
 
+Each row also keeps the late message's hold (``hold_start``, ``hold_end``: where
+:func:`webmail.headers.incidents.hold_of` says it waited), so the delays page reads incidents
+without decoding analyses; :class:`DelayRow` and :class:`DelayBucket` are what it reads.
+
 The analysis is stored as a JSON array (:func:`encode_analysis`), not ``Analysis.to_json()``:
 it is about four times cheaper to write, which matters when 100,000 rows are indexed.
 It keeps everything the tooltip shows; a hop's ``raw`` text is not kept (the read view
@@ -16,11 +20,13 @@ analyses the full message again).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from webmail.headers.incidents import hold_of
 from webmail.headers.model import Analysis, Hop
 from webmail.index.store import utc_from_epoch
 from webmail.message.summary import FlagState, MessageSummary, fixed_zone
@@ -43,6 +49,8 @@ DB_ORDER = (
     "message_id",
     "bottleneck",  # the column of IndexRow.held_at
     "analysis",
+    "hold_start",  # a late message's hold (headers.incidents.hold_of), epoch seconds, else NULL
+    "hold_end",
 )
 ROW_COLUMNS = ", ".join(DB_ORDER)
 
@@ -227,9 +235,92 @@ class IndexRow(FlagState):
         )
 
 
+class DelayRow(NamedTuple):
+    """One message as the delays page reads it (:meth:`webmail.index.IndexStore.delay_rows`);
+    times are epoch seconds (cheap to read by the hundred thousand).
+
+    :ivar uid: the message's UID.
+    :ivar sent: the true sent time (as :attr:`IndexRow.sent`).
+    :ivar delivered: when it reached the mailbox, or ``None``.
+    :ivar delay_seconds: delivered - sent, or ``None``.
+    :ivar late: it arrived late.
+    :ivar held_at: the host where it waited longest, or ``None``.
+    :ivar hold_start: a late message's hold at ``held_at`` (``hold_of``), else ``None``.
+    :ivar hold_end: when that host released it, else ``None``.
+    :ivar subject: the decoded subject.
+    """
+
+    uid: int
+    sent: int
+    delivered: int | None
+    delay_seconds: int | None
+    late: bool
+    held_at: str | None
+    hold_start: int | None
+    hold_end: int | None
+    subject: str
+
+
+#: :meth:`IndexStore.delay_buckets` cuts each power of ten of delay into this many buckets.
+DELAY_BUCKETS_PER_DECADE = 20
+
+
+class DelayBucket(NamedTuple):
+    """Messages of a folder alike on the delays plot (:meth:`IndexStore.delay_buckets`).
+
+    :ivar time_bucket: ``floor(sent / bucket_seconds)``.
+    :ivar delay_bucket: ``floor(log10(delay) * DELAY_BUCKETS_PER_DECADE)`` with delays of 1 s
+        or less (clock skew included) in bucket 0; ``None`` for an unknown delay.
+    :ivar late: the messages arrived late.
+    :ivar held_at: for late messages the host that held them; ``None`` for on-time ones.
+    :ivar messages: how many messages (at least 1).
+    :ivar first_sent: their earliest sent time, epoch seconds.
+    :ivar last_sent: their latest sent time.
+    :ivar min_delay: their shortest delay, or ``None`` (unknown).
+    :ivar max_delay: their longest delay, or ``None``.
+    """
+
+    time_bucket: int
+    delay_bucket: int | None
+    late: bool
+    held_at: str | None
+    messages: int
+    first_sent: int
+    last_sent: int
+    min_delay: int | None
+    max_delay: int | None
+
+
+def delay_bucket_of(delay: int | None) -> int | None:
+    """The :attr:`DelayBucket.delay_bucket` of a delay in seconds (the SQL of the SQLite
+    index computes the same)."""
+    if delay is None:
+        return None
+    return 0 if delay <= 1 else int(math.log10(delay) * DELAY_BUCKETS_PER_DECADE)
+
+
+def buckets_of(rows: Iterable[DelayRow], bucket_seconds: int) -> list[DelayBucket]:
+    """:class:`DelayBucket` of ``rows`` in no particular order (for a backend without SQL)."""
+    found: dict[tuple[int, int | None, bool, str | None], list[Any]] = {}
+    for r in rows:
+        host = r.held_at if r.late else None
+        key = (r.sent // bucket_seconds, delay_bucket_of(r.delay_seconds), r.late, host)
+        b = found.get(key)
+        if b is None:
+            found[key] = [1, r.sent, r.sent, r.delay_seconds, r.delay_seconds]
+            continue
+        b[0] += 1
+        b[1], b[2] = min(b[1], r.sent), max(b[2], r.sent)
+        if r.delay_seconds is not None:
+            b[3] = r.delay_seconds if b[3] is None else min(b[3], r.delay_seconds)
+            b[4] = r.delay_seconds if b[4] is None else max(b[4], r.delay_seconds)
+    return [DelayBucket(*key, *b) for key, b in found.items()]
+
+
 def row_values(summary: MessageSummary) -> tuple[object, ...]:
     """The stored row (``DB_ORDER``) of a list row built by ``summarize``."""
     a = summary.analysis
+    hold = hold_of(a)
     arrival = int(summary.arrival.timestamp())
     return (
         summary.uid,
@@ -248,4 +339,6 @@ def row_values(summary: MessageSummary) -> tuple[object, ...]:
         summary.message_id,
         a.held_at,
         encode_analysis(a),
+        None if hold is None else int(hold.start.timestamp()),
+        None if hold is None else int(hold.end.timestamp()),
     )

@@ -17,6 +17,7 @@ can read while one writes. Each thread (and each forked process) gets its own co
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
@@ -27,11 +28,19 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from webmail.index.rows import ROW_COLUMNS, IndexRow, encode_flags
+from webmail.index.rows import (
+    DB_ORDER,
+    DELAY_BUCKETS_PER_DECADE,
+    ROW_COLUMNS,
+    DelayBucket,
+    DelayRow,
+    IndexRow,
+    encode_flags,
+)
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
-SCHEMA_VERSION = 4  # 4: held_at (the host where it waited) and one attachment rule
+SCHEMA_VERSION = 5  # 5: holds of late mail and the delays index; 4: held_at, one attachment rule
 BUSY_TIMEOUT_MS = 10_000
 FILE_NAME = "index.sqlite3"
 MAX_PAGE = 500
@@ -39,6 +48,14 @@ MAX_PAGE = 500
 # The folder id of (account, folder): every row statement goes through it, so through the account.
 _FOLDER = "(SELECT id FROM folders WHERE account = ? AND name = ?)"
 _CURRENT = "(SELECT uidvalidity FROM folders WHERE account = ? AND name = ?)"
+_INSERT = f"INSERT INTO messages VALUES ({', '.join('?' * (2 + len(DB_ORDER)))})"
+# The delay bucket of rows.delay_bucket_of, in SQL (log is base 10 in SQLite).
+_DELAY_BUCKET = (
+    "CASE WHEN delay IS NULL THEN NULL WHEN delay <= 1 THEN 0"
+    f" ELSE CAST(log(delay) * {DELAY_BUCKETS_PER_DECADE} AS INTEGER) END"
+)
+# floor(sent / ?): SQLite's integer division truncates toward zero.
+_TIME_BUCKET = "CASE WHEN sent >= 0 THEN sent / ? ELSE -((-sent - 1) / ?) - 1 END"
 
 
 def _statements(script: str) -> list[str]:
@@ -271,6 +288,49 @@ class Index:
         )
         return [r[0] for r in rows]
 
+    def delay_rows(self, account: str, folder: str, *, late_only: bool = False) -> list[DelayRow]:
+        """Every row of the folder (late ones with ``late_only``) as a :class:`DelayRow`,
+        oldest sent first, ties by UID; ``[]`` when unknown."""
+        late = " AND delayed = 1" if late_only else ""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT uid, sent, delivered, delay, delayed, bottleneck, hold_start, hold_end,"
+                f" subject FROM messages WHERE folder_id = {_FOLDER}"
+                f" AND uidvalidity = {_CURRENT}{late} ORDER BY sent, uid",
+                (account, folder, account, folder),
+            )
+            .fetchall()
+        )
+        return [DelayRow(r[0], r[1], r[2], r[3], bool(r[4]), *r[5:]) for r in rows]
+
+    def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
+        """The folder's rows counted into :class:`DelayBucket` in one grouped query over the
+        ``messages_delays`` index (the table itself is not read); ``[]`` when unknown."""
+        step = max(1, int(bucket_seconds))
+        conn = self._conn()
+        self._ensure_log(conn)
+        rows = conn.execute(
+            f"SELECT {_TIME_BUCKET} AS tb, {_DELAY_BUCKET} AS db, delayed AS late,"
+            " CASE WHEN delayed THEN bottleneck END AS host,"
+            " count(*), min(sent), max(sent), min(delay), max(delay)"
+            f" FROM messages WHERE folder_id = {_FOLDER} AND uidvalidity = {_CURRENT}"
+            " GROUP BY tb, db, late, host",
+            (step, step, account, folder, account, folder),
+        ).fetchall()
+        return [DelayBucket(r[0], r[1], bool(r[2]), *r[3:]) for r in rows]
+
+    def _ensure_log(self, conn: sqlite3.Connection) -> None:
+        """Give the connection a base-10 ``log()`` when this SQLite was built without its
+        math functions (SQLITE_ENABLE_MATH_FUNCTIONS, on in Debian's and python.org's)."""
+        if getattr(self._local, "log_checked", None) is conn:
+            return
+        try:
+            conn.execute("SELECT log(10)").fetchone()
+        except sqlite3.OperationalError:
+            conn.create_function("log", 1, _log10, deterministic=True)
+        self._local.log_checked = conn
+
     # -- writing (used by webmail.mailbox.sync) ---------------------------------------------------
 
     def folder_id(
@@ -307,9 +367,10 @@ class Index:
         """Inside a transaction: insert or refresh rows (tuples in
         ``webmail.index.rows.DB_ORDER``)."""
         conn.executemany(
-            "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
-            " delayed = excluded.delayed, analysis = excluded.analysis, sent = excluded.sent",
+            f"{_INSERT} ON CONFLICT (folder_id, uidvalidity, uid)"
+            " DO UPDATE SET flags = excluded.flags, delayed = excluded.delayed,"
+            " analysis = excluded.analysis, sent = excluded.sent,"
+            " hold_start = excluded.hold_start, hold_end = excluded.hold_end",
             ((folder_id, uidvalidity, *row) for row in rows),
         )
 
@@ -416,6 +477,13 @@ class Index:
                 ).rowcount
             conn.execute("DELETE FROM folders WHERE account = ?", (account,))
         return removed
+
+
+def _log10(value: float | None) -> float | None:
+    """SQLite's ``log(X)`` (base 10) for a build without math functions."""
+    if value is None or value <= 0:
+        return None
+    return math.log10(value)
 
 
 __all__ = ["FILE_NAME", "SCHEMA_VERSION", "Index"]

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: this module imports nothing of the app (rows import it)
-    from webmail.index.rows import IndexRow
+    from webmail.index.rows import DelayBucket, DelayRow, IndexRow
 
 #: The two list orders: true sent time, or arrival at the server (IMAP INTERNALDATE).
 Order = Literal["sent", "arrival"]
@@ -121,6 +121,20 @@ class IndexStore(Protocol):
 
     def folders(self, account: str) -> list[str]:
         """The names of the account's indexed folders, sorted."""
+        ...
+
+    # -- the delays page (every row of a folder) -------------------------------------------
+    def delay_rows(self, account: str, folder: str, *, late_only: bool = False) -> list[DelayRow]:
+        """Every indexed message of the folder (the late ones with ``late_only``) as a
+        :class:`~webmail.index.rows.DelayRow`, oldest sent first, ties by UID; ``[]`` when
+        unknown."""
+        ...
+
+    def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
+        """Every indexed message of the folder counted into
+        :class:`~webmail.index.rows.DelayBucket`: by ``sent // bucket_seconds`` (a positive
+        number of seconds), by log-delay bucket, and for late mail by holding host; in no
+        particular order, ``[]`` when unknown. Cheap at 100,000 rows."""
         ...
 
     # -- writing (webmail.mailbox.sync) --------------------------------------------------------
