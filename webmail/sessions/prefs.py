@@ -16,6 +16,9 @@ SORT_MODES = ("sent", "arrival")
 #: At most this many senders are remembered for remote content (the oldest go first).
 MAX_REMOTE_SENDERS = 500
 MAX_ADDRESS_CHARS = 320
+#: Visits are remembered for this many folders (the least recently seen go first).
+MAX_VISITED_FOLDERS = 200
+MAX_FOLDER_NAME_CHARS = 1000
 
 
 def normalize_address(address: str) -> str | None:
@@ -28,6 +31,23 @@ def normalize_address(address: str) -> str | None:
     if not local or not domain or any(c.isspace() or c in "<>\",;" for c in value):
         return None
     return value
+
+
+def _visits(values: list[Any] | tuple[Any, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Stored folder visits, checked: ``[folder, since, last_seen]`` with a folder name and two
+    whole non-negative numbers; one per folder (the last given wins), least recently seen
+    first, at most :data:`MAX_VISITED_FOLDERS`."""
+    kept: dict[str, tuple[str, int, int]] = {}
+    for v in values:
+        if not (isinstance(v, (list, tuple)) and len(v) == 3 and isinstance(v[0], str)):
+            continue
+        name, since, seen = v
+        numbers = all(type(n) is int and 0 <= n < 2**40 for n in (since, seen))
+        if numbers and 0 < len(name) <= MAX_FOLDER_NAME_CHARS:
+            kept.pop(name, None)
+            kept[name] = (name, since, seen)
+    ordered = sorted(kept.values(), key=lambda visit: visit[2])
+    return tuple(ordered[-MAX_VISITED_FOLDERS:])
 
 
 @lru_cache(maxsize=1)
@@ -56,12 +76,16 @@ class UserPrefs:
     :ivar sort: ``"sent"`` (true sent time) or ``"arrival"`` (IMAP arrival), newest first.
     :ivar remote_senders: From addresses (normalised, see :func:`normalize_address`) whose
         messages show remote images without asking ("always for this sender").
+    :ivar folder_visits: the reader's visit to each folder, for the list banner's "since your
+        last visit" (:func:`webmail.delays.next_visit`): ``(folder, since, last_seen)`` in
+        epoch seconds, ``since`` 0 during a first visit; least recently seen first.
     """
 
     timezone: str = "UTC"
     timezone_auto: bool = True
     sort: str = "sent"
     remote_senders: tuple[str, ...] = ()
+    folder_visits: tuple[tuple[str, int, int], ...] = ()
 
     def allows_remote(self, address: str) -> bool:
         """True when the reader chose to always load remote content from ``address``."""
@@ -114,6 +138,9 @@ class Preferences:
             normal = (normalize_address(s) for s in senders if isinstance(s, str))
             kept = tuple(dict.fromkeys(s for s in normal if s is not None))
             prefs = replace(prefs, remote_senders=kept[-MAX_REMOTE_SENDERS:])
+        visits = data.get("folder_visits")
+        if isinstance(visits, (list, tuple)):
+            prefs = replace(prefs, folder_visits=_visits(visits))
         return prefs
 
     def allow_remote(self, username: str, address: str) -> bool:
