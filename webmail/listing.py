@@ -21,7 +21,7 @@ from typing import Any
 
 from webmail.config import Settings
 from webmail.index import IndexStore, Order, account_key
-from webmail.mailbox import Folder, Mailbox, Syncing, syncing
+from webmail.mailbox import Folder, Mailbox, NotFound, Syncing, syncing
 from webmail.mailbox.jobs import SyncJobs
 from webmail.mailbox.paging import Page, page_bounds
 
@@ -82,12 +82,15 @@ def list_folder(
 
     With an ``index``, a mailbox that can sync, ``account`` (:func:`index_account`),
     ``jobs`` and ``reconnect`` (opens a new connection for a background sync), the page
-    comes from the index; otherwise from the mailbox itself.
+    comes from the index; otherwise from the mailbox itself. A folder LIST did not show
+    (``current`` is ``None``) raises NotFound before the index is touched.
     """
     sync = syncing(mbox)
     if index is None or sync is None or jobs is None or reconnect is None:
         return Listing(mbox.list_messages(folder, order, number, size, late_only=only_late))
-    server_total = (current.total if current is not None else None) or 0
+    if current is None:  # not in LIST: the index keeps nothing for a folder the server lacks
+        raise NotFound(f"no folder {folder!r} on the server")
+    server_total = current.total or 0
     _bring_up_to_date(
         sync, index, account, folder, server_total, jobs, reconnect, inline_sync_limit
     )

@@ -2,6 +2,9 @@
 session interface that loads and saves them (:class:`ServerSessionInterface`).
 
 The browser holds only a random session id (HttpOnly, SameSite=Lax, Secure when configured).
+Before sign-in nothing is stored server-side: a visitor's session (the login form's CSRF token)
+is a signed cookie of the same name (:data:`ANONYMOUS_SALT`), so strangers and crawlers asking
+for the login page add no row; a row exists only once a session holds a password.
 The database keys rows by the SHA-256 of that id (:func:`hash_session_id`), so a copy of the
 database opens no session. The IMAP password is stored Fernet-encrypted with a key derived from
 the app's secret key and is never sent to the browser, not even signed. Sessions expire after
@@ -24,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from webmail.config import Settings
@@ -34,6 +38,9 @@ PASSWORD_KEY = "imap_password"
 TOUCH_INTERVAL = 60
 # Delete idle sessions at most this often (seconds), when a new session is made.
 PURGE_INTERVAL = 600
+#: Signs the cookie that holds a visitor's session before sign-in (no row behind it).
+ANONYMOUS_SALT = "webmail anonymous session"
+MAX_COOKIE = 1024
 
 
 def hash_session_id(session_id: str) -> str:
@@ -161,8 +168,21 @@ class ServerSessionInterface(SessionInterface):
         self.idle_seconds = settings.session_idle_minutes * 60
         self._last_purge = 0.0
 
+    @staticmethod
+    def _signer(app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            app.secret_key or "", salt=ANONYMOUS_SALT,
+            signer_kwargs={"digest_method": hashlib.sha256},
+        )
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(self.get_cookie_name(app))
+        if sid and "." in sid and len(sid) <= MAX_COOKIE:  # signed (an id has no "."): a visitor
+            try:
+                data = self._signer(app).loads(sid, max_age=self.idle_seconds)
+            except BadSignature:
+                return ServerSession()
+            return ServerSession(data if isinstance(data, dict) else {})
         if sid and len(sid) <= 128:
             loaded = self.store.load(sid, self.idle_seconds)
             if loaded is not None:
@@ -198,6 +218,18 @@ class ServerSessionInterface(SessionInterface):
         if session.sid is None:
             if not session:
                 return  # nothing worth keeping: no row, no cookie
+            if PASSWORD_KEY not in session:  # nobody signed in: a signed cookie, no row
+                if session.modified:
+                    response.set_cookie(
+                        name,
+                        self._signer(app).dumps(dict(session)),
+                        httponly=True,
+                        domain=domain,
+                        path=path,
+                        secure=self.get_cookie_secure(app),
+                        samesite=self.get_cookie_samesite(app),
+                    )
+                return
             session.sid = secrets.token_urlsafe(32)
             self.store.save(session.sid, dict(session))
             if time.time() - self._last_purge > PURGE_INTERVAL:
@@ -220,6 +252,7 @@ class ServerSessionInterface(SessionInterface):
 
 
 __all__ = [
+    "ANONYMOUS_SALT",
     "PASSWORD_KEY",
     "PURGE_INTERVAL",
     "TOUCH_INTERVAL",
