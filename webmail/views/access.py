@@ -1,7 +1,8 @@
 """The one seam between views and the reader's mailbox, plus who is logged in.
 
-Views call :func:`user_mailbox`, :func:`list_user_folder` and :func:`open_message` and never
-see the password: it is decrypted here, handed to the connection pool, and forgotten.
+Views call :func:`user_mailbox`, :func:`list_user_folder`, :func:`open_message` and
+:func:`user_delays` and never see the password: it is decrypted here, handed to the
+connection pool, and forgotten.
 ``g.zone`` and ``g.prefs`` are set for every logged-in request.
 """
 
@@ -12,14 +13,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from flask import g, redirect, request, session, url_for
 
 from webmail.config import Settings
+from webmail.delays import (
+    DelayReport,
+    LateNews,
+    delay_report,
+    late_news,
+    next_visit,
+    visit_changed,
+)
 from webmail.listing import Listing, index_account, list_folder
-from webmail.mailbox import AuthError, Folder, FullMessage, Mailbox, Order
+from webmail.mailbox import AuthError, Folder, FullMessage, Mailbox, NotFound, Order, syncing
 from webmail.message.parse import ParsedMessage, parse_message
 from webmail.render.reading import Reading, read_message
 from webmail.services import services
@@ -191,3 +201,71 @@ def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = Fa
         ),
         embed_images=embed_images,
     )
+
+
+def user_delays(mbox: Mailbox, folders: list[Folder], folder: str | None) -> DelayReport:
+    """The delays report of the reader's ``folder``, or of every folder in ``folders`` when it
+    is ``None``: each folder is first brought up to date in the index as its list page would
+    be (:func:`list_user_folder`), then read (:func:`webmail.delays.delay_report`); incident
+    queries use the reader's zone. Raises NotFound for a ``folder`` not in ``folders``; in
+    the all-folders report a folder the server will not open is left out."""
+    svc = services()
+    chosen = [f for f in folders if folder is None or f.name == folder]
+    if folder is not None and not chosen:
+        raise NotFound(f"no folder {folder!r}")
+    index = svc.index if syncing(mbox) is not None else None
+    indexing = False
+    if index is not None:
+        kept = []
+        for f in chosen:
+            try:
+                listed = list_user_folder(
+                    mbox, f.name, f, order="sent", only_late=False, number=1
+                )
+            except NotFound:
+                if folder is not None:
+                    raise
+                continue
+            kept.append(f)
+            indexing = indexing or listed.indexing is not None
+        chosen = kept
+    user, _, _ = user_credentials()
+    return delay_report(
+        mbox,
+        [f.name for f in chosen],
+        folder=folder,
+        threshold=timedelta(minutes=svc.settings.late_threshold_minutes),
+        zone=g.get("zone") or UTC,
+        index=index,
+        account=index_account(svc.settings, user),
+        indexing=indexing,
+    )
+
+
+def user_late_news(mbox: Mailbox, folder: str, since: datetime | None) -> LateNews | None:
+    """The list banner's news of the reader's ``folder``: late unread mail that arrived after
+    ``since`` (:func:`webmail.delays.late_news`), from the index the list page just synced
+    when there is one."""
+    svc = services()
+    index = svc.index if syncing(mbox) is not None else None
+    user, _, _ = user_credentials()
+    return late_news(mbox, folder, since, index=index, account=index_account(svc.settings, user))
+
+
+def folder_visit(folder: str) -> datetime | None:
+    """The end of the reader's previous visit to ``folder`` (``None`` during a first visit),
+    counting this page view in the current visit (:func:`webmail.delays.next_visit`); the
+    visit is stored in the reader's preferences (at most once a minute while it goes on)."""
+    user = current_user()
+    prefs: UserPrefs = g.get("prefs") or UserPrefs()
+    stored = next((v for v in prefs.folder_visits if v[0] == folder), None)
+    old = None
+    if stored is not None:
+        since = None if stored[1] == 0 else datetime.fromtimestamp(stored[1], UTC)
+        old = (since, datetime.fromtimestamp(stored[2], UTC))
+    new = next_visit(old, datetime.now(UTC))
+    if user is not None and visit_changed(old, new):
+        record = (folder, 0 if new[0] is None else int(new[0].timestamp()), int(new[1].timestamp()))
+        others = tuple(v for v in prefs.folder_visits if v[0] != folder)
+        g.prefs = preferences().update(user, folder_visits=(*others, record))
+    return new[0]
