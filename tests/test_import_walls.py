@@ -145,7 +145,7 @@ INDEX_BACKENDS = ("webmail.index.sqlite", "webmail.index.redis")
 
 
 def test_views_import_no_imap_implementation_and_no_index_backend() -> None:
-    for module in modules_of("webmail.views") + ["webmail.listing"]:
+    for module in modules_of("webmail.views") + ["webmail.listing", "webmail.delays"]:
         direct = ours(GRAPH[module])
         assert direct.isdisjoint(IMAP_IMPLEMENTATION + INDEX_BACKENDS), (module, direct)
         libraries = {i.target.split(".")[0] for i in GRAPH[module]}

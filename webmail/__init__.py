@@ -85,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.services import Services, init_app
     from webmail.sessions import prefs, security
     from webmail.views import auth, errors, mail, message, timefmt
+    from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
@@ -107,6 +108,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     timefmt.init_app(app)
     for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(delays_view.bp)
     return app
 
 

@@ -122,7 +122,9 @@ def test_every_response_has_the_security_headers(
 
 
 @pytest.mark.parametrize(
-    "path", ["/login", "/folder/INBOX", "/message/INBOX/{brunch}", "/settings/"]
+    "path",
+    ["/login", "/folder/INBOX", "/message/INBOX/{brunch}", "/settings/", "/delays?folder=INBOX",
+     "/delays"],
 )
 def test_pages_have_no_inline_script_style_or_handlers(
     client: FlaskClient, auth: Any, store: Any, path: str

@@ -5,19 +5,24 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from webmail.delays import banner_text
 from webmail.mailbox import FLAGGED, SEEN
 from webmail.render.download import INLINE_IMAGE_TYPES
+from webmail.render.pathline import path_line
 from webmail.render.reading import format_addresses
 from webmail.sessions.security import safe_next
 from webmail.views.access import (
     REMOTE_PARAM,
+    folder_visit,
     forget_opened,
     list_user_folder,
     login_required,
     open_message,
     reading_of,
+    user_late_news,
     user_mailbox,
 )
+from webmail.views.timefmt import reader_zone
 
 bp = Blueprint("mail", __name__)
 
@@ -59,6 +64,8 @@ def folder(folder: str) -> str:
             only_late=only_late,
             number=_page_number(),
         )
+        # The banner: late mail still unread that arrived since the previous visit.
+        news = user_late_news(mbox, folder, folder_visit(folder))
     return render_template(
         "mail/list.html",
         folders=folders,
@@ -69,6 +76,8 @@ def folder(folder: str) -> str:
         indexing=listed.indexing,
         only_late=only_late,
         sort=g.prefs.sort,
+        news=news,
+        news_text="" if news is None else banner_text(news, reader_zone()),
     )
 
 
@@ -100,6 +109,7 @@ def message(folder: str, uid: int) -> str:
         remote_param=REMOTE_PARAM,
         inline_types=INLINE_IMAGE_TYPES,
         analysis=full.summary.analysis,
+        pathline=path_line(full.summary.analysis) if full.summary.late else None,
     )
 
 
