@@ -95,7 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         Services(
             settings=settings,
             sessions=store,
-            prefs=prefs.Preferences(store.path),
+            prefs=prefs.Preferences(store.path, settings.account_name),
             limiter=security.LoginLimiter(store.path),
             pool=MailboxPool(settings),
             # The list index: None when off, and for the demo, which lists from memory.

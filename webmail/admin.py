@@ -34,7 +34,9 @@ def _instance_dir(settings: Settings) -> Path:
 
 def purge_user(settings: Settings, user: str, server: str | None = None) -> int:
     """Delete ``user``'s index rows on ``server`` ("host:port", default the configured
-    server); returns how many rows went. Raises ConfigError when the index is off."""
+    server), under every variant of the name that reaches the same mailbox
+    (``WEBMAIL_IMAP_USERNAME_CASE``, :meth:`Settings.account_name`); returns how many rows went.
+    Raises ConfigError when the index is off."""
     if server is None:
         if not settings.imap_host:
             raise ConfigError("no --server given and WEBMAIL_IMAP_HOST is not set")
@@ -43,7 +45,7 @@ def purge_user(settings: Settings, user: str, server: str | None = None) -> int:
     if index is None:
         raise ConfigError("the index is off (WEBMAIL_INDEX=off): nothing to purge")
     try:
-        return index.purge(account_key(server, user))
+        return index.purge(account_key(server, settings.account_name(user)))
     finally:
         index.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -46,6 +47,35 @@ def redis_problems(index_backend: str, session_backend: str, redis_url: str | No
     return []
 
 
+#: ``WEBMAIL_IMAP_USERNAME_CASE``: does the IMAP server tell ``Reader@`` from ``reader@``?
+USERNAME_CASES = ("sensitive", "insensitive")
+
+
+def account_name(username: str, username_case: str = "sensitive") -> str:
+    """The one name of the mailbox ``username`` signs in to, under which this app keeps its
+    index rows, preferences and login counters: trimmed and NFC-normalised, the domain (after
+    the last ``@``) always lower-cased and in Unicode (``Bücher.EXAMPLE`` and
+    ``xn--bcher-kva.example`` are ``bücher.example``: DNS names ignore case), the part before
+    it lower-cased too when ``username_case`` is ``insensitive`` (servers that fold it, as
+    Dovecot with ``auth_username_format = %Lu``, Exchange or Gmail), else kept as typed (as
+    Dovecot's passwd-file compares it, so two mailboxes never share one name)."""
+    name = unicodedata.normalize("NFC", username.strip())
+    local, at, domain = name.rpartition("@")
+    if not at:
+        local, domain = name, ""
+    labels = []
+    for label in domain.lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                label = unicodedata.normalize("NFC", label[4:].encode("ascii").decode("punycode"))
+            except UnicodeError:
+                pass  # not punycode after all: kept as it is
+        labels.append(label)
+    if username_case == "insensitive":
+        local = local.lower()
+    return f"{local}@{'.'.join(labels)}" if at else local
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole configuration of one app instance.
@@ -59,6 +89,8 @@ class Settings:
         that drips its answer byte by byte never trips ``imap_timeout``); then the reader gets
         "The mail server took too long to answer" (504).
     :ivar imap_tls_verify: verify the server's certificate (on by default).
+    :ivar imap_username_case: ``sensitive`` (default) or ``insensitive``: whether the server
+        tells ``Reader@example.org`` from ``reader@example.org`` (see :func:`account_name`).
     :ivar secret_key: signs the session id cookie and encrypts stored passwords.
     :ivar late_threshold_minutes: a message delivered later than this after it was sent is late.
     :ivar page_size: messages per list page.
@@ -82,6 +114,7 @@ class Settings:
     imap_timeout: float = 30.0
     request_deadline: float = 60.0
     imap_tls_verify: bool = True
+    imap_username_case: str = "sensitive"
     secret_key: str | None = None
     late_threshold_minutes: int = 60
     page_size: int = 50
@@ -98,6 +131,11 @@ class Settings:
     def demo(self) -> bool:
         """True when no IMAP server is configured: the app serves the demo mailbox."""
         return not self.imap_host
+
+    def account_name(self, username: str) -> str:
+        """``username`` as this app keys the mailbox (:func:`account_name` with
+        ``imap_username_case``): every variant that reaches one mailbox gives one name."""
+        return account_name(username, self.imap_username_case)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -147,6 +185,13 @@ class Settings:
         port = number("IMAP_PORT", DEFAULT_PORTS[security], int, 1)
         if port > 65535:
             errors.append(f"WEBMAIL_IMAP_PORT={port} is not a port number")
+        username_case = (get("IMAP_USERNAME_CASE") or "sensitive").lower()
+        if username_case not in USERNAME_CASES:
+            errors.append(
+                f"WEBMAIL_IMAP_USERNAME_CASE={username_case!r} must be one of "
+                f"{', '.join(USERNAME_CASES)}"
+            )
+            username_case = "sensitive"
         secret = get("SECRET_KEY")
         if host and not secret:
             errors.append(
@@ -175,6 +220,7 @@ class Settings:
             imap_timeout=number("IMAP_TIMEOUT", 30.0, float, 0.1),
             request_deadline=number("REQUEST_DEADLINE", 60.0, float, 1.0),
             imap_tls_verify=flag("IMAP_TLS_VERIFY", True),
+            imap_username_case=username_case,
             secret_key=secret,
             late_threshold_minutes=number("LATE_THRESHOLD_MINUTES", 60, int, 1),
             page_size=min(number("PAGE_SIZE", 50, int, 1), 500),

@@ -58,8 +58,10 @@ class Listing:
 
 
 def index_account(settings: Settings, username: str) -> str:
-    """The index account key of ``username`` on the configured IMAP server."""
-    return account_key(f"{settings.imap_host}:{settings.imap_port}", username)
+    """The index account key of ``username`` on the configured IMAP server: the same for every
+    variant of the name that reaches the same mailbox (:meth:`Settings.account_name`)."""
+    server = f"{settings.imap_host}:{settings.imap_port}"
+    return account_key(server, settings.account_name(username))
 
 
 def list_folder(

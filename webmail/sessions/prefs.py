@@ -4,6 +4,7 @@ per username, in the instance database."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -93,22 +94,44 @@ class UserPrefs:
         return normal is not None and normal in self.remote_senders
 
 
+def _as_typed(username: str) -> str:
+    return username
+
+
 class Preferences:
-    """Read and write :class:`UserPrefs` rows; bad stored values fall back to defaults."""
+    """Read and write :class:`UserPrefs` rows; bad stored values fall back to defaults.
 
-    def __init__(self, path: Path) -> None:
+    Rows are keyed by ``account_name(username)`` (``Settings.account_name`` in the app), so
+    every variant of a name that reaches one mailbox (``READER@Example.org``) has one row.
+    """
+
+    def __init__(self, path: Path, account_name: Callable[[str], str] = _as_typed) -> None:
         self.path = path
+        self.account_name = account_name
 
-    def get(self, username: str) -> UserPrefs:
+    def _read(self, name: str) -> str | None:
+        """The stored JSON of account ``name``, or ``None``."""
         with database(self.path) as conn:
             row = conn.execute(
-                "SELECT data FROM preferences WHERE username = ?", (username,)
+                "SELECT data FROM preferences WHERE username = ?", (name,)
             ).fetchone()
+        return None if row is None else str(row[0])
+
+    def _write(self, name: str, data: str) -> None:
+        with database(self.path) as conn:
+            conn.execute(
+                "INSERT INTO preferences (username, data) VALUES (?, ?) "
+                "ON CONFLICT(username) DO UPDATE SET data = excluded.data",
+                (name, data),
+            )
+
+    def get(self, username: str) -> UserPrefs:
+        stored = self._read(self.account_name(username))
         prefs = UserPrefs()
-        if row is None:
+        if stored is None:
             return prefs
         try:
-            data = json.loads(row[0])
+            data = json.loads(stored)
         except ValueError:
             return prefs
         return self._merge(prefs, data if isinstance(data, dict) else {})
@@ -116,12 +139,7 @@ class Preferences:
     def update(self, username: str, **changes: Any) -> UserPrefs:
         """Store the given fields (invalid values are ignored) and return the result."""
         prefs = self._merge(self.get(username), changes)
-        with database(self.path) as conn:
-            conn.execute(
-                "INSERT INTO preferences (username, data) VALUES (?, ?) "
-                "ON CONFLICT(username) DO UPDATE SET data = excluded.data",
-                (username, json.dumps(asdict(prefs))),
-            )
+        self._write(self.account_name(username), json.dumps(asdict(prefs)))
         return prefs
 
     @staticmethod
