@@ -38,7 +38,7 @@ def test_late_mail_is_badged_and_explained(chromium: Browser, live_server: str) 
     # app.js reports the browser's zone (America/Chicago) and the page reloads in it.
     expect(page.locator("body")).to_have_attribute("data-tz", "America/Chicago")
     expect(page.locator(".banner-text")).to_have_text(
-        "18 messages in this folder arrived late and may be sorted below newer mail."
+        "13 late messages you have not read yet — sent Fri–Sun, held at mx2.example.com"
     )
 
     rows = page.locator("li.msg")
