@@ -43,7 +43,8 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
     """One measurement in this fresh process; prints a JSON line."""
     from imapclient import IMAPClient
 
-    from webmail.mailbox.sync import CHUNK_SIZE, fetch_items
+    from webmail.mailbox.sync import CHUNK_SIZE
+    from webmail.mailbox.wire import fetch_items
 
     c = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=120)
     c.normalise_times = False

@@ -47,6 +47,7 @@ _NOT_CHARSETS = frozenset(
 # WHATWG: these labels mean windows-1252.
 _AS_CP1252 = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252"})
 
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(?==\?)")
 _ENCODED_WORD_BYTES = re.compile(rb"=\?[^?\s]{1,64}\?[bBqQ]\?[^?\s]*\?=")
@@ -120,7 +121,7 @@ def decode_text(
 
 def decode_raw_header(raw: str) -> str:
     """A header str from the email package may carry raw 8-bit as surrogate escapes."""
-    if not any("\udc80" <= c <= "\udcff" for c in raw):
+    if raw.isascii() or _SURROGATE_ESCAPE.search(raw) is None:  # the common case, in C
         return raw
     return _fallback(raw.encode("utf-8", "surrogateescape"))[0]
 
