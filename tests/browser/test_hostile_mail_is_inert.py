@@ -76,3 +76,14 @@ def test_tracking_mail_blocks_remote_images_until_asked(mail_site: MailSite) -> 
     for each in mail_site.page.frames:
         assert markers(each) == (None, True), each.url
     assert mail_site.dialogs == []
+
+
+def test_css_functions_parted_by_comments_are_blocked_and_counted(mail_site: MailSite) -> None:
+    path = next(p for p in HOSTILE if p.name == "css-comments.eml")
+    frame = open_message(mail_site, mail_site.uids[path.name])
+    expect(mail_site.page.locator(".remote-count")).to_have_text("5 remote images blocked")
+    assert frame.evaluate("() => getComputedStyle(document.querySelector('.a')).backgroundImage") == (
+        "none"
+    )
+    assert mail_site.outside == []
+    assert mail_site.fetched == []

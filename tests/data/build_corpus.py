@@ -117,6 +117,12 @@ input[value^="a"] {{ background: url({T}/leak?a); }}
 <div style="background-image:url({T}/div-bg.png)">div</div><style>@font-face{{font-family:F;src:url({T}/f.woff)}}</style>
 <object data="{T}/o.png"></object><embed src="{T}/e.png"><iframe src="{T}/i.html" width=1 height=1></iframe>
 <link rel=stylesheet href="{T}/late.css"><img src="{E}/https-pixel.gif">""",
+    "css-comments": f"""<p>CSS functions parted from their parenthesis by a comment.</p>
+<style>.a{{color:red;background-image:url/**/({E}/comment-url.png)}}
+.b{{background:image-set/**/("{E}/comment-set.png" 1x)}}
+.c{{background-image:cross-fade/**/(url({E}/fade-a.png), url({E}/fade-b.png))}}</style>
+<div class="a">a</div><div class="b">b</div><div class="c">c</div>
+<p style="margin:0/**/auto;background:url/* x */('{E}/comment-inline.png')">inline</p>""",
     "malformed-nesting": """<p>Malformed and nested tags.</p>
 <div><div><div><span><b><i><u>""" + "<div>" * 400 + "deep" + "</div>" * 400 + f"""
 <img src="x" alt="unterminated <script>{X}</script>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Callable
@@ -199,3 +200,54 @@ def test_oversized_body_is_cut_with_a_warning() -> None:
 def test_entities_and_duplicate_attributes_survive_the_fast_paths() -> None:
     result = sanitize_html('<p title="a" TITLE="b">&lt;b&gt; &amp; &nbsp;x</p>')
     assert result.html == '<p title="a">&lt;b&gt; &amp; &nbsp;x</p>'
+
+
+# A comment between a function's name and its "(" (tinycss2 skips it, and the name and the
+# parenthesis serialise back together as a working function), in both places CSS lives.
+COMMENTED_FUNCTIONS = [
+    ("url/**/(https://tracker.invalid/x.png)", 1),
+    ("url/**/('https://tracker.invalid/x.png')", 1),
+    ('image-set/**/("https://tracker.invalid/x.png" 1x)', 1),
+    ("-webkit-image-set/* 2x */(url(https://tracker.invalid/x.png) 1x)", 1),
+    ("cross-fade/**/(url(https://tracker.invalid/x.png), url(https://tracker.invalid/y.png))", 2),
+    ("linear-gradient(red, blue), url/**/(https://tracker.invalid/x.png)", 1),
+]
+
+
+@pytest.mark.parametrize(("value", "blocked"), COMMENTED_FUNCTIONS)
+def test_comment_before_a_css_parenthesis_cannot_hide_a_remote_image_in_a_style_block(
+    value: str, blocked: int
+) -> None:
+    result = sanitize_html(f"<style>.a{{color:red;background-image:{value}}}</style><p>t</p>")
+    assert result.html == "<style>.a{color: red}</style><p>t</p>"
+    assert result.remote_blocked == blocked
+
+
+@pytest.mark.parametrize(("value", "blocked"), COMMENTED_FUNCTIONS)
+def test_comment_before_a_css_parenthesis_cannot_hide_a_remote_image_in_a_style_attribute(
+    value: str, blocked: int
+) -> None:
+    result = sanitize_html(f'<p style="color:red;background-image:{html.escape(value)}">t</p>')
+    assert result.html == '<p style="color: red">t</p>'
+    assert result.remote_blocked == blocked
+
+
+def test_commented_url_function_is_a_remote_image_kept_only_when_allowed() -> None:
+    html = '<p style="background:url/**/(https://cdn.example/a.png)">t</p>'
+    assert sanitize_html(html, allow_remote=True).html == (
+        '<p style=\'background: url("https://cdn.example/a.png")\'>t</p>'
+    )
+
+
+def test_comments_elsewhere_in_css_values_keep_the_declaration() -> None:
+    result = sanitize_html('<p style="color:/* brand */red;margin:0/**/auto">t</p>')
+    assert result.html == '<p style="color: red; margin: 0/**/auto">t</p>'
+
+
+def test_hostile_css_comments_message_blocks_and_counts_every_remote_image() -> None:
+    message = parse_message((DATA / "hostile" / "css-comments.eml").read_bytes())
+    assert message.html is not None
+    result = sanitize_html(message.html.text)
+    assert "evil.example" not in result.html
+    assert result.remote_blocked == 5
+    assert '<p style="margin: 0/**/auto">inline</p>' in result.html

@@ -20,6 +20,8 @@ from urllib.parse import unquote
 import tinycss2
 from bleach import html5lib_shim
 from bleach.css_sanitizer import CSSSanitizer
+from tinycss2.ast import FunctionBlock
+from tinycss2.serializer import BAD_PAIRS
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -172,18 +174,95 @@ def _nested_ok(tokens: Iterable[Any]) -> bool:
     return True
 
 
-def _sanitize_value(tokens: list[Any], ctx: CssContext) -> str | None:
-    """Serialise a declaration value with its URLs decided, or ``None`` to drop it."""
-    out: list[str] = []
+# Functions whose string arguments are image URLs (CSS Images 4), besides url().
+_IMAGE_FUNCTIONS = frozenset(
+    "image-set -webkit-image-set cross-fade -webkit-cross-fade image -webkit-image".split()
+)
+
+
+def _join_names(tokens: Iterable[Any]) -> list[Any]:
+    """``tokens`` (nested ones too) with each name that a comment alone parts from a
+    parenthesis joined to it as a function: ``url/**/(x)`` is read as ``url(x)``.
+
+    tinycss2 drops comments, so such a name and its ``(x)`` block arrive side by side, and
+    written out again they are the working function (old Internet Explorer joined them too,
+    the ``expression/**/(`` trick). A browser reads what this module writes, so the decision is
+    made on the joined function.
+    """
+    out: list[Any] = []
     for token in tokens:
+        if token.type == "comment":
+            continue
+        if token.type == "() block" and out and out[-1].type == "ident":
+            name = out.pop()
+            out.append(FunctionBlock(name.source_line, name.source_column, name.value,
+                                     _join_names(token.content)))
+        elif token.type == "function":
+            out.append(FunctionBlock(token.source_line, token.source_column, token.name,
+                                     _join_names(token.arguments)))
+        elif token.type in ("() block", "[] block", "{} block"):
+            block = type(token)(token.source_line, token.source_column, _join_names(token.content))
+            out.append(block)
+        else:
+            out.append(token)
+    return out
+
+
+def _count_remote(tokens: Iterable[Any], ctx: CssContext, in_image: bool = False) -> None:
+    """Count the remote images of a dropped value in :attr:`CssContext.remote_blocked`: its
+    ``url()`` references and the strings of image functions (``image-set("https://...")``),
+    so the reader is told that remote images were blocked."""
+    for token in tokens:
+        url: str | None = None
+        if token.type == "url" or (token.type == "string" and in_image):
+            url = token.value
+        elif token.type == "function" and token.lower_name == "url":
+            strings = [a for a in token.arguments if a.type == "string"]
+            url = strings[0].value if strings else tinycss2.serialize(token.arguments).strip()
+        elif token.type == "function":
+            _count_remote(token.arguments, ctx, token.lower_name in _IMAGE_FUNCTIONS)
+        elif token.type in ("() block", "[] block", "{} block"):
+            _count_remote(token.content, ctx)
+        if url is None:
+            continue
+        kind = classify_url(url)[0]
+        # As CssContext.image_url counts: the images "show remote content" would have loaded.
+        if kind == "remote" or (kind in ("http", "https") and not ctx.allow_remote):
+            ctx.remote_blocked += 1
+
+
+def _sanitize_value(tokens: list[Any], ctx: CssContext) -> str | None:
+    """Serialise a declaration value with its URLs decided, or ``None`` to drop it; every
+    remote image of a dropped value counts as blocked."""
+    tokens = _join_names(tokens)
+    blocked = ctx.remote_blocked
+    value = _decide_value(tokens, ctx)
+    if value is None:
+        ctx.remote_blocked = blocked
+        _count_remote(tokens, ctx)
+    return value
+
+
+def _decide_value(tokens: list[Any], ctx: CssContext) -> str | None:
+    """:func:`_sanitize_value` on joined tokens. Tokens that would run together when written
+    side by side (``0`` and ``auto`` once parted by a comment) are kept apart with ``/**/``,
+    as ``tinycss2.serialize`` does."""
+    out: list[str] = []
+    previous: str | None = None
+    for token in tokens:
+        kind = token.value if token.type == "literal" else token.type
+        if (previous, "function" if token.type == "url" else kind) in BAD_PAIRS:
+            out.append("/**/")
+        previous = kind
         url: str | None = None
         if token.type == "url":
             url = token.value
         elif token.type == "function" and token.lower_name == "url":
             args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
-            if len(args) != 1 or args[0].type != "string":
-                return None
-            url = args[0].value
+            if len(args) == 1 and args[0].type == "string":
+                url = args[0].value
+            else:  # joined by _join_names: the text is the URL, as in url(https://...)
+                url = tinycss2.serialize(token.arguments).strip()
         elif token.type == "function":
             if token.lower_name not in ALLOWED_FUNCTIONS or not _nested_ok(token.arguments):
                 return None
