@@ -13,9 +13,9 @@ Importing this package imports no IMAP library.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from webmail.mailbox.errors import (
@@ -78,10 +78,16 @@ class Folder:
 
 @dataclass(frozen=True)
 class FullMessage:
-    """A whole message for the read view: its list row plus the raw RFC 5322 bytes."""
+    """A message for the read view: its list row plus the raw RFC 5322 bytes.
+
+    :ivar left_out: parts that ``raw`` holds cut short or with an empty body (too large to hold
+        for reading; their downloads stream by section), by IMAP section: each part's size
+        after transfer decoding (estimated). Empty when ``raw`` is the whole message.
+    """
 
     summary: MessageSummary
     raw: bytes
+    left_out: Mapping[str, int] = field(default_factory=dict)
 
 
 class Mailbox(Protocol):
@@ -104,7 +110,8 @@ class Mailbox(Protocol):
         ...
 
     def message(self, folder: str, uid: int) -> FullMessage:
-        """One whole message (BODY.PEEK[]); raises NotFound. Does not mark it read."""
+        """One message (BODY.PEEK), whole or without its large parts (``left_out``); raises
+        NotFound. Does not mark it read."""
         ...
 
     def part_header(self, folder: str, uid: int, section: str) -> bytes:

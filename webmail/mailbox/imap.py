@@ -13,6 +13,7 @@ sent everything, and a whole mailbox's UID list overflows Dovecot's 64 KiB comma
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import ssl
 import time
@@ -33,6 +34,7 @@ from webmail.mailbox import (
     MessageSummary,
     Order,
     Page,
+    skeleton,
     sort_folders,
     wire,
 )
@@ -251,12 +253,14 @@ class ImapMailbox:
         except IMAPClientError as exc:
             raise NotFound(f"cannot open folder {folder!r}: {exc}") from None
 
-    def _records(self, folder: str, uids: list[int], whole: bool = False) -> list[wire.ListRecord]:
-        """The list fields (or with ``whole`` the whole message) of ``uids`` in ``folder``,
+    def _records(
+        self, folder: str, uids: list[int], items: str | None = None
+    ) -> list[wire.ListRecord]:
+        """The list fields (or other FETCH ``items`` with them) of ``uids`` in ``folder``,
         read-only, in chunks that fit any server's line limit, through the fast reader."""
         self._select(folder, readonly=True)
         imap = imaplib_of(self.client)
-        items = wire.fetch_items(None if whole else LIST_HEADER_FIELDS)
+        items = items or wire.fetch_items(LIST_HEADER_FIELDS)
         records: list[wire.ListRecord] = []
         for chunk in batches(uids, FETCH_CHUNK):
             data = uid_command(imap, "FETCH", wire.sequence_set(sorted(chunk)), items)
@@ -279,15 +283,49 @@ class ImapMailbox:
         return paginate(self.summaries(folder), number, size, order=order, late_only=late_only)
 
     def message(self, folder: str, uid: int) -> FullMessage:
-        """The whole message (BODY.PEEK[] in a read-only select), its row built from the same
-        FETCH as a list row is; raises NotFound."""
+        """The message for the read view (``BODY.PEEK`` in a read-only select), its row built
+        from the same FETCH as a list row is; raises NotFound. Up to
+        :data:`~webmail.mailbox.skeleton.WHOLE_BYTES` it comes whole, in that one FETCH; a
+        larger one without its large parts (:mod:`webmail.mailbox.skeleton`), named in
+        ``FullMessage.left_out``: holding a 40 MB message whole costs hundreds of MB."""
+        items = f"({wire.LIST_ITEMS} BODY.PEEK[]<0.{skeleton.WHOLE_BYTES}>)"
         with translated_errors():
-            records = [r for r in self._records(folder, [uid], whole=True) if r.uid == uid]
-        if not records:
+            records = [r for r in self._records(folder, [uid], items) if r.uid == uid]
+            if not records:
+                raise NotFound(f"no message {uid} in {folder!r}")
+            record = records[-1]
+            del records
+            if len(record.literal) < skeleton.WHOLE_BYTES or len(record.literal) >= record.size:
+                return FullMessage(wire.summary_of(record, folder, self.threshold), record.literal)
+            return self._large_message(folder, dataclasses.replace(record, literal=b""))
+
+    def _large_message(self, folder: str, record: wire.ListRecord) -> FullMessage:
+        """``message()`` of a message over ``skeleton.WHOLE_BYTES`` (``folder`` is selected):
+        its header and BODYSTRUCTURE, then the parts :func:`skeleton.plan` asks for."""
+        uid, c = record.uid, self.client
+        first = c.fetch([uid], ["BODYSTRUCTURE", "BODY.PEEK[HEADER]"]).get(uid)
+        if first is None:
             raise NotFound(f"no message {uid} in {folder!r}")
-        record = records[-1]
+        header = first.get(b"BODY[HEADER]")
+        try:
+            if not isinstance(header, bytes):
+                raise ValueError("no header")
+            root = skeleton.tree_of(first.get(b"BODYSTRUCTURE"))
+            items, left_out = skeleton.plan(root)
+            fetched: dict[str, bytes] = {}
+            for batch in skeleton.batches_of(items, 200):
+                fetched.update(skeleton.fetched_sections(c.fetch([uid], list(batch)).get(uid, {})))
+            raw = skeleton.assemble(root, header, fetched, left_out)
+        except ValueError:  # a structure the skeleton cannot follow: the whole message, then
+            records = self._records(folder, [uid], wire.fetch_items(None))
+            whole = [r for r in records if r.uid == uid]
+            if not whole:
+                raise NotFound(f"no message {uid} in {folder!r}") from None
+            summary = wire.summary_of(whole[-1], folder, self.threshold)
+            return FullMessage(summary, whole[-1].literal)
+        record = dataclasses.replace(record, literal=header)
         summary = wire.summary_of(record, folder, self.threshold)
-        return FullMessage(summary=summary, raw=record.literal)
+        return FullMessage(summary=summary, raw=raw, left_out=left_out)
 
     def _fetch_one(self, folder: str, uid: int, items: list[str]) -> dict[bytes, Any]:
         """FETCH ``items`` of one message in a read-only select; raises NotFound."""

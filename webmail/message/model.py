@@ -5,7 +5,8 @@ Plain frozen dataclasses; no parsing here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = ["Address", "Body", "ExtractedPart", "ParsedMessage", "Part"]
@@ -85,6 +86,29 @@ class ParsedMessage:
     def body(self) -> Body | None:
         """The body to show: HTML when present, else plain text."""
         return self.html or self.text
+
+    def with_left_out(self, sizes: Mapping[str, int]) -> ParsedMessage:
+        """This parse of bytes that held the parts at ``sizes``'s sections cut short or with
+        empty bodies (``FullMessage.left_out``): those parts listed with the given sizes, and a
+        warning when the body shown is one of them."""
+        if not sizes:
+            return self
+
+        def sized(part: Part) -> Part:
+            size = sizes.get(part.section)
+            return part if size is None else replace(part, size=size)
+
+        warnings = self.warnings
+        if self.body is not None and self.body.section in sizes:
+            warnings += (
+                "The message text is too long to show here whole; only its beginning is shown.",
+            )
+        return replace(
+            self,
+            inline={cid: sized(part) for cid, part in self.inline.items()},
+            attachments=tuple(sized(part) for part in self.attachments),
+            warnings=warnings,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,7 +174,7 @@ def open_message(folder: str, uid: int, *, fresh: bool = False) -> Opened:
             return kept
     with user_mailbox() as mbox:
         full = mbox.message(folder, uid)
-    opened = Opened(full, parse_message(full.raw))
+    opened = Opened(full, parse_message(full.raw).with_left_out(full.left_out))
     if isinstance(key, str):
         svc.opened.put(key, folder, uid, opened, len(full.raw))
     return opened
