@@ -41,6 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
+    from webmail.sessions.limits import DEFAULTS as LOGIN_LIMITS
+
     overrides = dict(test_config or {})
     flask_config = {k: v for k, v in overrides.items() if k.isupper()}
     field_overrides = {k: v for k, v in overrides.items() if not k.isupper()}
@@ -64,10 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         MAX_CONTENT_LENGTH=64 * 1024,
-        LOGIN_LIMIT_PER_IP=20,
-        LOGIN_LIMIT_PER_USER=5,
-        LOGIN_LIMIT_WINDOW_SECONDS=600,
     )
+    app.config.update(LOGIN_LIMITS)  # the sign-in limits' defaults (webmail.sessions.limits)
     app.config.update(flask_config)
     for warning in settings.warnings:
         app.logger.warning("%s", warning)
@@ -83,7 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.mailbox.pool import MailboxPool
     from webmail.mailbox.recent import RecentMessages
     from webmail.services import Services, init_app
-    from webmail.sessions import prefs, security
+    from webmail.sessions import limits, prefs, security
     from webmail.views import auth, errors, mail, message, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
@@ -96,7 +96,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             settings=settings,
             sessions=store,
             prefs=prefs.Preferences(store.path, settings.account_name),
-            limiter=security.LoginLimiter(store.path),
+            limiter=limits.LoginLimiter(
+                store.path, app.config["SECRET_KEY"], limits.Policy.from_config(app.config)
+            ),
             pool=MailboxPool(settings),
             # The list index: None when off, and for the demo, which lists from memory.
             index=None if settings.demo else open_index(settings, instance),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from webmail.mailbox.recent import RecentMessages
     from webmail.sessions import SessionStore
     from webmail.sessions.prefs import Preferences
-    from webmail.sessions.security import LoginLimiter
+    from webmail.sessions.limits import LoginLimiter
 
 __all__ = ["Services", "init_app", "services"]
 

@@ -69,10 +69,11 @@ def imap_orders(dovecot: Dovecot, user: Any) -> tuple[list[int], list[int], set[
     )
 
 
-def webmail_app(settings: Settings, instance: Path) -> Flask:
-    """The app with every Settings field taken from ``settings`` and its own instance folder."""
+def webmail_app(settings: Settings, instance: Path, **config: Any) -> Flask:
+    """The app with every Settings field taken from ``settings`` and its own instance folder;
+    ``config``: Flask config keys to set (``LOGIN_LIMIT_PER_USER=3``)."""
     overrides = {f.name: getattr(settings, f.name) for f in fields(settings)}
-    overrides.update(instance_path=str(instance), TESTING=True)
+    overrides.update(instance_path=str(instance), TESTING=True, **config)
     return create_app(overrides)
 
 

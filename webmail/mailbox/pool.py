@@ -66,13 +66,15 @@ _FATAL = (ConnectionLost, ServerTimeout, ServerUnavailable, TLSFailure)
 
 
 def open_mailbox(
-    settings: Settings, username: str, password: str, *, demo_store: DemoStore | None = None
+    settings: Settings, username: str, password: str, *, demo_store: DemoStore | None = None,
+    client_address: str | None = None,
 ) -> Mailbox:
     """Log in and return a Mailbox: the demo mailbox when ``settings.demo``, else IMAP.
 
     Raises AuthError for wrong credentials, and ServerUnavailable, ServerTimeout, TLSFailure or
     ConnectionLost when the server cannot be reached. ``demo_store`` selects the demo store
-    (default: the process-wide one).
+    (default: the process-wide one). ``client_address``, the reader's address, goes to an
+    IMAP server that offers ID (see ``ImapMailbox.connect``).
     """
     threshold = timedelta(minutes=settings.late_threshold_minutes)
     if settings.demo:
@@ -80,7 +82,7 @@ def open_mailbox(
         return DemoMailbox(demo_store, threshold=threshold)
     from webmail.mailbox.imap import ImapMailbox  # imported here: demo mode needs no imapclient
 
-    return ImapMailbox.connect(settings, username, password)
+    return ImapMailbox.connect(settings, username, password, client_address=client_address)
 
 
 def _close_quietly(mbox: Mailbox | None) -> None:

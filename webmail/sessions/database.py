@@ -3,7 +3,7 @@
 Its one schema is ``schema.sql`` beside this module (read with :mod:`importlib.resources`, so
 it travels with the package). :func:`init_database` applies it; :func:`database` is how every
 user of the file opens a short-lived connection: :class:`webmail.sessions.SessionStore`,
-:class:`webmail.sessions.security.LoginLimiter`, :class:`webmail.sessions.prefs.Preferences`.
+:class:`webmail.sessions.limits.LoginLimiter`, :class:`webmail.sessions.prefs.Preferences`.
 """
 
 from __future__ import annotations

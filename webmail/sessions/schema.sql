@@ -1,5 +1,5 @@
 -- The instance database (webmail.sqlite3 in the instance folder): server-side sessions,
--- failed logins counted by the login limiter, and each reader's preferences.
+-- sign-in attempts counted by the login limiter, and each reader's preferences.
 -- Applied on every start (webmail.sessions.database.init_database); every statement is
 -- idempotent.
 
@@ -9,11 +9,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     created REAL NOT NULL,
     last_seen REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT NOT NULL,
-    at REAL NOT NULL
+-- Sign-in attempts (webmail.sessions.limits): one row per counter, keyed by an HMAC with the
+-- secret key, so no username or address is kept in clear.
+CREATE TABLE IF NOT EXISTS login_counters (
+    key TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    last REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
+CREATE INDEX IF NOT EXISTS login_counters_last ON login_counters (last);
+-- Failed sign-ins as older versions kept them: with the username in clear.
+DROP TABLE IF EXISTS login_failures;
 CREATE TABLE IF NOT EXISTS preferences (
     username TEXT PRIMARY KEY,
     data TEXT NOT NULL

@@ -1,4 +1,5 @@
-"""Security headers on every response, CSRF on every POST, and the login rate limit.
+"""Security headers on every response, and CSRF on every POST (the sign-in limits are in
+:mod:`webmail.sessions.limits`).
 
 Content-Security-Policy allows only this app's own script and style files: no inline
 script, no inline style, no framing of our pages, no form posting elsewhere. The one frame
@@ -10,13 +11,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request, session
-
-from webmail.sessions.database import database
+from flask import Flask, Response, request, session
 
 CSRF_KEY = "csrf_token"
 CSRF_FIELD = "csrf_token"
@@ -140,53 +137,6 @@ def safe_next(target: str | None, fallback: str) -> str:
     ):
         return fallback
     return target
-
-
-class LoginLimiter:
-    """Counts failed logins per client IP and per username in the instance database.
-
-    Kept in SQLite rather than memory so several gunicorn workers share the count.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @staticmethod
-    def _keys(ip: str, username: str) -> list[tuple[str, int]]:
-        cfg = current_app.config
-        return [
-            ("ip:" + ip, int(cfg["LOGIN_LIMIT_PER_IP"])),
-            ("user:" + username.strip().lower(), int(cfg["LOGIN_LIMIT_PER_USER"])),
-        ]
-
-    def blocked(self, ip: str, username: str) -> bool:
-        """True when this client or this username failed too often in the window."""
-        since = time.time() - float(current_app.config["LOGIN_LIMIT_WINDOW_SECONDS"])
-        with database(self.path) as conn:
-            conn.execute("DELETE FROM login_failures WHERE at < ?", (since,))
-            for key, limit in self._keys(ip, username):
-                (count,) = conn.execute(
-                    "SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?", (key, since)
-                ).fetchone()
-                if count >= limit:
-                    return True
-        return False
-
-    def record_failure(self, ip: str, username: str) -> None:
-        """Count one failed attempt against the client and the username."""
-        now = time.time()
-        with database(self.path) as conn:
-            conn.executemany(
-                "INSERT INTO login_failures (key, at) VALUES (?, ?)",
-                [(key, now) for key, _ in self._keys(ip, username)],
-            )
-
-    def reset_user(self, username: str) -> None:
-        """Clear the username's failures after a successful login."""
-        with database(self.path) as conn:
-            conn.execute(
-                "DELETE FROM login_failures WHERE key = ?", ("user:" + username.strip().lower(),)
-            )
 
 
 def init_app(app: Flask) -> None:

@@ -1,16 +1,19 @@
-"""Sign in and sign out. Both are POST forms with a CSRF token; sign-in is rate-limited."""
+"""Sign in and sign out. Both are POST forms with a CSRF token; sign-in is rate-limited
+(:mod:`webmail.sessions.limits`: each attempt counted before it is tried)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from webmail.mailbox import AuthError
+from webmail.mailbox import AuthError, MailboxError
 from webmail.services import services
 from webmail.sessions import PASSWORD_KEY, ServerSession
+from webmail.sessions.limits import DEVICE_COOKIE, DEVICE_SECONDS
 from webmail.sessions.security import rotate_csrf_token, safe_next
 from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, settings
 
@@ -18,6 +21,7 @@ bp = Blueprint("auth", __name__)
 
 MAX_FIELD = 320
 TOO_MANY = "Too many failed sign-ins. Please wait a few minutes and try again."
+TOO_MANY_SECONDS = "Too many failed sign-ins. Please wait {} seconds and try again."
 
 
 def username_problem(username: str) -> str | None:
@@ -58,7 +62,7 @@ def login() -> Response | tuple[str, int]:
 
 
 @bp.post("/login")
-def login_post() -> Response | tuple[str, int]:
+def login_post() -> Response | tuple[str, int] | tuple[str, int, Mapping[str, str]]:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     problem = username_problem(username)
@@ -68,18 +72,26 @@ def login_post() -> Response | tuple[str, int]:
         return render_login("Please enter your password.", username, 400)
     limiter = services().limiter
     ip = request.remote_addr or "unknown"
-    if limiter.blocked(ip, username):
-        return render_login(TOO_MANY, username, 429)
+    account = settings().account_name(username)
+    device = limiter.device_of(request.cookies.get(DEVICE_COOKIE), account)
+    attempt = limiter.attempt(account, ip, device)  # counted now, before it is tried
+    if not attempt.allowed:
+        wait = attempt.retry_seconds
+        text = TOO_MANY if wait >= 60 else TOO_MANY_SECONDS.format(wait)
+        page, status = render_login(text, username, 429)
+        return page, status, {"Retry-After": str(wait)}
 
     from webmail.mailbox.pool import open_mailbox
 
     try:
-        mbox = open_mailbox(settings(), username, password)
+        mbox = open_mailbox(settings(), username, password, client_address=ip)
     except AuthError:
-        limiter.record_failure(ip, username)
-        raise  # views/errors.py shows the login page with the message
+        raise  # counted already; views/errors.py shows the login page with the message
+    except MailboxError:
+        limiter.not_judged(attempt)  # the server never judged the password
+        raise
     mbox.close()
-    limiter.reset_user(username)
+    limiter.succeeded(attempt)
     store = services().sessions
     store.purge(settings().session_idle_minutes * 60)  # forget sessions nobody came back to
 
@@ -93,7 +105,12 @@ def login_post() -> Response | tuple[str, int]:
     session[USERNAME_KEY] = username
     session[PASSWORD_KEY] = store.encrypt(password)
     session[POOL_KEY] = secrets.token_hex(16)
-    return redirect(safe_next(request.form.get("next"), url_for("mail.index")))
+    response = redirect(safe_next(request.form.get("next"), url_for("mail.index")))
+    response.set_cookie(  # this browser is a known client of the account from now on
+        DEVICE_COOKIE, limiter.device_cookie(account, device), max_age=DEVICE_SECONDS,
+        httponly=True, secure=settings().secure_cookies, samesite="Lax",
+    )
+    return response
 
 
 @bp.post("/logout")
