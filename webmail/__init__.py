@@ -87,6 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.views import auth, errors, mail, message, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
+    from webmail.views.urls import UidConverter
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
     app.session_interface = sessions.ServerSessionInterface(store, settings)
@@ -108,6 +109,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     security.init_app(app)
     timefmt.init_app(app)
+    app.url_map.converters["uid"] = UidConverter  # before the routes that use <uid:uid>
     for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(delays_view.bp)

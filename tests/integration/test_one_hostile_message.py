@@ -83,3 +83,26 @@ def test_megabyte_subject_is_cut_in_the_list_and_noted_in_the_read_view(
     assert len(listed[0].encode()) <= MAX_LIST_FIELD_BYTES + 4
     page = r.page("/message/INBOX/1")
     assert "<li>This subject was cut: it is 2,021 KB long.</li>" in page
+
+
+def logins(dovecot: Dovecot, user: Any) -> int:
+    """How often ``user`` has signed in to Dovecot (its log has one line per IMAP login)."""
+    return dovecot.log().count(f"imap-login: Info: Login: user=<{user.name}>,")
+
+
+@pytest.mark.parametrize("uid", ["0", "4294967296", "9" * 5000], ids=["0", "2^32", "5000-digits"])
+def test_uid_outside_imap_range_is_404_and_keeps_the_pooled_connection(
+    reader: tuple[Reader, Any], dovecot: Dovecot, uid: str
+) -> None:
+    r, user = reader
+    dovecot.deliver(user.name, mail("ordinary"), ARRIVAL)
+    sign_in(r, user, "UTC")
+    assert r.uids("/folder/INBOX") == [1]
+    before = logins(dovecot, user)
+    assert before >= 1
+    assert r.client.get(f"/message/INBOX/{uid}").status_code == 404
+    assert r.client.get(f"/message/INBOX/{uid}/part/1").status_code == 404
+    assert r.post(f"/message/INBOX/{uid}/delete").status_code == 404
+    assert r.client.get("/message/INBOX/4294967295").status_code == 404  # no such message
+    assert r.uids("/folder/INBOX") == [1]
+    assert logins(dovecot, user) == before

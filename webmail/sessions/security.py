@@ -124,8 +124,13 @@ def add_headers(response: Response) -> Response:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """``target`` when it is a path on this site, else ``fallback`` (no open redirect)."""
-    if not target:
+    """``target`` when it is a path on this site, else ``fallback`` (no open redirect).
+
+    A control character (a raw newline, a tab, NUL ...) makes any target the fallback: it
+    cannot go into a ``Location`` header, and browsers drop tabs and newlines from URLs, so
+    ``/<TAB>/evil.example`` would leave the site.
+    """
+    if not target or not target.isprintable():
         return fallback
     parts = urlsplit(target)
     if (

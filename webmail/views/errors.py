@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
-from webmail.mailbox import AuthError, MailboxError
+from webmail.mailbox import AuthError, MailboxError, NotFound
 from webmail.services import services
 from webmail.sessions import ServerSession
 from webmail.sessions.security import CSRFError
@@ -36,10 +36,10 @@ def auth_failed(error: AuthError) -> tuple[str, int]:
 @bp.app_errorhandler(MailboxError)
 def mailbox_failed(error: MailboxError) -> tuple[str, int]:
     current_app.logger.warning("mail server error on %s: %r", request.path, error)
-    if current_user() is not None:
+    if current_user() is not None and not isinstance(error, NotFound):
         key = session.get(POOL_KEY)
         if isinstance(key, str):  # a broken connection must not be reused
-            services().pool.discard(key)
+            services().pool.discard(key)  # (a message another client deleted breaks none)
     return render_template("errors/mailbox.html", message=error.user_message), error.status
 
 

@@ -81,7 +81,7 @@ def folder(folder: str) -> str:
     )
 
 
-@bp.get("/message/<path:folder>/<int:uid>")
+@bp.get("/message/<path:folder>/<uid:uid>")
 @login_required
 def message(folder: str, uid: int) -> str:
     """The read view. A GET changes nothing: message() fetches with BODY.PEEK, and app.js marks
@@ -113,7 +113,7 @@ def message(folder: str, uid: int) -> str:
     )
 
 
-@bp.post("/message/<path:folder>/<int:uid>/seen")
+@bp.post("/message/<path:folder>/<uid:uid>/seen")
 @login_required
 def mark_seen(folder: str, uid: int) -> tuple[str, int]:
     """Mark one message read (app.js calls it when the read view opens); 204."""
@@ -122,7 +122,7 @@ def mark_seen(folder: str, uid: int) -> tuple[str, int]:
     return "", 204
 
 
-@bp.post("/message/<path:folder>/<int:uid>/flags")
+@bp.post("/message/<path:folder>/<uid:uid>/flags")
 @login_required
 def set_flags(folder: str, uid: int) -> Response:
     action = FLAG_ACTIONS.get(request.form.get("action", ""))
@@ -134,7 +134,7 @@ def set_flags(folder: str, uid: int) -> Response:
     return redirect(safe_next(request.form.get("next"), fallback))
 
 
-@bp.post("/message/<path:folder>/<int:uid>/delete")
+@bp.post("/message/<path:folder>/<uid:uid>/delete")
 @login_required
 def delete(folder: str, uid: int) -> Response:
     with user_mailbox() as mbox:

@@ -38,7 +38,7 @@ bp = Blueprint("message", __name__, url_prefix="/message")
 SLICE_BYTES = 256 * 1024
 
 
-@bp.get("/<path:folder>/<int:uid>/body")
+@bp.get("/<path:folder>/<uid:uid>/body")
 @login_required
 def body(folder: str, uid: int) -> Response:
     """The sanitised HTML body as a complete document for the read view's sandboxed iframe,
@@ -80,7 +80,7 @@ def _stream(folder: str, uid: int, section: str, encoding: str) -> Iterator[byte
         yield rest
 
 
-@bp.get("/<path:folder>/<int:uid>/inline/<section>")
+@bp.get("/<path:folder>/<uid:uid>/inline/<section>")
 @login_required
 def inline(folder: str, uid: int, section: str) -> Response:
     """A ``cid:`` image of the message, inline, opened on its own (the "view" link of the
@@ -94,7 +94,7 @@ def inline(folder: str, uid: int, section: str) -> Response:
     return Response(stream, headers=headers)
 
 
-@bp.get("/<path:folder>/<int:uid>/part/<section>")
+@bp.get("/<path:folder>/<uid:uid>/part/<section>")
 @login_required
 def download(folder: str, uid: int, section: str) -> Response:
     """One part as a download: ``Content-Disposition: attachment`` with a safe RFC 6266 name,
@@ -104,7 +104,7 @@ def download(folder: str, uid: int, section: str) -> Response:
     return Response(stream, headers=download_headers(info.filename, info.content_type))
 
 
-@bp.post("/<path:folder>/<int:uid>/remote-sender")
+@bp.post("/<path:folder>/<uid:uid>/remote-sender")
 @login_required
 def trust_sender(folder: str, uid: int) -> BaseResponse:
     """"Always for this sender": remember the message's From address (read from the message
