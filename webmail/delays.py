@@ -15,6 +15,7 @@ folder after the reader's previous visit (:func:`next_visit` keeps the visits).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,11 +36,15 @@ __all__ = [
 #: (sent close together, delayed alike, held at the same host) share one mark.
 MAX_MARKS = 2000
 #: Shared marks: the plot's time span is cut into this many columns ...
-TIME_BUCKETS = 120
-#: ... and each power of ten of delay into this many rows.
-CLUSTER_BUCKETS_PER_DECADE = 5
+TIME_BUCKETS = 96
+#: ... and each power of ten of delay into this many rows (DELAY_BUCKETS_PER_DECADE, 20, is
+#: a multiple of it).
+CLUSTER_BUCKETS_PER_DECADE = 4
 #: Rows the banner looks at, newest arrival first, before it stops counting.
 MAX_NEWS_SCAN = 5000
+#: On a first visit the banner counts late unread mail that arrived this long before the
+#: folder's newest message (not years of it: one query of a few rows, whatever the folder).
+FIRST_VISIT_WINDOW = timedelta(days=14)
 #: A list page seen after this long away starts a new visit.
 VISIT_GAP = timedelta(minutes=30)
 #: A visit's "last seen" is written at most this often (not on every page load).
@@ -141,20 +146,23 @@ def delay_report(
     index: IndexStore | None = None,
     account: str = "",
     indexing: bool = False,
+    plot: bool = True,
 ) -> DelayReport:
     """The report of ``folders`` (the one asked for, or every folder when ``folder`` is
     ``None``), read from ``index`` under ``account`` when given (the caller synced them),
-    else from ``mbox.summaries``. ``zone`` gives the days of the incidents' search queries."""
+    else from ``mbox.summaries``. ``zone`` gives the days of the incidents' search queries.
+    Without ``plot`` the report has no marks and no clusters (``/api/delays`` needs only the
+    incidents and the counts, and an index then reads only the late rows)."""
     if index is None:
         rows = [s for name in folders for s in mbox.summaries(name)]
-        return _from_summaries(rows, folder, threshold, zone, indexing)
+        return _from_summaries(rows, folder, threshold, zone, indexing, plot)
     counts = [index.counts(account, name) for name in folders]
     total = sum(c[0] for c in counts)
     late_count = sum(c[1] for c in counts)
     holds: list[Hold] = []
     marks: list[Mark] = []
     clusters: list[Cluster] = []
-    if total <= MAX_MARKS:
+    if plot and total <= MAX_MARKS:
         for name in folders:
             for r in index.delay_rows(account, name):
                 marks.append(_mark(name, r))
@@ -163,10 +171,11 @@ def delay_report(
                     holds.append(hold)
         marks.sort(key=lambda m: (m.sent, m.folder, m.uid))
     else:
-        for name in folders:
-            late_rows = index.delay_rows(account, name, late_only=True)
-            holds.extend(h for h in map(_hold, late_rows) if h is not None)
-        clusters = _clusters(index, account, folders)
+        late_rows = {name: index.delay_rows(account, name, late_only=True) for name in folders}
+        for some in late_rows.values():
+            holds.extend(h for h in map(_hold, some) if h is not None)
+        if plot:
+            clusters = _clusters(index, account, late_rows)
     return DelayReport(
         folder, threshold, total, late_count, tuple(marks), tuple(clusters),
         group_incidents(holds, threshold, zone=zone), indexing,
@@ -182,7 +191,7 @@ def _mark(folder: str, r: DelayRow) -> Mark:
 
 def _from_summaries(
     rows: Sequence[MessageSummary], folder: str | None, threshold: timedelta, zone: tzinfo,
-    indexing: bool,
+    indexing: bool, plot: bool,
 ) -> DelayReport:
     marks = sorted(
         (
@@ -198,6 +207,8 @@ def _from_summaries(
     holds = [h for h in (hold_of(s.analysis) for s in rows) if h is not None]
     late_count = sum(1 for s in rows if s.late)
     incidents = group_incidents(holds, threshold, zone=zone)
+    if not plot:
+        return DelayReport(folder, threshold, len(marks), late_count, (), (), incidents, indexing)
     if len(marks) <= MAX_MARKS:
         return DelayReport(folder, threshold, len(marks), late_count, tuple(marks), (),
                            incidents, indexing)  # fmt: skip
@@ -252,20 +263,40 @@ _ClusterKey = tuple[str, int, int | None, bool, str | None]  # folder, time, del
 _PER_CLUSTER = max(1, DELAY_BUCKETS_PER_DECADE // CLUSTER_BUCKETS_PER_DECADE)
 
 
-def _clusters(index: IndexStore, account: str, folders: Sequence[str]) -> list[Cluster]:
-    """Shared marks from the index's buckets, merged to :data:`CLUSTER_BUCKETS_PER_DECADE`."""
-    span = _span(index, account, folders)
+def _clusters(
+    index: IndexStore, account: str, late_rows: dict[str, list[DelayRow]]
+) -> list[Cluster]:
+    """Shared marks of the folders (``late_rows``: each folder's late rows): on-time mail from
+    the index's buckets (a mark spans its bucket: its times and delays are the bucket's
+    bounds), late mail from its rows (exact), in :data:`TIME_BUCKETS` columns and
+    :data:`CLUSTER_BUCKETS_PER_DECADE` rows a power of ten."""
+    span = _span(index, account, late_rows)
     if span is None:
         return []
     step = _bucket_seconds(*span)
     tallies: dict[_ClusterKey, _Tally] = {}
-    for name in folders:
+    for name, rows in late_rows.items():
         for b in index.delay_buckets(account, name, step):
             row = None if b.delay_bucket is None else b.delay_bucket // _PER_CLUSTER
-            key = (name, b.time_bucket, row, b.late, b.held_at)
-            tally = tallies.get(key) or tallies.setdefault(key, _Tally())
-            tally.add(b.messages, b.first_sent, b.last_sent, b.min_delay, b.max_delay)
+            tally = tallies.setdefault((name, b.time_bucket, row, False, None), _Tally())
+            low, high = _delay_bounds(row)
+            first = max(span[0], b.time_bucket * step)
+            tally.add(b.messages, first, min(span[1], first + step - 1), low, high)
+        for r in rows:
+            bucket = delay_bucket_of(r.delay_seconds)
+            row = None if bucket is None else bucket // _PER_CLUSTER
+            tally = tallies.setdefault((name, r.sent // step, row, True, r.held_at), _Tally())
+            tally.add(1, r.sent, r.sent, r.delay_seconds, r.delay_seconds)
     return [t.cluster(k[0], k[3], k[4]) for k, t in tallies.items()]
+
+
+def _delay_bounds(row: int | None) -> tuple[int | None, int | None]:
+    """The whole seconds a cluster row of delays spans (row 0 from 0 s); ``None`` unknown."""
+    if row is None:
+        return None, None
+    per = CLUSTER_BUCKETS_PER_DECADE
+    low = 0 if row == 0 else math.ceil(10 ** (row / per))
+    return low, max(low, math.ceil(10 ** ((row + 1) / per)) - 1)
 
 
 def _merge(marks: Sequence[Mark]) -> list[Cluster]:
@@ -309,8 +340,8 @@ class LateNews:
     :ivar first_sent: the earliest true sent time among them, UTC.
     :ivar last_sent: the latest.
     :ivar hosts: the hosts that held them, most messages first (ties by name).
-    :ivar since: the end of the previous visit, or ``None`` on a first visit (all unread
-        late mail counts then).
+    :ivar since: the end of the previous visit, or ``None`` on a first visit (late unread
+        mail of the folder's last :data:`FIRST_VISIT_WINDOW` counts then).
     """
 
     count: int
@@ -329,25 +360,36 @@ def late_news(
     account: str = "",
 ) -> LateNews | None:
     """The banner's news for ``folder``: late mail not read yet that arrived (IMAP arrival)
-    after ``since``; every unread late message when ``since`` is ``None``. From the index
-    when given (newest arrival first, at most :data:`MAX_NEWS_SCAN` late rows looked at),
-    else from ``mbox.summaries``. ``None`` when there is none."""
+    after ``since``; on a first visit (``since`` is ``None``) after
+    :data:`FIRST_VISIT_WINDOW` before the folder's newest arrival. From the index when given
+    (newest arrival first, at most :data:`MAX_NEWS_SCAN` late rows looked at), else from
+    ``mbox.summaries``. ``None`` when there is none."""
     found: list[tuple[datetime, str | None]] = []
     if index is None:
-        for s in mbox.summaries(folder):
-            if s.late and not s.seen and (since is None or s.arrival > since):
+        rows = mbox.summaries(folder)
+        cutoff = since
+        if cutoff is None and rows:
+            cutoff = max(s.arrival for s in rows) - FIRST_VISIT_WINDOW
+        for s in rows:
+            if s.late and not s.seen and (cutoff is None or s.arrival > cutoff):
                 found.append((s.sent, s.held_at))
     else:
+        cutoff = since
+        if cutoff is None:
+            newest = index.page(account, folder, "arrival", limit=1)
+            if not newest:
+                return None
+            cutoff = newest[0].arrival - FIRST_VISIT_WINDOW
         offset = 0
         while offset < MAX_NEWS_SCAN:
-            rows = index.page(account, folder, "arrival", late_only=True, offset=offset, limit=500)
-            for r in rows:
-                if since is not None and r.arrival <= since:
-                    rows = []
+            page = index.page(account, folder, "arrival", late_only=True, offset=offset, limit=500)
+            for r in page:
+                if r.arrival <= cutoff:
+                    page = []
                     break
                 if not r.seen:
                     found.append((r.sent, r.held_at))
-            if len(rows) < 500:
+            if len(page) < 500:
                 break
             offset += 500
     if not found:

@@ -23,7 +23,9 @@ def signed_in_page(chromium: Browser, live_server: str, scheme: str) -> tuple[Pa
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
     page.on(
         "request",
         lambda r: problems.append(r.url)

@@ -148,6 +148,22 @@ def test_on_time_mail_has_no_hold_and_late_mail_without_a_host_has_none_either()
     assert hold_of(late_without_hops) is None
 
 
+def test_late_mail_no_host_held_past_the_limit_makes_no_incident() -> None:
+    # The Date is five hours before the first stamp (the sender's outbox kept it), then every
+    # hop passed it on within seconds: late, held longest at mx2 for 8 s, not an incident.
+    sent = FRIDAY - 5 * HOUR
+    outbox = analyze(
+        message(FRIDAY, FRIDAY + timedelta(seconds=18), date=sent),
+        arrival=FRIDAY + timedelta(seconds=19),
+    )
+    assert outbox.delayed and outbox.sent == sent
+    hold = hold_of(outbox)
+    assert hold is not None and hold.end - hold.start == timedelta(seconds=8)
+    assert group_incidents([hold], THRESHOLD) == ()
+    with_a_real_hold = [hold, held(FRIDAY, FRIDAY + 3 * HOUR)]
+    assert [i.count for i in group_incidents(with_a_real_hold, THRESHOLD)] == [1]
+
+
 def test_no_holds_no_incidents() -> None:
     assert group_incidents([], THRESHOLD) == ()
 

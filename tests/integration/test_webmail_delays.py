@@ -139,7 +139,9 @@ def late_mail(n: int, now: datetime) -> bytes:
 
 
 def banner(page: str) -> str | None:
-    match = re.search(r'<span class="banner-text">([^<]*)</span>\s*<a class="button" href="/delays', page)
+    match = re.search(
+        r'<span class="banner-text">([^<]*)</span>\s*<a class="button" href="/delays', page
+    )
     return None if match is None else match.group(1)
 
 

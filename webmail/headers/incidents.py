@@ -12,6 +12,9 @@ The rule:
   bottleneck's time minus its ``delay_seconds`` (the previous *dated* hop's stamp).
 - Holds at one host whose intervals overlap, or whose gap is at most the late threshold,
   form one :class:`Incident` (:func:`group_incidents`). Hosts compare case-insensitively.
+- A hold no longer than the threshold makes no incident: that message was late, but no host
+  of its path held it for longer than the limit (it was late before its first stamp, as when
+  the sender's outbox kept it, or a little at each of several hosts).
 - Mail that is not late (on time, a sender clock skewed within tolerance, re-filed mail:
   the policy in :mod:`webmail.headers.policy` already says ``delayed=False`` for those)
   has no hold and never makes an incident. Late mail whose headers name no holding host
@@ -137,14 +140,16 @@ def group_incidents(
     """Group ``holds`` into incidents, newest first (latest ``start`` first; ties: latest
     ``end``, then host).
 
-    Holds at the same host (compared case-insensitively) join one incident while each next
-    hold, in order of start, begins at most ``threshold`` after the latest release so far:
-    overlapping intervals, and gaps up to and including ``threshold``. ``zone`` gives the
-    days of each incident's :attr:`Incident.query` (the reader's zone; UTC by default).
+    Holds no longer than ``threshold`` are left out (see the module docstring). The others
+    join one incident per host (compared case-insensitively) while each next hold, in order
+    of start, begins at most ``threshold`` after the latest release so far: overlapping
+    intervals, and gaps up to and including ``threshold``. ``zone`` gives the days of each
+    incident's :attr:`Incident.query` (the reader's zone; UTC by default).
     """
     by_host: dict[str, list[Hold]] = {}
     for hold in holds:
-        by_host.setdefault(hold.host.casefold(), []).append(hold)
+        if hold.end - hold.start > threshold:
+            by_host.setdefault(hold.host.casefold(), []).append(hold)
     incidents: list[Incident] = []
     for group in by_host.values():
         group.sort(key=lambda h: (h.start, h.end))

@@ -36,7 +36,9 @@ __all__ = ["FROM_LINE", "MBOX_MAGIC", "MessageFile", "is_maildir", "iter_message
 MBOX_MAGIC = b"From "
 #: An mbox ``From`` line: ``From``, the envelope sender (maybe empty), then a date ending in
 #: a time, an optional zone and a year, e.g. ``From a@b.example  Fri Dec  7 11:07:41 2001``.
-FROM_LINE = re.compile(rb"From \S*[ \t]+[^\r\n]*\d:\d\d(?::\d\d)?(?:[ \t]+\S+)?[ \t]+\d{4}[ \t]*\r?\n?")
+FROM_LINE = re.compile(
+    rb"From \S*[ \t]+[^\r\n]*\d:\d\d(?::\d\d)?(?:[ \t]+\S+)?[ \t]+\d{4}[ \t]*\r?\n?"
+)
 #: A line longer than this is read in pieces of this size (memory stays bounded).
 LINE_LIMIT = 64 * 1024
 _HEAD_LIMIT = MAX_HEADER_BYTES + 4  # one byte past the cap lets the analysis warn about it

@@ -232,8 +232,8 @@ class RedisIndex:
         return out
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
-        """The folder's rows counted into :class:`DelayBucket` (read whole and counted here:
-        Redis has no grouped query; about 10 µs a row)."""
+        """The folder's on-time rows counted into :class:`DelayBucket` (read whole and counted
+        here: Redis has no grouped query; about 10 µs a row)."""
         return buckets_of(self.delay_rows(account, folder), max(1, int(bucket_seconds)))
 
     # -- writing -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -266,29 +267,19 @@ DELAY_BUCKETS_PER_DECADE = 20
 
 
 class DelayBucket(NamedTuple):
-    """Messages of a folder alike on the delays plot (:meth:`IndexStore.delay_buckets`).
+    """On-time messages of a folder alike on the delays plot (:meth:`IndexStore.delay_buckets`):
+    sent in one time bucket, delayed within one log bucket. (Late mail is few; the plot reads
+    it row by row with ``delay_rows(late_only=True)``.)
 
     :ivar time_bucket: ``floor(sent / bucket_seconds)``.
     :ivar delay_bucket: ``floor(log10(delay) * DELAY_BUCKETS_PER_DECADE)`` with delays of 1 s
         or less (clock skew included) in bucket 0; ``None`` for an unknown delay.
-    :ivar late: the messages arrived late.
-    :ivar held_at: for late messages the host that held them; ``None`` for on-time ones.
     :ivar messages: how many messages (at least 1).
-    :ivar first_sent: their earliest sent time, epoch seconds.
-    :ivar last_sent: their latest sent time.
-    :ivar min_delay: their shortest delay, or ``None`` (unknown).
-    :ivar max_delay: their longest delay, or ``None``.
     """
 
     time_bucket: int
     delay_bucket: int | None
-    late: bool
-    held_at: str | None
     messages: int
-    first_sent: int
-    last_sent: int
-    min_delay: int | None
-    max_delay: int | None
 
 
 def delay_bucket_of(delay: int | None) -> int | None:
@@ -300,21 +291,12 @@ def delay_bucket_of(delay: int | None) -> int | None:
 
 
 def buckets_of(rows: Iterable[DelayRow], bucket_seconds: int) -> list[DelayBucket]:
-    """:class:`DelayBucket` of ``rows`` in no particular order (for a backend without SQL)."""
-    found: dict[tuple[int, int | None, bool, str | None], list[Any]] = {}
-    for r in rows:
-        host = r.held_at if r.late else None
-        key = (r.sent // bucket_seconds, delay_bucket_of(r.delay_seconds), r.late, host)
-        b = found.get(key)
-        if b is None:
-            found[key] = [1, r.sent, r.sent, r.delay_seconds, r.delay_seconds]
-            continue
-        b[0] += 1
-        b[1], b[2] = min(b[1], r.sent), max(b[2], r.sent)
-        if r.delay_seconds is not None:
-            b[3] = r.delay_seconds if b[3] is None else min(b[3], r.delay_seconds)
-            b[4] = r.delay_seconds if b[4] is None else max(b[4], r.delay_seconds)
-    return [DelayBucket(*key, *b) for key, b in found.items()]
+    """The :class:`DelayBucket` of the on-time ``rows``, in no particular order (for a backend
+    without grouped queries)."""
+    found: Counter[tuple[int, int | None]] = Counter(
+        (r.sent // bucket_seconds, delay_bucket_of(r.delay_seconds)) for r in rows if not r.late
+    )
+    return [DelayBucket(tb, db, n) for (tb, db), n in found.items()]
 
 
 def row_values(summary: MessageSummary) -> tuple[object, ...]:

@@ -52,9 +52,9 @@ CREATE INDEX IF NOT EXISTS messages_late_sent ON messages (folder_id, uidvalidit
     WHERE delayed = 1;
 CREATE INDEX IF NOT EXISTS messages_late_arrival ON messages (folder_id, uidvalidity, arrival, uid)
     WHERE delayed = 1;
--- Covers Index.delay_buckets: the delays plot of 100,000 rows reads this index, not the table.
-CREATE INDEX IF NOT EXISTS messages_delays
-    ON messages (folder_id, uidvalidity, sent, delay, delayed, bottleneck);
+-- Covers Index.delay_buckets: the delays plot of 100,000 rows reads the on-time part of this
+-- index, not the table.
+CREATE INDEX IF NOT EXISTS messages_delays ON messages (folder_id, uidvalidity, delayed, sent, delay);
 CREATE TRIGGER IF NOT EXISTS messages_count_insert AFTER INSERT ON messages BEGIN
     UPDATE folders SET total = total + 1, late = late + NEW.delayed WHERE id = NEW.folder_id;
 END;

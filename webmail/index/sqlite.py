@@ -40,7 +40,7 @@ from webmail.index.rows import (
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
-SCHEMA_VERSION = 5  # 5: holds of late mail and the delays index; 4: held_at, one attachment rule
+SCHEMA_VERSION = 6  # 6: the delays index on (delayed, sent, delay); 5: holds of late mail
 BUSY_TIMEOUT_MS = 10_000
 FILE_NAME = "index.sqlite3"
 MAX_PAGE = 500
@@ -305,20 +305,21 @@ class Index:
         return [DelayRow(r[0], r[1], r[2], r[3], bool(r[4]), *r[5:]) for r in rows]
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
-        """The folder's rows counted into :class:`DelayBucket` in one grouped query over the
-        ``messages_delays`` index (the table itself is not read); ``[]`` when unknown."""
+        """The folder's on-time rows counted into :class:`DelayBucket` in one grouped query
+        over the ``messages_delays`` index (the table itself is not read, nor the late rows);
+        ``[]`` when unknown."""
         step = max(1, int(bucket_seconds))
         conn = self._conn()
         self._ensure_log(conn)
-        rows = conn.execute(
-            f"SELECT {_TIME_BUCKET} AS tb, {_DELAY_BUCKET} AS db, delayed AS late,"
-            " CASE WHEN delayed THEN bottleneck END AS host,"
-            " count(*), min(sent), max(sent), min(delay), max(delay)"
-            f" FROM messages WHERE folder_id = {_FOLDER} AND uidvalidity = {_CURRENT}"
-            " GROUP BY tb, db, late, host",
-            (step, step, account, folder, account, folder),
-        ).fetchall()
-        return [DelayBucket(r[0], r[1], bool(r[2]), *r[3:]) for r in rows]
+        return [
+            DelayBucket._make(r)
+            for r in conn.execute(
+                f"SELECT {_TIME_BUCKET} AS tb, {_DELAY_BUCKET} AS db, count(*)"
+                f" FROM messages WHERE folder_id = {_FOLDER} AND uidvalidity = {_CURRENT}"
+                " AND delayed = 0 GROUP BY tb, db",
+                (step, step, account, folder, account, folder),
+            ).fetchall()
+        ]
 
     def _ensure_log(self, conn: sqlite3.Connection) -> None:
         """Give the connection a base-10 ``log()`` when this SQLite was built without its

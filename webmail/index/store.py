@@ -131,10 +131,10 @@ class IndexStore(Protocol):
         ...
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
-        """Every indexed message of the folder counted into
+        """The folder's on-time messages counted into
         :class:`~webmail.index.rows.DelayBucket`: by ``sent // bucket_seconds`` (a positive
-        number of seconds), by log-delay bucket, and for late mail by holding host; in no
-        particular order, ``[]`` when unknown. Cheap at 100,000 rows."""
+        number of seconds) and by log-delay bucket; in no particular order, ``[]`` when
+        unknown. Cheap at 100,000 rows (late mail: :meth:`delay_rows` with ``late_only``)."""
         ...
 
     # -- writing (webmail.mailbox.sync) --------------------------------------------------------

@@ -180,6 +180,7 @@ def delay_plot(
     as bands. ``when`` and ``duration`` write times and delays as the rest of the page does
     (the reader's zone); ``zone`` places the time axis' ticks on local days. ``mark_href`` and
     ``cluster_href`` give each mark's link; ``title`` names the plot for screen readers."""
+    when = _by_the_minute(when)
     host_class, legend = _hosts(marks, clusters)
     times = [m.sent.timestamp() for m in marks]
     times += [t for c in clusters for t in (c.first_sent.timestamp(), c.last_sent.timestamp())]
@@ -213,6 +214,26 @@ def delay_plot(
         out.append(_cluster(c, scale, host_class, when, duration, cluster_href(c)))
     out.append("</g></svg>")
     return Plot("".join(out), legend, len(marks) + len(clusters))
+
+
+def _by_the_minute(when: Callable[[datetime | None], str]) -> Callable[[datetime | None], str]:
+    """``when`` asked once per minute: the page's times show minutes, and 2,000 marks repeat
+    many of them (a reader's zone changes its offset only on a whole minute)."""
+    seen: dict[int, str] = {}
+
+    def cached(value: datetime | None) -> str:
+        if value is None:
+            return when(None)
+        try:
+            minute = int(value.timestamp()) // 60
+        except (OverflowError, ValueError, OSError):
+            return when(value)
+        text = seen.get(minute)
+        if text is None:
+            text = seen[minute] = when(value)
+        return text
+
+    return cached
 
 
 def _hosts(

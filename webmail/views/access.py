@@ -203,12 +203,15 @@ def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = Fa
     )
 
 
-def user_delays(mbox: Mailbox, folders: list[Folder], folder: str | None) -> DelayReport:
+def user_delays(
+    mbox: Mailbox, folders: list[Folder], folder: str | None, *, plot: bool = True
+) -> DelayReport:
     """The delays report of the reader's ``folder``, or of every folder in ``folders`` when it
     is ``None``: each folder is first brought up to date in the index as its list page would
     be (:func:`list_user_folder`), then read (:func:`webmail.delays.delay_report`); incident
     queries use the reader's zone. Raises NotFound for a ``folder`` not in ``folders``; in
-    the all-folders report a folder the server will not open is left out."""
+    the all-folders report a folder the server will not open is left out. Without ``plot``
+    the report holds the incidents and counts only (``/api/delays``)."""
     svc = services()
     chosen = [f for f in folders if folder is None or f.name == folder]
     if folder is not None and not chosen:
@@ -239,6 +242,7 @@ def user_delays(mbox: Mailbox, folders: list[Folder], folder: str | None) -> Del
         index=index,
         account=index_account(svc.settings, user),
         indexing=indexing,
+        plot=plot,
     )
 
 

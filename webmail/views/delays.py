@@ -9,6 +9,8 @@ API answers 401 without one and 404 (JSON) for a folder the server does not have
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
@@ -69,7 +71,7 @@ def api() -> tuple[Response, int]:
         folders = mbox.folders()
         if folder is not None and all(f.name != folder for f in folders):
             return jsonify(error=f"No folder {folder!r} on the mail server."), 404
-        report = user_delays(mbox, folders, folder)
+        report = user_delays(mbox, folders, folder, plot=False)
     return jsonify(
         folder=report.folder,
         threshold_seconds=int(report.threshold.total_seconds()),
@@ -98,9 +100,17 @@ def _plot(report: DelayReport, folders: list[Folder]) -> Plot:
         base = prefix.get(mark.folder) or url_for("mail.message", folder=mark.folder, uid=0)[:-1]
         return f"{base}{mark.uid}"
 
+    lists = {f.name: url_for("mail.folder", folder=f.name) for f in folders}
+    hrefs: dict[tuple[str, str], str] = {}  # shared marks of one day and host share a search
+
     def cluster_href(cluster: ClusterLike) -> str:
         assert isinstance(cluster, Cluster)
-        return url_for("mail.folder", folder=cluster.folder, q=cluster_query(cluster, zone))
+        key = (cluster.folder, cluster_query(cluster, zone))
+        href = hrefs.get(key)
+        if href is None:
+            base = lists.get(key[0]) or url_for("mail.folder", folder=key[0])
+            href = hrefs[key] = f"{base}?q={quote_plus(key[1], safe=':')}"
+        return href
 
     where = "every folder" if report.folder is None else report.folder
     return delay_plot(
