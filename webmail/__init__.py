@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.heade
     from flask import Flask
 
     from webmail.sessions import SessionStore
+    from webmail.sessions.limits import LoginLimiter
+    from webmail.sessions.prefs import Preferences
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -83,23 +85,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.mailbox.pool import MailboxPool
     from webmail.mailbox.recent import RecentMessages
     from webmail.services import Services, init_app
-    from webmail.sessions import limits, prefs, security
+    from webmail.sessions import security
     from webmail.views import auth, errors, mail, message, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
     from webmail.views.urls import UidConverter
 
     store = _session_store(settings, instance, app.config["SECRET_KEY"])
+    reader_prefs, limiter = _prefs_and_limits(settings, store, app.config)
     app.session_interface = sessions.ServerSessionInterface(store, settings)
     init_app(
         app,
         Services(
             settings=settings,
             sessions=store,
-            prefs=prefs.Preferences(store.path, settings.account_name),
-            limiter=limits.LoginLimiter(
-                store.path, app.config["SECRET_KEY"], limits.Policy.from_config(app.config)
-            ),
+            prefs=reader_prefs,
+            limiter=limiter,
             pool=MailboxPool(settings),
             # The list index: None when off, and for the demo, which lists from memory.
             index=None if settings.demo else open_index(settings, instance),
@@ -131,6 +132,30 @@ def _session_store(settings: Settings, instance: Path, secret_key: str) -> Sessi
 
     return RedisSessionStore.from_url(
         path, secret_key, settings.redis_url, settings.session_idle_minutes * 60
+    )
+
+
+def _prefs_and_limits(
+    settings: Settings, store: SessionStore, config: Mapping[str, Any]
+) -> tuple[Preferences, LoginLimiter]:
+    """The readers' preferences and the sign-in limits, beside the sessions: in the instance
+    database, or in the sessions' Redis (``WEBMAIL_SESSION_BACKEND=redis``), where every
+    instance shares them."""
+    from webmail.sessions.limits import LoginLimiter, Policy
+    from webmail.sessions.prefs import Preferences
+
+    policy, secret = Policy.from_config(config), str(config["SECRET_KEY"])
+    if settings.session_backend == "redis":
+        from webmail.sessions.redis import RedisLoginLimiter, RedisPreferences, RedisSessionStore
+
+        assert isinstance(store, RedisSessionStore)  # _session_store made it so
+        return (
+            RedisPreferences(store.path, store.client, settings.account_name),
+            RedisLoginLimiter(store.path, secret, policy, store.client),
+        )
+    return (
+        Preferences(store.path, settings.account_name),
+        LoginLimiter(store.path, secret, policy),
     )
 
 

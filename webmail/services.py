@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from webmail.mailbox.pool import MailboxPool
     from webmail.mailbox.recent import RecentMessages
     from webmail.sessions import SessionStore
-    from webmail.sessions.prefs import Preferences
     from webmail.sessions.limits import LoginLimiter
+    from webmail.sessions.prefs import Preferences
 
 __all__ = ["Services", "init_app", "services"]
 
