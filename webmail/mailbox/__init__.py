@@ -38,6 +38,8 @@ from webmail.message.summary import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from webmail.index.store import IndexStore
     from webmail.mailbox.sync import SyncResult
 
@@ -134,6 +136,34 @@ class Mailbox(Protocol):
 
     def move_to_trash(self, folder: str, uid: int) -> None:
         """Move one message to the Trash folder (delete it for good when already in Trash)."""
+        ...
+
+    # -- writing: the Sent copy, drafts (webmail.outbox) ------------------------------------
+
+    def role_folder(self, role: str, *, create: bool = True) -> str | None:
+        """The name of the folder with special-use ``role`` (``sent``, ``drafts``: found by
+        SPECIAL-USE or by name, as :attr:`Folder.role` says), made (and subscribed) when
+        missing and ``create``; ``None`` when missing and not ``create``."""
+        ...
+
+    def append(
+        self, folder: str, raw: bytes, flags: Iterable[str] = (), when: datetime | None = None
+    ) -> int | None:
+        """Store ``raw`` in ``folder`` with ``flags`` (IMAP APPEND, INTERNALDATE ``when``,
+        else now); its new UID, or ``None`` when the server does not say."""
+        ...
+
+    def replace(
+        self, folder: str, uid: int, raw: bytes, flags: Iterable[str] = ()
+    ) -> int | None:
+        """Store ``raw`` in ``folder``, then delete message ``uid`` there for good (a draft
+        saved again): the new one is in before the old one goes. Its new UID, or ``None``.
+        An ``uid`` already gone is no error."""
+        ...
+
+    def remove(self, folder: str, uid: int) -> None:
+        """Delete one message for good (``\\Deleted`` and expunge: a sent draft); an ``uid``
+        already gone is no error."""
         ...
 
     def noop(self) -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import dataclasses
+import re
 import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient, SocketTimeout
@@ -75,6 +76,10 @@ _ROLE_NAMES = {
     "archive": ("archive", "archives"),
 }
 _DISPLAY = {"inbox": "Inbox"}
+# What role_folder() names a folder it has to create.
+_NEW_ROLE_FOLDERS = {"sent": "Sent", "drafts": "Drafts"}
+_APPENDUID = re.compile(r"\[APPENDUID \d+ (\d+)\]", re.I)
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)")
 _NO_SELECT = (b"\\noselect", b"\\nonexistent")
 
 
@@ -430,6 +435,69 @@ class ImapMailbox:
                 c.uid_expunge([uid])
             else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
                 c.expunge()
+
+    # -- writing (webmail.outbox): the Sent copy, drafts ------------------------------------
+
+    def role_folder(self, role: str, *, create: bool = True) -> str | None:
+        """The folder :meth:`folders` gives ``role`` (SPECIAL-USE, else its name); a missing
+        one is created (``Sent``, ``Drafts``) and subscribed when ``create``."""
+        found = next((f.name for f in self.folders() if f.role == role), None)
+        if found is not None or not create:
+            return found
+        name = _NEW_ROLE_FOLDERS.get(role, role.capitalize())
+        with translated_errors():
+            try:
+                self.client.create_folder(name)
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError as exc:
+                if "ALREADYEXISTS" not in str(exc).upper():  # made meanwhile: use it
+                    raise
+            with contextlib.suppress(IMAPClientError):
+                self.client.subscribe_folder(name)
+        return name
+
+    def append(
+        self, folder: str, raw: bytes, flags: Iterable[str] = (), when: datetime | None = None
+    ) -> int | None:
+        """APPEND ``raw`` with ``flags``; the new UID from APPENDUID (UIDPLUS, RFC 4315), else
+        found by its Message-ID, else ``None``."""
+        with translated_errors():
+            answer = self.client.append(folder, raw, flags=tuple(flags), msg_time=when)
+            match = _APPENDUID.search(
+                answer.decode("ascii", "replace") if isinstance(answer, bytes) else str(answer)
+            )
+            if match:
+                return int(match.group(1))
+            return self._uid_by_message_id(folder, raw)
+
+    def _uid_by_message_id(self, folder: str, raw: bytes) -> int | None:
+        found = _MESSAGE_ID.search(raw[: raw.find(b"\r\n\r\n") + 1 or len(raw)])
+        if found is None:
+            return None
+        self._select(folder, readonly=True)
+        uids = self.client.search(["HEADER", "Message-ID", found.group(1).decode("ascii")])
+        return max(uids) if uids else None
+
+    def replace(
+        self, folder: str, uid: int, raw: bytes, flags: Iterable[str] = ()
+    ) -> int | None:
+        """APPEND the new version, then :meth:`remove` the old one."""
+        new = self.append(folder, raw, flags)
+        self.remove(folder, uid)
+        return new
+
+    def remove(self, folder: str, uid: int) -> None:
+        """``\\Deleted`` and ``UID EXPUNGE`` (UIDPLUS); without UIDPLUS the message stays,
+        marked ``\\Deleted`` (a plain EXPUNGE would take every other marked message with it).
+        A message already gone is no error."""
+        with translated_errors():
+            self._select(folder, readonly=False)
+            if uid not in self.client.fetch([uid], ["FLAGS"]):
+                return
+            self.client.add_flags([uid], [DELETED], silent=True)
+            if self.client.has_capability("UIDPLUS"):
+                self.client.uid_expunge([uid])
 
     # -- the index -------------------------------------------------------------------------
 
