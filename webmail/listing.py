@@ -7,9 +7,10 @@ and late filter are the index's queries, its counts the index's counters); other
 mailbox pages its own rows (:meth:`webmail.mailbox.Mailbox.list_messages`). Paging is done
 once, by the rule in :func:`webmail.mailbox.paging.page_bounds`.
 
-A folder with more than ``inline_sync_limit`` messages still to index is first synced by a
-background job on a connection of its own (:mod:`webmail.mailbox.jobs`); meanwhile the page
-shows progress and the rows already in their final place. No Flask here.
+A folder with more than ``inline_sync_limit`` messages still to index (a first fill, a folder
+rebuilt because its UIDVALIDITY changed, a big backlog) is synced by a background job on a
+connection of its own (:mod:`webmail.mailbox.jobs`); meanwhile the page shows progress and the
+rows already in their final place. No Flask here.
 """
 
 from __future__ import annotations
@@ -109,24 +110,27 @@ def _bring_up_to_date(
     reconnect: Callable[[], Mailbox],
     limit: int,
 ) -> None:
-    """Sync inline, or start (or leave running) the background first sync of a big folder."""
+    """Sync inline, or start (or leave running) the background sync of a big fill: a first
+    sync, or whatever the inline sync found too much to fetch while the page waits (a folder
+    rebuilt after its UIDVALIDITY changed is a first fill again)."""
+
+    def job() -> None:
+        own = reconnect()
+        try:
+            own_sync = syncing(own)
+            if own_sync is not None:
+                own_sync.sync_folder(index, account, folder)
+        finally:
+            own.close()
+
     state = index.state(account, folder)
     pending = server_total - (state.total if state is not None else 0)
     first_fill = state is None or not state.complete
     if jobs.running(account, folder) or (first_fill and pending > limit):
-
-        def job() -> None:
-            own = reconnect()
-            try:
-                own_sync = syncing(own)
-                if own_sync is not None:
-                    own_sync.sync_folder(index, account, folder)
-            finally:
-                own.close()
-
         jobs.start(account, folder, job)
         return
-    mbox.sync_folder(index, account, folder)
+    if mbox.sync_folder(index, account, folder, fetch_limit=limit).deferred:
+        jobs.start(account, folder, job)
 
 
 def _indexed_page(

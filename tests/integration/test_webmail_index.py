@@ -206,3 +206,39 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
         services(app).sync_jobs.wait(5)
     assert reader.uids("/folder/INBOX") == by_sent
     assert "data-refresh-seconds" not in page
+
+
+def _fill(dovecot: Dovecot, user: Any, folder: str, count: int, *, anew: bool = False) -> None:
+    """``folder`` with ``count`` messages, through another IMAP client; ``anew``: deleted and
+    made again first (a new UIDVALIDITY: every UID the index knows means nothing now)."""
+    from tests.support.syncdata import message
+
+    client = dovecot.client(user.name, user.password)
+    try:
+        if anew:
+            client.delete_folder(folder)
+        client.create_folder(folder)
+        for n in range(count):
+            raw, arrival = message(n)
+            client.append(folder, raw, (), arrival)
+    finally:
+        client.logout()
+
+
+def test_a_folder_rebuilt_after_a_uidvalidity_change_refills_in_the_background(
+    app: Flask, reader: Reader, dovecot: Dovecot, outage_user: Any
+) -> None:
+    _fill(dovecot, outage_user, "Lists", 40)
+    assert len(reader.uids("/folder/Lists")) == 40  # small: synced while the page waited
+    reader.page("/folder/INBOX")  # the session's connection leaves Lists
+    _fill(dovecot, outage_user, "Lists", 60, anew=True)
+    services(app).inline_sync_limit = 20
+    page = reader.page("/folder/Lists")
+    # A rebuild is a first fill: the page does not wait for 60 messages to be fetched.
+    assert "Indexing 0 of 60 messages…" in page
+    assert reader.uids("/folder/Lists") == []
+    deadline = time.monotonic() + 20
+    while "Indexing" in (page := reader.page("/folder/Lists")):
+        assert time.monotonic() < deadline, "the background sync never finished"
+        services(app).sync_jobs.wait(5)
+    assert len(reader.uids("/folder/Lists")) == 60

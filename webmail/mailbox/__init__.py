@@ -186,8 +186,11 @@ class Syncing(Protocol):
         account: str,
         folder: str,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        fetch_limit: int | None = None,
     ) -> SyncResult:
-        """Sync ``folder`` of ``account`` into ``index`` (see ``webmail.mailbox.sync``)."""
+        """Sync ``folder`` of ``account`` into ``index`` (see ``webmail.mailbox.sync``); with
+        more than ``fetch_limit`` messages to fetch, fetch none (``SyncResult.deferred``)."""
         ...
 
 

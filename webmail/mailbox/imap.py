@@ -507,19 +507,24 @@ class ImapMailbox:
         account: str,
         folder: str,
         progress: Progress | None = None,
+        *,
+        fetch_limit: int | None = None,
     ) -> SyncResult:
         """Bring ``folder`` up to date in ``index`` under ``account`` (see
         ``webmail.index.account_key``) over this connection: new messages, flag changes
         (CONDSTORE) and expunges (QRESYNC, else a UID-set comparison); see
         :func:`webmail.mailbox.sync.sync_folder`. Leaves the folder selected read-only. Raises
         NotFound, ConnectionLost or another MailboxError; ``SyncResult.skipped`` when another
-        worker holds the folder's sync lease."""
+        worker holds the folder's sync lease; ``SyncResult.deferred`` when more than
+        ``fetch_limit`` messages would have to be fetched."""
         from webmail.mailbox.sync import (
             sync_folder,  # the list path without an index needs none of it
         )
 
         with translated_errors():
-            return sync_folder(self.client, index, account, folder, progress)
+            return sync_folder(
+                self.client, index, account, folder, progress, fetch_limit=fetch_limit
+            )
 
     # -- connection ------------------------------------------------------------------------
 

@@ -84,6 +84,9 @@ class SyncResult:
     :ivar removed: rows deleted because their messages were expunged.
     :ivar rebuilt: UIDVALIDITY had changed: the old rows were dropped first.
     :ivar skipped: another worker holds this folder's sync lease; nothing was done.
+    :ivar deferred: more messages were missing than ``fetch_limit`` allows (a first fill, a
+        folder rebuilt after its UIDVALIDITY changed, a big backlog): none were fetched, the
+        folder is marked incomplete, and a background sync should fill it.
     :ivar total: rows in the folder's index afterwards.
     :ivar seconds: wall time of the sync.
     """
@@ -93,6 +96,7 @@ class SyncResult:
     removed: int = 0
     rebuilt: bool = False
     skipped: bool = False
+    deferred: bool = False
     total: int = 0
     seconds: float = 0.0
 
@@ -198,6 +202,7 @@ def sync_folder(
     fields: Sequence[str] = LIST_HEADER_FIELDS,
     lease: bool = True,
     lease_seconds: float = LEASE_SECONDS,
+    fetch_limit: int | None = None,
 ) -> SyncResult:
     """Bring ``folder`` of ``account`` (see ``webmail.index.account_key``) up to date in
     ``index`` over the logged-in ``client``.
@@ -208,7 +213,8 @@ def sync_folder(
     is syncing is left alone (``SyncResult.skipped``), and this sync holds the folder with a
     lease of ``lease_seconds`` past its last heartbeat (see the module docstring). Raises
     ``NotFound`` when the folder does not exist, ``ConnectionLost`` when the connection fails
-    (committed chunks stay).
+    (committed chunks stay). With ``fetch_limit``, a sync that would have to fetch more
+    messages than that fetches none (``SyncResult.deferred``): a page must not wait for them.
     """
     started = time.perf_counter()
     owner = f"{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex}"
@@ -224,6 +230,7 @@ def sync_folder(
         with beating:
             run = _Sync(client, index, account, folder, progress, chunk_size, fields)
             run.lease_seconds = lease_seconds
+            run.fetch_limit = fetch_limit
             return run.run(owner if lease else None, started)
     except _LeaseLost:
         state = index.state(account, folder)
@@ -281,6 +288,7 @@ class _Sync:
         self.enabled = _enable(client, self.caps)
         self.esearch = "ESEARCH" in self.caps
         self.lease_seconds = LEASE_SECONDS
+        self.fetch_limit: int | None = None
 
     def run(self, owner: str | None, started: float) -> SyncResult:
         index, account, folder = self.index, self.account, self.folder
@@ -306,6 +314,17 @@ class _Sync:
         flags_changed, removed, server_all = self.refresh_indexed(selected, state, folder_id)
         server_new, missing, stale_removed = self.find_new(selected, state, folder_id, server_all)
         del server_all
+        if self.fetch_limit is not None and len(missing) > self.fetch_limit:
+            with index.transaction() as conn:  # a first fill now: the list shows its progress
+                index.update_state(conn, folder_id, complete=0)
+            return SyncResult(
+                flags_changed=flags_changed,
+                removed=removed + stale_removed,
+                rebuilt=rebuilt,
+                deferred=True,
+                total=index.counts(account, folder)[0],
+                seconds=time.perf_counter() - started,
+            )
         added = self.fetch_new(selected, state, folder_id, missing, owner)
         with index.transaction() as conn:
             index.update_state(
