@@ -3,11 +3,12 @@ draws it, the delivery incidents among them, and the late news of the list banne
 
 The page reads top to bottom like the list: the view brings each folder up to date in the
 index the way the list does (:func:`webmail.listing.list_folder`), then :func:`delay_report`
-reads it. With an index every row comes from it (:meth:`IndexStore.delay_rows`; above
-:data:`MAX_MARKS` messages, counted into buckets by :meth:`IndexStore.delay_buckets`, so a
-100,000-message folder is one grouped query); without one (``WEBMAIL_INDEX=off``, the demo)
-from :meth:`Mailbox.summaries`. Incidents come from
-:func:`webmail.headers.incidents.group_incidents`, as in the command line.
+reads it. With an index every row comes from it (:meth:`IndexStore.delay_rows`); above
+:data:`MAX_MARKS` messages only the late rows are read one by one, and the on-time ones are
+counted into buckets (:meth:`IndexStore.delay_buckets`: for SQLite one grouped query over a
+covering index), so a 100,000-message folder costs about three list pages. Without an index
+(``WEBMAIL_INDEX=off``, the demo) the rows come from :meth:`Mailbox.summaries`. Incidents
+come from :func:`webmail.headers.incidents.group_incidents`, as in the command line.
 
 :func:`late_news` counts what the list banner tells: late mail, still unread, that reached the
 folder after the reader's previous visit (:func:`next_visit` keeps the visits).

@@ -140,3 +140,21 @@ def test_sqlite_counts_buckets_from_the_delays_index_alone(tmp_path: Path) -> No
         " WHERE folder_id = 1 AND uidvalidity = 7 AND delayed = 0 GROUP BY 1, 2"
     ).fetchall()
     assert any("COVERING INDEX messages_delays" in str(step) for step in plan), plan
+
+
+def test_redis_counts_a_folder_written_before_the_delay_hash_from_its_rows(
+    redis_url: str,
+) -> None:
+    import hashlib
+
+    import redis
+
+    store = RedisIndex.from_url(redis_url, HOUR)
+    key = account_key("imap.example.com:993", f"old-{secrets.token_hex(6)}")
+    with store.transaction() as conn:
+        folder = store.folder_id(conn, key, "INBOX", 7)
+        store.put_rows(conn, folder, 7, rows())
+    expected = sorted(store.delay_buckets(key, "INBOX", 86400))
+    digest = hashlib.sha256(b"INBOX").hexdigest()[:24]
+    redis.Redis.from_url(redis_url).delete(f"wm:ix:{key}:{digest}:delay")  # as written before
+    assert sorted(store.delay_buckets(key, "INBOX", 86400)) == expected

@@ -8,6 +8,7 @@ account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24
                            complete, settled_since, synced_at
     <folder>rows           hash: member -> JSON row (webmail.index.rows.DB_ORDER)
     <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
+    <folder>delay          hash: member -> delay in seconds ("" unknown), for the delays plot
     <folder>sent           sorted set: member scored by true sent time
     <folder>arrival        sorted set: member scored by arrival
     <folder>late:sent      the same two, late rows only (the late filter and its count)
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -33,7 +35,14 @@ from typing import Any
 import redis
 
 from webmail.headers.incidents import hold_of
-from webmail.index.rows import DelayBucket, DelayRow, IndexRow, buckets_of, decode_analysis
+from webmail.index.rows import (
+    DelayBucket,
+    DelayRow,
+    IndexRow,
+    buckets_of,
+    decode_analysis,
+    delay_bucket_of,
+)
 from webmail.index.store import FolderState, Order, utc_from_epoch
 
 PREFIX = "wm:ix:"
@@ -232,9 +241,26 @@ class RedisIndex:
         return out
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
-        """The folder's on-time rows counted into :class:`DelayBucket` (read whole and counted
-        here: Redis has no grouped query; about 10 µs a row)."""
-        return buckets_of(self.delay_rows(account, folder), max(1, int(bucket_seconds)))
+        """The folder's on-time rows counted into :class:`DelayBucket`, here (Redis has no
+        grouped query): their sent times from the ``sent`` sorted set and their delays from the
+        ``delay`` hash, never the rows themselves (about 3 µs a message). A folder written
+        before the ``delay`` hash was kept is counted from its rows."""
+        step = max(1, int(bucket_seconds))
+        f = self._folder(account, folder)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.zrange(f + "sent", 0, -1, withscores=True)
+        pipe.hgetall(f + "delay")
+        pipe.zrange(f + "late:sent", 0, -1)
+        sent, delays, late = pipe.execute()
+        if len(delays) < len(sent):
+            return buckets_of(self.delay_rows(account, folder), step)
+        skip = set(late)
+        found: Counter[tuple[int, int | None]] = Counter(
+            (int(score) // step, delay_bucket_of(int(delays[m]) if delays.get(m) else None))
+            for m, score in sent
+            if m not in skip
+        )
+        return [DelayBucket(tb, db, n) for (tb, db), n in found.items()]
 
     # -- writing -------------------------------------------------------------------------
 
@@ -257,7 +283,7 @@ class RedisIndex:
         stored = _int(self._r.hget(f + "state", "uidvalidity"))
         if stored != uidvalidity:
             if stored is not None:
-                conn.delete(f + "rows", f + "flags", *(f + k for k in _SORTED))
+                conn.delete(f + "rows", f + "flags", f + "delay", *(f + k for k in _SORTED))
                 conn.delete(f + "state")
             conn.hset(f + "state", mapping={"uidvalidity": uidvalidity, "last_uid": 0,
                                             "complete": 0})
@@ -275,12 +301,14 @@ class RedisIndex:
         f = folder_id
         data: dict[str, str] = {}
         flags: dict[str, str] = {}
+        delays: dict[str, str] = {}
         scores: dict[str, dict[str, float]] = {k: {} for k in _SORTED}
         punctual: list[str] = []
         for row in rows:
             m = _member(int(row[0]))  # type: ignore[call-overload]
             data[m] = json.dumps(list(row), separators=(",", ":"), ensure_ascii=False)
             flags[m] = str(row[6])
+            delays[m] = "" if row[4] is None else str(row[4])
             scores["sent"][m] = float(row[2])  # type: ignore[arg-type]
             scores["arrival"][m] = float(row[1])  # type: ignore[arg-type]
             scores["uids"][m] = float(row[0])  # type: ignore[arg-type]
@@ -293,6 +321,7 @@ class RedisIndex:
             return
         conn.hset(f + "rows", mapping=data)
         conn.hset(f + "flags", mapping=flags)
+        conn.hset(f + "delay", mapping=delays)
         for key, mapping in scores.items():
             if mapping:
                 conn.zadd(f + key, mapping)
@@ -326,6 +355,7 @@ class RedisIndex:
         if present:
             conn.hdel(folder_id + "rows", *present)
             conn.hdel(folder_id + "flags", *present)
+            conn.hdel(folder_id + "delay", *present)
             for key in _SORTED:
                 conn.zrem(folder_id + key, *present)
         return len(present)
@@ -359,7 +389,9 @@ class RedisIndex:
         """Forget one folder of the account (rows and sync state)."""
         f = self._folder(account, folder)
         pipe = self._r.pipeline(transaction=True)
-        pipe.delete(f + "rows", f + "flags", f + "state", *(f + k for k in _SORTED))
+        pipe.delete(
+            f + "rows", f + "flags", f + "delay", f + "state", *(f + k for k in _SORTED)
+        )
         pipe.hdel(self._account(account) + "folders", folder)
         pipe.execute()
 
