@@ -40,6 +40,7 @@ from webmail.mailbox.demodata import (
     DEMO_ADDRESS,
     FUTURE_SPAM,
     HELD_HOST,
+    LOCAL,
     MAILSTORE_HOST,
     NO_DATE,
     OUTAGE,
@@ -49,7 +50,10 @@ from webmail.mailbox.demodata import (
 )
 from webmail.mailbox.paging import paginate
 from webmail.message.structure import message_has_attachments
+from webmail.message.parse import parse_message
+from webmail.message.query import fold
 from webmail.message.summary import header_block, summarize
+from webmail.message.text import decode_header_line
 
 __all__ = [
     "DEMO_ADDRESS",
@@ -123,6 +127,15 @@ def _section(raw: bytes, section: str) -> tuple[Message, bool]:
         else:
             raise NotFound(f"no part {section}")
     return part, False
+
+
+def _searched_text(raw: bytes) -> str:
+    """What the demo's TEXT search looks in: the header fields decoded, and the text and HTML
+    bodies, folded (:func:`webmail.message.query.fold`)."""
+    parsed = parse_message(raw)
+    fields = "\n".join(decode_header_line(line) for line in header_block(raw).splitlines())
+    bodies = [b.text for b in (parsed.text, parsed.html) if b is not None]
+    return fold("\n".join([fields, *bodies]))
 
 
 class DemoStore:
@@ -305,6 +318,14 @@ class DemoMailbox:
             body = str(payload).encode("ascii", "surrogateescape")
         return body[offset : offset + max(0, length)]
 
+    def search_text(self, folder: str, text: str) -> frozenset[int]:
+        """The UIDs whose decoded headers or body text hold ``text``, case-insensitively (as
+        IMAP SEARCH TEXT does on a server); raises NotFound for an unknown folder."""
+        needle = fold(text)
+        with self.store.lock:
+            items = [(uid, s.raw) for uid, s in self._folder(folder).items()]
+        return frozenset(uid for uid, raw in items if needle and needle in _searched_text(raw))
+
     def set_flags(
         self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:
@@ -323,6 +344,44 @@ class DemoMailbox:
                 new_uid = self.store.uidnext[TRASH]
                 self.store.uidnext[TRASH] = new_uid + 1
                 self.store.folders[TRASH][new_uid] = s
+
+    # -- writing (webmail.outbox): the Sent copy, drafts, demo delivery --------------------
+
+    def role_folder(self, role: str, *, create: bool = True) -> str | None:
+        """The demo folder with ``role`` (Sent, Drafts, ...); the demo has all of them."""
+        return next((name for name, _, r in DEMO_FOLDERS if r == role), None)
+
+    def append(
+        self, folder: str, raw: bytes, flags: Iterable[str] = (), when: datetime | None = None
+    ) -> int:
+        """File ``raw`` in ``folder`` under the next UID, arrived ``when`` (default now)."""
+        stored = _Stored(
+            raw=raw,
+            header=header_block(raw),
+            arrival=(when or datetime.now(UTC)).astimezone(UTC),
+            flags={str(f) for f in flags if str(f) != "\\Recent"},
+            kind=LOCAL,
+            has_attachments=message_has_attachments(
+                BytesParser(policy=email_policy.compat32).parsebytes(raw)
+            ),
+        )
+        with self.store.lock:
+            self._folder(folder)
+            uid = self.store.uidnext[folder]
+            self.store.uidnext[folder] = uid + 1
+            self.store.folders[folder][uid] = stored
+        return uid
+
+    def replace(self, folder: str, uid: int, raw: bytes, flags: Iterable[str] = ()) -> int:
+        """File the new version, then delete message ``uid`` for good."""
+        new = self.append(folder, raw, flags)
+        self.remove(folder, uid)
+        return new
+
+    def remove(self, folder: str, uid: int) -> None:
+        """Delete one message for good; one already gone is no error."""
+        with self.store.lock:
+            self._folder(folder).pop(uid, None)
 
     def close(self) -> None:
         """Mark the mailbox closed; later calls raise ConnectionLost. Idempotent."""
