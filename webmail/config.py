@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ INDEX_BACKENDS = ("off", "sqlite", "redis")
 SESSION_BACKENDS = ("sqlite", "redis")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
+SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
+SMTP_AUTH_MODES = ("login", "none")
 
 
 class ConfigError(ValueError):
@@ -104,6 +106,17 @@ class Settings:
         (default, in the instance folder) or ``redis`` (shared by several app instances).
     :ivar redis_url: the Redis server (``WEBMAIL_REDIS_URL``, ``redis://``, ``rediss://`` or
         ``unix://``); required when either backend is ``redis``.
+    :ivar smtp_host: the SMTP submission server; ``None``: sending is off (the demo mailbox
+        still "sends", into its own folders).
+    :ivar smtp_port: its port (587 for starttls, 465 for ssl, 25 for plain, by default).
+    :ivar smtp_security: ``starttls`` (default), ``ssl`` or ``plain`` (loopback only).
+    :ivar smtp_tls_verify: verify the SMTP server's certificate (on by default).
+    :ivar smtp_auth: ``login`` (the signed-in user's IMAP credentials) or ``none`` (a relay
+        that trusts this machine).
+    :ivar smtp_timeout: seconds to wait for the SMTP connection and for each answer.
+    :ivar max_message_mb: the largest message we send, attachments included, in MiB.
+    :ivar mail_domain: the domain that makes a login name without ``@`` an address
+        (``user1`` -> ``user1@<mail_domain>``); ``None``: the login name must be the address.
     :ivar warnings: notes for the admin (e.g. plain IMAP to a remote host).
     """
 
@@ -125,6 +138,14 @@ class Settings:
     index_backend: str = "sqlite"
     session_backend: str = "sqlite"
     redis_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_tls_verify: bool = True
+    smtp_auth: str = "login"
+    smtp_timeout: float = 30.0
+    max_message_mb: int = 25
+    mail_domain: str | None = None
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -212,6 +233,7 @@ class Settings:
             session_backend = "sqlite"
         redis_url = get("REDIS_URL")
         errors.extend(redis_problems(index_backend, session_backend, redis_url))
+        smtp = _smtp_settings(get, number, flag, errors, warnings)
         settings = cls(
             imap_host=host,
             imap_port=port,
@@ -231,11 +253,17 @@ class Settings:
             index_backend=index_backend,
             session_backend=session_backend,
             redis_url=redis_url,
+            **smtp,
             warnings=tuple(warnings),
         )
         if errors:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
         return settings
+
+    @property
+    def max_message_bytes(self) -> int:
+        """``max_message_mb`` in bytes: the whole message as transmitted."""
+        return self.max_message_mb * 1024 * 1024
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the named fields replaced (for tests); unknown names raise KeyError."""
@@ -248,3 +276,49 @@ class Settings:
     def instance_dir(self, default: str | os.PathLike[str]) -> Path:
         """The instance folder: ``instance_path`` or the given default."""
         return Path(self.instance_path or default)
+
+
+def _smtp_settings(
+    get: Callable[[str], str | None],
+    number: Callable[[str, Any, type, float], Any],
+    flag: Callable[[str, bool], bool],
+    errors: list[str],
+    warnings: list[str],
+) -> dict[str, Any]:
+    """The sending settings (``WEBMAIL_SMTP_*``, ``WEBMAIL_MAX_MESSAGE_MB``,
+    ``WEBMAIL_MAIL_DOMAIN``) as Settings fields; bad values go to ``errors``."""
+    host = get("SMTP_HOST")
+    security = (get("SMTP_SECURITY") or "starttls").lower()
+    if security not in SECURITY_MODES:
+        errors.append(
+            f"WEBMAIL_SMTP_SECURITY={security!r} must be one of {', '.join(SECURITY_MODES)}"
+        )
+        security = "starttls"
+    if host and security == "plain" and not is_loopback(host):
+        warnings.append(
+            f"WEBMAIL_SMTP_SECURITY=plain sends mail and passwords unencrypted to {host}; "
+            "use starttls or ssl for any server that is not on this machine"
+        )
+    port = number("SMTP_PORT", SMTP_DEFAULT_PORTS[security], int, 1)
+    if port > 65535:
+        errors.append(f"WEBMAIL_SMTP_PORT={port} is not a port number")
+    auth = (get("SMTP_AUTH") or "login").lower()
+    if auth not in SMTP_AUTH_MODES:
+        errors.append(f"WEBMAIL_SMTP_AUTH={auth!r} must be one of {', '.join(SMTP_AUTH_MODES)}")
+        auth = "login"
+    domain = get("MAIL_DOMAIN")
+    if domain is not None and (
+        "@" in domain or any(c.isspace() for c in domain) or "." not in domain.strip(".")
+    ):
+        errors.append(f"WEBMAIL_MAIL_DOMAIN={domain!r} must be a domain name (example.org)")
+        domain = None
+    return {
+        "smtp_host": host,
+        "smtp_port": port,
+        "smtp_security": security,
+        "smtp_tls_verify": flag("SMTP_TLS_VERIFY", True),
+        "smtp_auth": auth,
+        "smtp_timeout": number("SMTP_TIMEOUT", 30.0, float, 0.1),
+        "max_message_mb": min(number("MAX_MESSAGE_MB", 25, int, 1), 1024),
+        "mail_domain": domain.lower().strip(".") if domain else None,
+    }

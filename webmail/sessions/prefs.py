@@ -20,6 +20,8 @@ MAX_ADDRESS_CHARS = 320
 #: Visits are remembered for this many folders (the least recently seen go first).
 MAX_VISITED_FOLDERS = 200
 MAX_FOLDER_NAME_CHARS = 1000
+#: The longest display name kept (the name shown with the reader's address in From).
+MAX_DISPLAY_NAME_CHARS = 100
 
 
 def normalize_address(address: str) -> str | None:
@@ -80,6 +82,8 @@ class UserPrefs:
     :ivar folder_visits: the reader's visit to each folder, for the list banner's "since your
         last visit" (:func:`webmail.delays.next_visit`): ``(folder, since, last_seen)`` in
         epoch seconds, ``since`` 0 during a first visit; least recently seen first.
+    :ivar display_name: the name shown with the reader's address in the From of their mail
+        ("" for the address alone); one line.
     """
 
     timezone: str = "UTC"
@@ -87,6 +91,7 @@ class UserPrefs:
     sort: str = "sent"
     remote_senders: tuple[str, ...] = ()
     folder_visits: tuple[tuple[str, int, int], ...] = ()
+    display_name: str = ""
 
     def allows_remote(self, address: str) -> bool:
         """True when the reader chose to always load remote content from ``address``."""
@@ -159,6 +164,9 @@ class Preferences:
         visits = data.get("folder_visits")
         if isinstance(visits, (list, tuple)):
             prefs = replace(prefs, folder_visits=_visits(visits))
+        name = data.get("display_name")
+        if isinstance(name, str):  # split() drops CR, LF and every other line break
+            prefs = replace(prefs, display_name=" ".join(name.split())[:MAX_DISPLAY_NAME_CHARS])
         return prefs
 
     def allow_remote(self, username: str, address: str) -> bool:

@@ -23,3 +23,12 @@ CREATE TABLE IF NOT EXISTS preferences (
     username TEXT PRIMARY KEY,
     data TEXT NOT NULL
 );
+-- Compose forms that were sent (webmail.outbox.ledger): a form's token is claimed once, so a
+-- message is never sent twice; token is the SHA-256 of the user and the form's token.
+CREATE TABLE IF NOT EXISTS sent_forms (
+    token TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    at REAL NOT NULL
+);
