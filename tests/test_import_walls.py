@@ -17,7 +17,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = REPO_ROOT / "webmail"
 
-IO_LIBRARIES = {"flask", "werkzeug", "imapclient", "imaplib", "sqlite3", "redis", "socket", "ssl"}
+IO_LIBRARIES = {
+    "flask", "werkzeug", "imapclient", "imaplib", "sqlite3", "redis", "socket", "ssl", "smtplib",
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def test_headers_imports_nothing_of_ours_but_itself() -> None:
     [
         ("webmail.message", ("webmail.headers", "webmail.message")),
         ("webmail.render", ("webmail.headers", "webmail.message", "webmail.render")),
+        ("webmail.compose", ("webmail.headers", "webmail.message", "webmail.compose")),
     ],
 )
 def test_pure_parts_reach_no_web_imap_or_database_code(part: str, allowed: tuple[str, ...]) -> None:
@@ -150,6 +153,17 @@ def test_views_import_no_imap_implementation_and_no_index_backend() -> None:
         assert direct.isdisjoint(IMAP_IMPLEMENTATION + INDEX_BACKENDS), (module, direct)
         libraries = {i.target.split(".")[0] for i in GRAPH[module]}
         assert libraries.isdisjoint({"imapclient", "imaplib", "sqlite3", "redis"}), module
+
+
+def test_only_the_smtp_transport_imports_smtplib_and_views_reach_it_through_the_outbox() -> None:
+    for module, imports in GRAPH.items():
+        if "smtplib" in {i.target.split(".")[0] for i in imports}:
+            assert module == "webmail.outbox.smtp", module
+    for module in modules_of("webmail.views"):
+        assert "webmail.outbox.smtp" not in ours(GRAPH[module]), module
+    for module in modules_of("webmail.outbox"):  # no Flask: the outbox is a service
+        libraries = {i.target.split(".")[0] for i in GRAPH[module]}
+        assert libraries.isdisjoint({"flask", "werkzeug"}), module
 
 
 def test_only_rawimap_touches_imapclient_privates() -> None:

@@ -86,7 +86,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.mailbox.recent import RecentMessages
     from webmail.services import Services, init_app
     from webmail.sessions import security
-    from webmail.views import auth, errors, mail, message, timefmt
+    from webmail.outbox import Outbox
+    from webmail.views import auth, compose, errors, mail, message, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
     from webmail.views.urls import UidConverter
@@ -106,12 +107,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             index=None if settings.demo else open_index(settings, instance),
             sync_jobs=SyncJobs(),
             opened=RecentMessages(),
+            outbox=Outbox(settings, instance, store.path),
         ),
     )
     security.init_app(app)
     timefmt.init_app(app)
     app.url_map.converters["uid"] = UidConverter  # before the routes that use <uid:uid>
-    for blueprint in (auth.bp, mail.bp, message.bp, settings_view.bp, errors.bp):
+    for blueprint in (auth.bp, mail.bp, message.bp, compose.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(delays_view.bp)
     return app

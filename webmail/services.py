@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from webmail.mailbox.jobs import SyncJobs
     from webmail.mailbox.pool import MailboxPool
     from webmail.mailbox.recent import RecentMessages
+    from webmail.outbox import Outbox
     from webmail.sessions import SessionStore
     from webmail.sessions.limits import LoginLimiter
     from webmail.sessions.prefs import Preferences
@@ -39,6 +40,7 @@ class Services:
     :ivar index: the list index, or ``None`` (``WEBMAIL_INDEX=off``, or the demo).
     :ivar sync_jobs: background first syncs of big folders.
     :ivar opened: messages opened a moment ago (:mod:`webmail.mailbox.recent`).
+    :ivar outbox: sending, drafts and the forms in progress (:mod:`webmail.outbox`).
     :ivar inline_sync_limit: a folder with more messages still to index syncs in the background.
     """
 
@@ -50,6 +52,7 @@ class Services:
     index: IndexStore | None
     sync_jobs: SyncJobs
     opened: RecentMessages[Any]
+    outbox: Outbox
     inline_sync_limit: int = field(default=2000)
 
 

@@ -33,7 +33,10 @@ def save() -> Response | tuple[str, int]:
             saved=False,
             error=f"Unknown time zone: {zone[:64]}",
         ), 400
-    preferences().update(_user(), timezone=zone, timezone_auto=auto)
+    changes: dict[str, object] = {"timezone": zone, "timezone_auto": auto}
+    if "display_name" in request.form:  # the name on the reader's own mail (From)
+        changes["display_name"] = request.form.get("display_name", "")
+    preferences().update(_user(), **changes)
     return redirect(url_for("settings.show", saved=1))
 
 
