@@ -6,7 +6,8 @@ server by accident.
 
 Helpers that tests import live in the package ``tests.support``; fixtures used by more than
 one folder live in its plugins, registered here: ``tests.support.servers`` (the Dovecot
-fixtures) and ``tests.support.corpus`` (the header corpora).
+fixtures), ``tests.support.corpus`` (the header corpora) and ``tests.support.sending`` (the SMTP
+server fixtures).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.support.servers", "tests.support.corpus"]
+pytest_plugins = ["tests.support.servers", "tests.support.corpus", "tests.support.sending"]
 
 
 @pytest.fixture(autouse=True)
