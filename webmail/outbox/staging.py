@@ -148,9 +148,9 @@ class ComposeStore:
         state = ComposeState(
             form_id, prefill.fields, prefill.threading, origin, draft, created=time.time()
         )
-        for attachment in prefill.attachments:
+        for attachment in prefill.attachments:  # a forwarded giant is refused when sent
             state = self._write(username, state, attachment.filename, attachment.content_type,
-                                [attachment.data])
+                                [attachment.data], capped=False)
         self.save(username, state)
         return state
 
@@ -174,7 +174,7 @@ class ComposeStore:
 
     def _write(
         self, username: str, state: ComposeState, filename: str, content_type: str,
-        chunks: Iterable[bytes],
+        chunks: Iterable[bytes], *, capped: bool = True,
     ) -> ComposeState:
         file_id = "f" + secrets.token_hex(8)
         path = self._dir(username, state.form_id) / file_id
@@ -183,7 +183,7 @@ class ComposeStore:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 size += len(chunk)
-                if state.attached_bytes + size > self.max_bytes:
+                if capped and state.attached_bytes + size > self.max_bytes:
                     handle.close()
                     path.unlink(missing_ok=True)
                     raise OverflowError(filename)
