@@ -5,6 +5,8 @@
 - ``mail_user``: a user of the shared server with an empty mailbox; ``new_mail_user()``: more.
 - ``imap_settings(server, **overrides)``: Settings that point the webmail at a server.
 - ``tcp_proxy(server)``: a loopback proxy in front of a server, to freeze or cut connections.
+- ``capability_proxy(server, hide=(...), ...)``: an IMAP proxy that hides extensions
+  (``tests/support/capproxy.py``).
 - ``redis_url``: a real redis-server for the session (``tests/support/redisserver.py``).
 
 A missing ``dovecot`` binary fails the tests with a clear message: they are never skipped.
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.capproxy import CapabilityProxy
 from tests.support.imapserver import Dovecot, MailUser, TcpProxy, add_user, proxies
 from webmail.config import Settings
 
@@ -57,6 +60,23 @@ def tcp_proxy() -> Iterator[Callable[[Dovecot], TcpProxy]]:
     """``tcp_proxy(server)``: a proxy in front of ``server``, closed after the test."""
     with proxies() as make:
         yield make
+
+
+@pytest.fixture
+def capability_proxy() -> Iterator[Callable[..., CapabilityProxy]]:
+    """``capability_proxy(server, hide=(...), **options)``: a :class:`CapabilityProxy` in front
+    of ``server`` (anything with ``host`` and ``port``), closed after the test."""
+    made: list[CapabilityProxy] = []
+
+    def make(server: Any, **options: Any) -> CapabilityProxy:
+        made.append(CapabilityProxy(server.host, server.port, **options))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for proxy in made:
+            proxy.close()
 
 
 @pytest.fixture(scope="session")

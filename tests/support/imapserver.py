@@ -33,6 +33,40 @@ from imapclient import IMAPClient
 
 STARTUP_SECONDS = 15.0
 
+#: Dovecot's own layout: "/" as the delimiter, no prefix, the special-use folders made at login.
+SPECIAL_USE_NAMESPACE = """\
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+}
+"""
+
+#: A Courier-IMAP (and Cyrus with Debian's defaults) layout: every folder under "INBOX." with
+#: "." as the delimiter, and no special-use flags (so no SPECIAL-USE capability either).
+COURIER_NAMESPACE = """\
+namespace inbox {
+  inbox = yes
+  separator = .
+  prefix = INBOX.
+}
+"""
+
 _CONFIG = """\
 # Written by tests/support/imapserver.py
 protocols = imap
@@ -67,30 +101,11 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-}}
-"""
+{namespace}"""
 
 
 def free_port() -> int:
@@ -119,11 +134,18 @@ class Dovecot:
 
     :ivar dir: the state directory: config, passwd-file, logs, ``mail/<user>/Maildir``.
     :ivar port: the plain IMAP port on 127.0.0.1.
+    :ivar imaps_port: the implicit-TLS port on 127.0.0.1 when started with ``tls``, else 0.
     """
 
     host = "127.0.0.1"
 
-    def __init__(self, users: int = 100, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        users: int = 100,
+        extra_config: str = "",
+        namespace: str = SPECIAL_USE_NAMESPACE,
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
         if shutil.which("dovecot") is None:
             raise DovecotError(
                 "the dovecot binary is missing: install it with "
@@ -135,11 +157,18 @@ class Dovecot:
         self.dir = Path(tempfile.mkdtemp(prefix="webmail-dovecot-"))
         os.chmod(self.dir, 0o711)
         self.port = free_port()
+        self.imaps_port = free_port() if tls is not None else 0
         self.uid = pwd.getpwnam("dovecot").pw_uid
         self.gid = grp.getgrnam("dovecot").gr_gid
         self.config = self.dir / "dovecot.conf"
         # ``extra_config``: more settings, appended (a later line wins over the defaults).
-        config = _CONFIG.format(dir=self.dir, port=self.port)
+        # ``namespace``: the folder layout (SPECIAL_USE_NAMESPACE or COURIER_NAMESPACE).
+        config = _CONFIG.format(
+            dir=self.dir, port=self.port, imaps_port=self.imaps_port, namespace=namespace
+        )
+        if tls is not None:  # (certificate chain, key) PEM files: ssl on both ports
+            # With ssl = yes the plain port offers STARTTLS too (it does not require it).
+            config += f"ssl = yes\nssl_cert = <{tls[0]}\nssl_key = <{tls[1]}\n"
         if extra_config:
             config += extra_config.strip() + "\n"
         self.config.write_text(config)
@@ -428,10 +457,15 @@ def add_user(server: Dovecot) -> MailUser:
     return MailUser(f"user{n}", f"secret-{n}")
 
 
-def start_dovecot(users: int = 100, extra_config: str = "") -> Dovecot:
+def start_dovecot(
+    users: int = 100,
+    extra_config: str = "",
+    namespace: str = SPECIAL_USE_NAMESPACE,
+    tls: tuple[Path, Path] | None = None,
+) -> Dovecot:
     """A started :class:`Dovecot` (see its ``__init__`` for the arguments); on any failure its
     directory is removed and the error raised (DovecotError when Dovecot is the cause)."""
-    server = Dovecot(users=users, extra_config=extra_config)
+    server = Dovecot(users=users, extra_config=extra_config, namespace=namespace, tls=tls)
     try:
         server.start()
     except BaseException:

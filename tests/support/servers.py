@@ -9,9 +9,13 @@
   is printed when the test fails.
 - :func:`started_dovecot`: the one start-up behind both, and behind any folder's own server
   with another configuration (``plain_dovecot`` in tests/index).
+- ``courier_dovecot``: a Dovecot of the session with Courier-IMAP's folder layout (``INBOX.``
+  prefix, ``.`` delimiter, no special-use flags); ``pymap_server``: pymap (PyPI), a second,
+  independent IMAP server. Both for the compatibility matrix (``tests/support/matrix.py``).
 
-Every test that takes a Dovecot fixture is marked ``integration``. A missing ``dovecot``
-binary, or a server that does not start, fails the test with a clear message: never a skip.
+Every test that takes a server fixture is marked ``integration``. A missing ``dovecot``
+binary or ``pymap`` package, or a server that does not start, fails the test with a clear
+message: never a skip.
 """
 
 from __future__ import annotations
@@ -21,17 +25,21 @@ from typing import Any
 
 import pytest
 
-from tests.support.imapserver import Dovecot, DovecotError, start_dovecot
+from tests.support.imapserver import COURIER_NAMESPACE, Dovecot, DovecotError, start_dovecot
+from tests.support.pymapserver import Pymap, PymapError, start_pymap
 
 # Enough pre-made users for every test of the session on the one shared server.
 SHARED_USERS = 400
-DOVECOT_FIXTURES = frozenset({"dovecot", "fresh_dovecot", "plain_dovecot"})
+DOVECOT_FIXTURES = frozenset(
+    {"dovecot", "fresh_dovecot", "plain_dovecot", "courier_dovecot", "pymap_server"}
+)
 
 
-def started_dovecot(users: int = 100, extra_config: str = "") -> Dovecot:
-    """:func:`start_dovecot`, failing the test (not raising) when Dovecot cannot run."""
+def started_dovecot(users: int = 100, extra_config: str = "", **options: Any) -> Dovecot:
+    """:func:`start_dovecot` (``options``: its ``namespace`` and ``tls``), failing the test (not
+    raising) when Dovecot cannot run."""
     try:
-        return start_dovecot(users=users, extra_config=extra_config)
+        return start_dovecot(users=users, extra_config=extra_config, **options)
     except DovecotError as exc:
         pytest.fail(f"Dovecot did not start: {exc}", pytrace=False)
 
@@ -40,6 +48,30 @@ def started_dovecot(users: int = 100, extra_config: str = "") -> Dovecot:
 def dovecot() -> Iterator[Dovecot]:
     """The Dovecot shared by the session (do not stop it; use ``fresh_dovecot`` for faults)."""
     server = started_dovecot(users=SHARED_USERS)
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def courier_dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of the session laid out as Courier-IMAP is: every folder under ``INBOX.``,
+    ``.`` as the delimiter, no special-use flags (and so no SPECIAL-USE capability)."""
+    server = started_dovecot(users=60, namespace=COURIER_NAMESPACE)
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pymap_server() -> Iterator[Pymap]:
+    """pymap (PyPI, ``requirements-dev.txt``) for the session, on its maildir backend."""
+    try:
+        server = start_pymap()
+    except PymapError as exc:
+        pytest.fail(f"pymap did not start: {exc}", pytrace=False)
     try:
         yield server
     finally:
