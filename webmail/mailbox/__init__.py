@@ -23,6 +23,7 @@ from webmail.mailbox.errors import (
     ConnectionLost,
     MailboxError,
     NotFound,
+    ServerRefused,
     ServerTimeout,
     ServerUnavailable,
     TLSFailure,
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWERED", "DELETED", "FLAGGED", "LIST_HEADER_FIELDS", "ROLE_ORDER", "SEEN", "SECTION",
     "AuthError", "ConnectionLost", "Folder", "FullMessage", "Mailbox", "MailboxError",
-    "MessageSummary", "NotFound", "Order", "Page", "ServerTimeout", "ServerUnavailable",
-    "Syncing", "TLSFailure", "TimeBound", "sort_folders", "syncing", "time_bound",
+    "MessageSummary", "NotFound", "Order", "Page", "ServerRefused", "ServerTimeout",
+    "ServerUnavailable", "Syncing", "TLSFailure", "TimeBound", "sort_folders", "syncing",
+    "time_bound",
 ]
 
 #: An IMAP section number (RFC 3501 §6.4.5) as the part endpoints accept it: ``2``, ``1.2`` ...

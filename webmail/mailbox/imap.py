@@ -24,7 +24,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.exceptions import (
+    CapabilityError,
+    IllegalStateError,
+    IMAPClientAbortError,
+    IMAPClientError,
+    LoginError,
+    ProtocolError,
+)
 
 from webmail.config import Settings
 from webmail.mailbox import (
@@ -45,6 +52,7 @@ from webmail.mailbox.errors import (
     ConnectionLost,
     MailboxError,
     NotFound,
+    ServerRefused,
     ServerTimeout,
     ServerUnavailable,
     TLSFailure,
@@ -81,14 +89,20 @@ _NEW_ROLE_FOLDERS = {"sent": "Sent", "drafts": "Drafts"}
 _APPENDUID = re.compile(r"\[APPENDUID \d+ (\d+)\]", re.I)
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)")
 _NO_SELECT = (b"\\noselect", b"\\nonexistent")
+# Response codes of a NO about a mailbox that is not there (RFC 5530 NONEXISTENT; RFC 3501
+# TRYCREATE on COPY/APPEND/MOVE to a missing mailbox).
+_MISSING_CODES = ("NONEXISTENT", "TRYCREATE")
 
 
 @contextlib.contextmanager
-def translated_errors(connecting: bool = False) -> Iterator[None]:
+def translated_errors(connecting: bool = False, changing: bool = False) -> Iterator[None]:
     """Turn imapclient, socket and ssl exceptions into :class:`MailboxError` subclasses.
 
     ``connecting`` says the connection is not yet up: then any socket error means the server is
-    unavailable; afterwards a reset or EOF means the connection was lost.
+    unavailable; afterwards a reset or EOF means the connection was lost. A NO or BAD is the
+    server refusing, not an outage: NotFound for a mailbox that does not exist, else
+    ServerRefused with the server's words (status 409 with ``changing``: the block changes
+    mail the reader acted on; 502 otherwise).
     """
     try:
         yield
@@ -101,13 +115,22 @@ def translated_errors(connecting: bool = False) -> Iterator[None]:
         raise AuthError(text) from None
     except IMAPClientAbortError as exc:
         raise ConnectionLost(str(exc)) from None
+    except (CapabilityError, IllegalStateError, ProtocolError) as exc:  # not the server's "no"
+        raise MailboxError(f"{type(exc).__name__}: {exc}") from None
     except IMAPClientError as exc:  # a NO or BAD answer
         text = str(exc)
-        if "NONEXISTENT" in text.upper() or "doesn't exist" in text:
+        if any(code in text.upper() for code in _MISSING_CODES) or "doesn't exist" in text:
             raise NotFound(text) from None
-        raise MailboxError(text) from None
+        raise ServerRefused(text, changing=changing) from None
     except TimeoutError as exc:  # socket.timeout is an alias
         raise ServerTimeout(str(exc) or "timed out") from None
+    except ssl.SSLCertVerificationError as exc:
+        reason = exc.verify_message or exc.reason or "unknown reason"
+        raise TLSFailure(
+            f"certificate verification failed: {exc}",
+            "The mail server's certificate could not be verified "
+            f"({reason}), so no secure connection was made. Please tell the administrator.",
+        ) from None
     except (ssl.SSLError, ssl.CertificateError) as exc:
         raise TLSFailure(str(exc)) from None
     except socket.gaierror as exc:
@@ -402,7 +425,7 @@ class ImapMailbox:
     ) -> None:
         """Add, then remove flags on one message (UID STORE); raises NotFound."""
         add, remove = [str(f) for f in add], [str(f) for f in remove]
-        with translated_errors():
+        with translated_errors(changing=True):
             self._require(folder, uid)
             if add:
                 self.client.add_flags([uid], add, silent=True)
@@ -421,7 +444,7 @@ class ImapMailbox:
 
     def move_to_trash(self, folder: str, uid: int) -> None:
         """Move to Trash (MOVE, else COPY + \\Deleted + UID EXPUNGE); in Trash, delete for good."""
-        with translated_errors():
+        with translated_errors(changing=True):
             trash = self._trash_folder()
             self._require(folder, uid)
             c = self.client

@@ -19,7 +19,7 @@ from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.response_parser import parse_response
 
 from webmail.mailbox import wire
-from webmail.mailbox.errors import MailboxError
+from webmail.mailbox.errors import ServerRefused
 
 __all__ = [
     "batches",
@@ -39,10 +39,12 @@ def imaplib_of(client: IMAPClient) -> imaplib.IMAP4:
 
 
 def uid_command(imap: imaplib.IMAP4, *args: str) -> list[Any]:
-    """``UID <args>`` through imaplib; raises MailboxError unless the server says OK."""
+    """``UID <args>`` through imaplib; raises ServerRefused (with the server's words) on a NO,
+    imaplib's error on a BAD."""
     typ, data = imap.uid(*args)
     if typ != "OK":
-        raise MailboxError(f"UID {args[0]} failed: {data!r}")
+        words = data[0] if data and isinstance(data[0], bytes) else b""
+        raise ServerRefused(f"UID {args[0]} failed: {words.decode('utf-8', 'replace')}")
     return list(data)
 
 

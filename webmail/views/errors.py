@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
-from webmail.mailbox import AuthError, MailboxError, NotFound
+from webmail.mailbox import AuthError, MailboxError, NotFound, ServerRefused
 from webmail.services import services
 from webmail.sessions import ServerSession
 from webmail.sessions.security import CSRFError
@@ -36,11 +36,16 @@ def auth_failed(error: AuthError) -> tuple[str, int]:
 @bp.app_errorhandler(MailboxError)
 def mailbox_failed(error: MailboxError) -> tuple[str, int]:
     current_app.logger.warning("mail server error on %s: %r", request.path, error)
-    if current_user() is not None and not isinstance(error, NotFound):
+    answered = isinstance(error, (NotFound, ServerRefused))  # the server said no: it is fine
+    if current_user() is not None and not answered:
         key = session.get(POOL_KEY)
         if isinstance(key, str):  # a broken connection must not be reused
             services().pool.discard(key)  # (a message another client deleted breaks none)
-    return render_template("errors/mailbox.html", message=error.user_message), error.status
+    # A refusal is no outage: trying again gets the same answer, so the page offers no retry.
+    retry = not isinstance(error, ServerRefused)
+    return render_template(
+        "errors/mailbox.html", message=error.user_message, retry=retry
+    ), error.status
 
 
 @bp.app_errorhandler(CSRFError)
