@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 import dataclasses
 import re
+import logging
 import socket
 import ssl
 import time
@@ -43,6 +44,7 @@ from webmail.mailbox import (
     MessageSummary,
     Order,
     Page,
+    roles,
     skeleton,
     sort_folders,
     wire,
@@ -58,7 +60,14 @@ from webmail.mailbox.errors import (
     TLSFailure,
 )
 from webmail.mailbox.paging import paginate
-from webmail.mailbox.rawimap import batches, imaplib_of, list_with_status, search_uids, uid_command
+from webmail.mailbox.rawimap import (
+    batches,
+    create_with_use,
+    imaplib_of,
+    list_with_status,
+    search_uids,
+    uid_command,
+)
 from webmail.mailbox.watchdog import WATCHDOG
 
 if TYPE_CHECKING:
@@ -67,22 +76,12 @@ if TYPE_CHECKING:
 
 __all__ = ["FETCH_CHUNK", "ImapMailbox", "translated_errors"]
 
+_log = logging.getLogger(__name__)
+
 # UIDs per UID FETCH: fits Dovecot's 64 KiB line limit (imap_max_line_length) with room to
 # spare; about 9,000 six-digit UIDs would be the most.
 FETCH_CHUNK = 1000
 
-_SPECIAL_USE = {
-    b"\\sent": "sent", b"\\drafts": "drafts", b"\\trash": "trash",
-    b"\\junk": "junk", b"\\archive": "archive",
-}
-# Fallback names when the server has no SPECIAL-USE (lower-case, compared case-insensitively).
-_ROLE_NAMES = {
-    "sent": ("sent", "sent items", "sent messages", "sent mail"),
-    "drafts": ("drafts", "draft"),
-    "trash": ("trash", "deleted items", "deleted messages", "bin"),
-    "junk": ("junk", "spam", "junk e-mail", "junk email", "bulk mail"),
-    "archive": ("archive", "archives"),
-}
 _DISPLAY = {"inbox": "Inbox"}
 # What role_folder() names a folder it has to create.
 _NEW_ROLE_FOLDERS = {"sent": "Sent", "drafts": "Drafts"}
@@ -207,6 +206,7 @@ class ImapMailbox:
         self.client = client
         self.threshold = threshold
         self._trash: str | None = None
+        self._namespace: roles.Namespace | None = None
 
     @classmethod
     def connect(
@@ -244,8 +244,10 @@ class ImapMailbox:
 
     # -- folders ---------------------------------------------------------------------------
 
-    def _list(self) -> list[tuple[tuple[bytes, ...], str | None, str, dict[bytes, int]]]:
-        """LIST (with STATUS counts via LIST-STATUS when offered, RFC 5819)."""
+    def _listing(self) -> list[tuple[roles.Listed, dict[bytes, int]]]:
+        """LIST, each folder with its STATUS counts: in the same command where LIST-STATUS is
+        offered (RFC 5819), else a STATUS per selectable folder; a folder whose STATUS is
+        refused has no counts."""
         c = self.client
         if c.has_capability("LIST-STATUS"):
             folders, statuses = list_with_status(c)
@@ -253,41 +255,65 @@ class ImapMailbox:
             folders, statuses = c.list_folders(), {}
         result = []
         for flags, delim, name in folders:
+            attributes = tuple(
+                f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in flags
+            )
             status = statuses.get(name)
             if status is None and not any(_lower(f) in _NO_SELECT for f in flags):
-                status = c.folder_status(name, ["MESSAGES", "UNSEEN"])
+                try:
+                    status = c.folder_status(name, ["MESSAGES", "UNSEEN"])
+                except IMAPClientAbortError:
+                    raise
+                except IMAPClientError as exc:  # e.g. no right to read it: shown without counts
+                    _log.info("STATUS %r refused: %s", name, exc)
+            delimiter = delim.decode() if isinstance(delim, bytes) else delim
             result.append((
-                tuple(flags), delim.decode() if isinstance(delim, bytes) else delim, name,
+                roles.Listed(name, delimiter, attributes),
                 {_lower(k): v for k, v in (status or {}).items()},
             ))
         return result
 
+    def _personal_namespace(self, listed: list[roles.Listed]) -> roles.Namespace:
+        """The personal namespace from NAMESPACE (RFC 2342) where offered, else guessed from
+        the LIST answer (see :func:`webmail.mailbox.roles.infer_namespace`); asked once per
+        connection."""
+        if self._namespace is None:
+            announced = None
+            if self.client.has_capability("NAMESPACE"):
+                try:
+                    personal = self.client.namespace().personal
+                except IMAPClientAbortError:
+                    raise
+                except IMAPClientError as exc:
+                    _log.warning("NAMESPACE refused although offered: %s", exc)
+                    personal = None
+                if personal:
+                    prefix, delim = personal[0][0], personal[0][1]
+                    announced = roles.Namespace(
+                        prefix.decode() if isinstance(prefix, bytes) else str(prefix or ""),
+                        delim.decode() if isinstance(delim, bytes) else delim,
+                    )
+            self._namespace = roles.infer_namespace(listed, announced)
+        return self._namespace
+
     def folders(self) -> list[Folder]:
-        """All folders from LIST with special-use roles and counts, roles first, then by name."""
+        """All folders from LIST with roles (see :mod:`webmail.mailbox.roles`) and counts,
+        roles first, then by name."""
         with translated_errors():
-            listed = self._list()
-        roles: dict[str, str] = {}
-        for flags, _delim, name in ((f, d, n) for f, d, n, _ in listed):
-            if name.upper() == "INBOX":
-                roles[name] = "inbox"
-            for flag in flags:
-                role = _SPECIAL_USE.get(_lower(flag))
-                if role and role not in roles.values():
-                    roles[name] = role
-        for role, names in _ROLE_NAMES.items():  # servers without SPECIAL-USE
-            if role not in roles.values():
-                for _, _, name, _ in listed:
-                    if name not in roles and name.lower() in names:
-                        roles[name] = role
-                        break
+            listing = self._listing()
+            listed = [entry for entry, _ in listing]
+            namespace = self._personal_namespace(listed)
+        assigned = roles.assign_roles(listed, namespace)
         result = []
-        for _flags, delim, name, status in listed:
-            role = roles.get(name)
+        self._trash = None
+        for entry, status in listing:
+            name, delim = entry.name, entry.delimiter
+            role = assigned.get(name)
             leaf = name.rsplit(delim, 1)[-1] if delim else name
             result.append(Folder(
                 name=name, display_name=_DISPLAY.get(role or "", leaf), role=role,
                 unseen=status.get(b"unseen"), total=status.get(b"messages"), delimiter=delim,
-                depth=name.count(delim) if delim else 0,
+                depth=roles.depth_of(name, namespace, delim),
             ))
             if role == "trash":
                 self._trash = name
@@ -433,31 +459,60 @@ class ImapMailbox:
                 self.client.remove_flags([uid], remove, silent=True)
 
     def _trash_folder(self) -> str:
+        """The Trash (see :mod:`webmail.mailbox.roles`); a missing one is created under the
+        personal namespace with the server's delimiter (``INBOX.Trash`` on Courier), marked
+        ``\\Trash`` where CREATE-SPECIAL-USE is offered (RFC 6154 §3)."""
         if self._trash is None:
             self.folders()
         if self._trash is None:  # no Trash at all: create one
-            self.client.create_folder("Trash")
+            assert self._namespace is not None  # folders() asked
+            name = roles.trash_name(self._namespace)
+            try:
+                if self.client.has_capability("CREATE-SPECIAL-USE"):
+                    create_with_use(self.client, name, "\\Trash")
+                else:
+                    self.client.create_folder(name)
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError as exc:
+                if "ALREADYEXISTS" not in str(exc).upper():  # made meanwhile: use it
+                    raise
             with contextlib.suppress(IMAPClientError):
-                self.client.subscribe_folder("Trash")
-            self._trash = "Trash"
+                self.client.subscribe_folder(name)
+            self._trash = name
         return self._trash
 
     def move_to_trash(self, folder: str, uid: int) -> None:
-        """Move to Trash (MOVE, else COPY + \\Deleted + UID EXPUNGE); in Trash, delete for good."""
+        """Move to Trash (MOVE, else COPY + \\Deleted + UID EXPUNGE); in Trash, delete for good.
+        A Trash deleted by another client since it was looked up is made again (the server
+        said TRYCREATE)."""
         with translated_errors(changing=True):
             trash = self._trash_folder()
             self._require(folder, uid)
-            c = self.client
-            if folder != trash and c.has_capability("MOVE"):
-                c.move([uid], trash)
-                return
-            if folder != trash:
-                c.copy([uid], trash)
-            c.add_flags([uid], [DELETED], silent=True)
-            if c.has_capability("UIDPLUS"):
-                c.uid_expunge([uid])
-            else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
-                c.expunge()
+            try:
+                self._move_or_delete(folder, uid, trash)
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError as exc:
+                if "TRYCREATE" not in str(exc).upper():
+                    raise
+                self._trash = None
+                trash = self._trash_folder()
+                self._require(folder, uid)
+                self._move_or_delete(folder, uid, trash)
+
+    def _move_or_delete(self, folder: str, uid: int, trash: str) -> None:
+        c = self.client
+        if folder != trash and c.has_capability("MOVE"):
+            c.move([uid], trash)
+            return
+        if folder != trash:
+            c.copy([uid], trash)
+        c.add_flags([uid], [DELETED], silent=True)
+        if c.has_capability("UIDPLUS"):
+            c.uid_expunge([uid])
+        else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
+            c.expunge()
 
     # -- writing (webmail.outbox): the Sent copy, drafts ------------------------------------
 

@@ -23,6 +23,7 @@ from webmail.mailbox.errors import ServerRefused
 
 __all__ = [
     "batches",
+    "create_with_use",
     "imaplib_of",
     "list_with_status",
     "search_uids",
@@ -85,3 +86,12 @@ def list_with_status(client: IMAPClient) -> tuple[list[Listed], dict[str, dict[b
         )
     folders: list[Listed] = client._proc_folder_list(data)
     return folders, statuses
+
+
+def create_with_use(client: IMAPClient, name: str, use: str) -> None:
+    """``CREATE name (USE (<use>))`` (RFC 6154 §3, CREATE-SPECIAL-USE), which imapclient's
+    ``create_folder`` cannot send; raises imaplib's error on a NO or BAD."""
+    imap = imaplib_of(client)
+    encoded = client._normalise_folder(name)
+    typ, data = imap._simple_command("CREATE", encoded, f"(USE ({use}))")
+    client._checkok("create", typ, data)
