@@ -482,15 +482,53 @@ class ImapMailbox:
             self._trash = name
         return self._trash
 
+    def _expunge_one(self, uid: int) -> bool:
+        """Remove ``uid`` from the folder selected read-write, and no other message: mark it
+        ``\\Deleted``, then ``UID EXPUNGE`` it (UIDPLUS, RFC 4315). Without UIDPLUS a plain
+        EXPUNGE would also remove every message another client marked ``\\Deleted`` (RFC 3501
+        §6.4.3), so it is sent only when a search finds no other: otherwise ``uid`` stays, marked
+        ``\\Deleted`` (the list strikes it through) for the reader's own expunge in any client.
+        Returns whether it was expunged."""
+        c = self.client
+        c.add_flags([uid], [DELETED], silent=True)
+        if c.has_capability("UIDPLUS"):
+            c.uid_expunge([uid])
+            return True
+        others = [u for u in c.search(["DELETED"]) if u != uid]
+        if others:
+            _log.info(
+                "no UIDPLUS and %d other message(s) marked \\Deleted: UID %d left marked, "
+                "not expunged", len(others), uid,
+            )
+            return False
+        # The window between this SEARCH and the EXPUNGE is one round trip; RFC 3501 has no
+        # way to close it without UIDPLUS.
+        c.expunge()
+        return True
+
+    def _move(self, uid: int, target: str) -> None:
+        """Move ``uid`` from the folder selected read-write to ``target``: MOVE (RFC 6851)
+        where offered, else COPY + :meth:`_expunge_one`."""
+        c = self.client
+        if c.has_capability("MOVE"):
+            c.move([uid], target)
+            return
+        c.copy([uid], target)
+        self._expunge_one(uid)
+
     def move_to_trash(self, folder: str, uid: int) -> None:
-        """Move to Trash (MOVE, else COPY + \\Deleted + UID EXPUNGE); in Trash, delete for good.
-        A Trash deleted by another client since it was looked up is made again (the server
-        said TRYCREATE)."""
+        """Move to Trash; in Trash, delete for good. Never touches another message: see
+        :meth:`_move` and :meth:`_expunge_one` (without MOVE and UIDPLUS the message may stay
+        in ``folder`` marked ``\\Deleted``, its copy in Trash). A Trash deleted by another
+        client since it was looked up is made again (the server said TRYCREATE)."""
         with translated_errors(changing=True):
             trash = self._trash_folder()
             self._require(folder, uid)
+            if folder == trash:
+                self._expunge_one(uid)
+                return
             try:
-                self._move_or_delete(folder, uid, trash)
+                self._move(uid, trash)
             except IMAPClientAbortError:
                 raise
             except IMAPClientError as exc:
@@ -499,20 +537,7 @@ class ImapMailbox:
                 self._trash = None
                 trash = self._trash_folder()
                 self._require(folder, uid)
-                self._move_or_delete(folder, uid, trash)
-
-    def _move_or_delete(self, folder: str, uid: int, trash: str) -> None:
-        c = self.client
-        if folder != trash and c.has_capability("MOVE"):
-            c.move([uid], trash)
-            return
-        if folder != trash:
-            c.copy([uid], trash)
-        c.add_flags([uid], [DELETED], silent=True)
-        if c.has_capability("UIDPLUS"):
-            c.uid_expunge([uid])
-        else:  # RFC 3501 EXPUNGE removes every \Deleted message of the folder
-            c.expunge()
+                self._move(uid, trash)
 
     # -- writing (webmail.outbox): the Sent copy, drafts ------------------------------------
 
