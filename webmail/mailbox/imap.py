@@ -246,13 +246,22 @@ class ImapMailbox:
 
     def _listing(self) -> list[tuple[roles.Listed, dict[bytes, int]]]:
         """LIST, each folder with its STATUS counts: in the same command where LIST-STATUS is
-        offered (RFC 5819), else a STATUS per selectable folder; a folder whose STATUS is
-        refused has no counts."""
+        offered (RFC 5819; with the SPECIAL-USE return option only where SPECIAL-USE is, RFC
+        6154 §5), else a STATUS per selectable folder. A server that refuses the extended LIST
+        although it offered it gets the plain one; a folder whose STATUS is refused has no
+        counts."""
         c = self.client
+        statuses: dict[str, dict[bytes, Any]] = {}
+        folders = None
         if c.has_capability("LIST-STATUS"):
-            folders, statuses = list_with_status(c)
-        else:
-            folders, statuses = c.list_folders(), {}
+            try:
+                folders, statuses = list_with_status(c, special_use=c.has_capability("SPECIAL-USE"))
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError as exc:
+                _log.warning("extended LIST refused (%s); listing without it", exc)
+        if folders is None:
+            folders = c.list_folders()
         result = []
         for flags, delim, name in folders:
             attributes = tuple(

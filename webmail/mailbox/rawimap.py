@@ -66,14 +66,25 @@ def batches(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[i : i + size]
 
 
-def list_with_status(client: IMAPClient) -> tuple[list[Listed], dict[str, dict[bytes, Any]]]:
-    """``LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))`` (RFC 5819): the folders
-    as imapclient's ``list_folders`` gives them, and each folder's STATUS items by name."""
+def list_with_status(
+    client: IMAPClient, *, special_use: bool
+) -> tuple[list[Listed], dict[str, dict[bytes, Any]]]:
+    """``LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN))`` (RFC 5819), with the ``SPECIAL-USE``
+    return option too when ``special_use`` (only a server that offers SPECIAL-USE takes it,
+    RFC 6154 §5): the folders as imapclient's ``list_folders`` gives them, and each folder's
+    STATUS items by name. Raises imaplib's error on a NO or BAD."""
     imap = imaplib_of(client)
-    typ, data = imap._simple_command(
-        "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
-    )
-    client._checkok("list", typ, data)
+    options = "STATUS (MESSAGES UNSEEN)"
+    if special_use:
+        options = "SPECIAL-USE " + options
+    imap.untagged_responses.pop("STATUS", None)  # none left over from an earlier command
+    try:
+        typ, data = imap._simple_command("LIST", '""', '"*"', "RETURN", f"({options})")
+        client._checkok("list", typ, data)
+    except imaplib.IMAP4.error:
+        for leftover in ("LIST", "STATUS"):  # a refused LIST's partial answer is no answer
+            imap.untagged_responses.pop(leftover, None)
+        raise
     typ, data = imap._untagged_response(typ, data, "LIST")
     statuses: dict[str, dict[bytes, Any]] = {}
     for item in imap.untagged_responses.pop("STATUS", []):
