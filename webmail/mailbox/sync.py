@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 import os
 import queue
 import threading
@@ -45,7 +46,7 @@ from imapclient.exceptions import IMAPClientError
 from webmail.index.rows import row_values
 from webmail.index.store import FolderState, IndexStore
 from webmail.mailbox import wire
-from webmail.mailbox.errors import ConnectionLost, MailboxError, NotFound
+from webmail.mailbox.errors import ConnectionLost, MailboxError, NotFound, ServerRefused
 from webmail.mailbox.rawimap import batches, imaplib_of, search_uids, uid_command
 from webmail.message.summary import LIST_HEADER_FIELDS
 
@@ -55,6 +56,8 @@ LEASE_SECONDS = 15.0
 PREFETCH = 2  # chunks fetched ahead of the analysis
 
 Progress = Callable[[int, int], None]
+
+_log = logging.getLogger(__name__)
 
 # Which extensions were ENABLEd on a connection (ENABLE is only legal before SELECT).
 _ENABLED: weakref.WeakKeyDictionary[IMAPClient, frozenset[str]] = weakref.WeakKeyDictionary()
@@ -413,7 +416,7 @@ class _Sync:
             changes = list(dict(wire.flag_records(data)).items())
         server_all: list[int] | None = None
         if not sel.qresync:
-            server_all = search_uids(imap, "ALL", self.esearch)
+            server_all = self.all_uids(sel)
             present = set(server_all)
             gone = [uid for uid in index.uids(self.account, self.folder) if uid not in present]
         with index.transaction() as conn:
@@ -422,19 +425,66 @@ class _Sync:
             index.update_state(conn, folder_id, highestmodseq=modseq)
         return flags_changed, removed, server_all
 
+    def exists_now(self, sel: _Selected) -> int:
+        """The folder's message count as the server last said (an EXISTS since the SELECT
+        wins over the SELECT's)."""
+        lines: list[Any] = self.imap.untagged_responses.get("EXISTS") or []
+        return int(lines[-1]) if lines else sel.exists
+
+    def all_uids(self, sel: _Selected) -> list[int]:
+        """Every UID of the folder, ascending: ``UID SEARCH ALL``, checked against EXISTS. A
+        server whose SEARCH answer does not add up (GNU Mailutils imap4d answers
+        ``UID SEARCH UID 1:*`` with nothing) is asked again by ``UID FETCH 1:* (UID)``, and
+        the mismatch logged: a folder is never shown empty because a SEARCH said so."""
+        uids = search_uids(self.imap, "ALL", self.esearch)
+        exists = self.exists_now(sel)
+        if len(uids) == exists:
+            return uids
+        try:
+            fetched = wire.fetched_uids(uid_command(self.imap, "FETCH", "1:*", "(UID)"))
+        except imaplib.IMAP4.abort:
+            raise
+        except (ServerRefused, imaplib.IMAP4.error) as exc:
+            _log.warning(
+                "%r: UID SEARCH ALL gave %d UIDs, EXISTS says %d, and UID FETCH 1:* was "
+                "refused (%s): keeping the search's", self.folder, len(uids), exists, exc,
+            )
+            return uids
+        _log.warning(
+            "%r: UID SEARCH ALL gave %d UIDs but EXISTS says %d; UID FETCH 1:* (UID) gave %d: "
+            "using those", self.folder, len(uids), exists, len(fetched),
+        )
+        return fetched
+
     def find_new(
         self, sel: _Selected, state: FolderState, folder_id: Any, server_all: list[int] | None
     ) -> tuple[list[int], list[int], int]:
         """Step 2, new messages and the rest of a fill that was cut off: (the server's UIDs
         above the last fully synced one, those not indexed yet newest first, rows removed
-        because their UIDs are gone)."""
+        because their UIDs are gone).
+
+        A first fill lists every UID (:meth:`all_uids`, never ``UID SEARCH UID 1:*``); a
+        later sync asks for the UIDs above the last one, and when (after a SELECT) the rows
+        below plus those do not add up to EXISTS, compares every UID instead (rows of gone
+        UIDs are removed, messages never indexed are fetched, whatever their UID)."""
         last_uid = state.last_uid
+        if server_all is None and last_uid == 0:
+            server_all = self.all_uids(sel)
         if server_all is not None:
-            server_new = [uid for uid in server_all if uid > last_uid]
-        else:
-            found = search_uids(self.imap, f"UID {last_uid + 1}:*", self.esearch)
-            server_new = [uid for uid in found if uid > last_uid]
+            return self.reconcile(sel, folder_id, server_all, last_uid)
+        found = search_uids(self.imap, f"UID {last_uid + 1}:*", self.esearch)
+        server_new = [uid for uid in found if uid > last_uid]
         indexed_new = self.index.uids(self.account, self.folder, above=last_uid)
+        below = self.index.counts(self.account, self.folder)[0] - len(indexed_new)
+        exists = self.exists_now(sel)
+        # Only after a SELECT: on a folder left selected, QRESYNC reports expunges as VANISHED
+        # without a new EXISTS, so the count from then is not the server's now.
+        if sel.reselected and below + len(server_new) != exists:
+            _log.warning(
+                "%r: %d rows up to UID %d and %d UIDs above do not add up to EXISTS %d: "
+                "comparing every UID", self.folder, below, last_uid, len(server_new), exists,
+            )
+            return self.reconcile(sel, folder_id, self.all_uids(sel), last_uid)
         present_new = set(server_new)
         stale = [uid for uid in indexed_new if uid not in present_new]
         removed = 0
@@ -443,6 +493,22 @@ class _Sync:
                 removed = self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
         have = set(indexed_new)
         return server_new, [uid for uid in reversed(server_new) if uid not in have], removed
+
+    def reconcile(
+        self, sel: _Selected, folder_id: Any, server_all: list[int], last_uid: int
+    ) -> tuple[list[int], list[int], int]:
+        """:meth:`find_new` with the server's every UID: rows of UIDs it does not have go,
+        and every UID not indexed is missing (newest first), above ``last_uid`` or not."""
+        present = set(server_all)
+        indexed = self.index.uids(self.account, self.folder)
+        stale = [uid for uid in indexed if uid not in present]
+        removed = 0
+        if stale:
+            with self.index.transaction() as conn:
+                removed = self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
+        have = set(indexed)
+        server_new = [uid for uid in server_all if uid > last_uid]
+        return server_new, [uid for uid in reversed(server_all) if uid not in have], removed
 
     def fetch_new(
         self, sel: _Selected, state: FolderState, folder_id: Any, missing: list[int],

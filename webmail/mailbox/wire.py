@@ -57,6 +57,7 @@ _FAST = re.compile(
 _FLAGS_ITEM = re.compile(
     rb"\bUID (\d+)\b.*?\bFLAGS \(([^)]*)\)|\bFLAGS \(([^)]*)\).*?\bUID (\d+)\b", re.S
 )
+_UID_ITEM = re.compile(rb"\bUID (\d+)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,18 @@ def list_records(data: Iterable[Item]) -> Iterator[ListRecord]:
         record = _slow_record(items)
         if record is not None:
             yield record
+
+
+def fetched_uids(data: Iterable[Item]) -> list[int]:
+    """The UIDs of a ``UID FETCH 1:* (UID)`` response, ascending, without duplicates."""
+    out: set[int] = set()
+    for item in data:
+        text = item[0] if isinstance(item, tuple) else item
+        if text:
+            m = _UID_ITEM.search(text)
+            if m is not None:
+                out.add(int(m.group(1)))
+    return sorted(out)
 
 
 def flag_records(data: Iterable[Item]) -> Iterator[tuple[int, tuple[str, ...]]]:
