@@ -664,9 +664,15 @@ class ImapMailbox:
                 WATCHDOG.disarm(token)
 
     def noop(self) -> None:
-        """Check the connection is alive (IMAP NOOP); raises ConnectionLost or ServerTimeout."""
+        """Check the connection is alive (IMAP NOOP); raises ConnectionLost or ServerTimeout.
+        A warning in the answer (``* NO``: Dovecot's, after another client deleted the selected
+        folder) makes the next sync select its folder afresh."""
         with translated_errors():
-            self.client.noop()
+            _text, responses = self.client.noop()
+        if any(isinstance(r, tuple) and r[:1] in ((b"NO",), (b"BAD",)) for r in responses):
+            from webmail.mailbox.sync import forget_selected  # as in sync_folder
+
+            forget_selected(self.client)
 
     def close(self) -> None:
         """LOGOUT and close the socket; never raises, even when the server is gone."""

@@ -68,6 +68,17 @@ _SELECTED: weakref.WeakKeyDictionary[IMAPClient, tuple[str, dict[str, Any]]] = (
 )
 
 
+class _Reselect(Exception):
+    """The folder left selected by the last sync is not what it was (deleted, re-created with
+    a new UIDVALIDITY, or the server complained): SELECT it again."""
+
+
+def forget_selected(client: IMAPClient) -> None:
+    """The next sync on ``client`` SELECTs its folder again (the server warned about the
+    selected mailbox, e.g. Dovecot's ``* NO`` to a NOOP after another client deleted it)."""
+    _SELECTED.pop(client, None)
+
+
 def _is_selected(client: IMAPClient, folder: str) -> bool:
     """The last sync on this connection selected ``folder`` and nothing selected since."""
     last = _SELECTED.get(client)
@@ -294,9 +305,19 @@ class _Sync:
         self.fetch_limit: int | None = None
 
     def run(self, owner: str | None, started: float) -> SyncResult:
+        """The sync; when the folder left selected turns out not to be what it was, the same
+        again after a real SELECT (see :meth:`check_still_selected`)."""
+        try:
+            return self.run_once(owner, started, shortcut=True)
+        except _Reselect as why:
+            _log.info("%r: %s; selecting it again", self.folder, why)
+            forget_selected(self.client)
+            return self.run_once(owner, started, shortcut=False)
+
+    def run_once(self, owner: str | None, started: float, *, shortcut: bool) -> SyncResult:
         index, account, folder = self.index, self.account, self.folder
         before = index.state(account, folder)
-        selected = self.select(before)
+        selected = self.select(before, shortcut=shortcut)
         rebuilt = (
             before is not None
             and before.uidvalidity not in (0, selected.uidvalidity)
@@ -350,12 +371,13 @@ class _Sync:
             seconds=time.perf_counter() - started,
         )
 
-    def select(self, before: FolderState | None) -> _Selected:
-        """SELECT the folder read-only, unless the last sync on this connection left it
-        selected and QRESYNC reports what changed since; raises NotFound."""
+    def select(self, before: FolderState | None, *, shortcut: bool = True) -> _Selected:
+        """SELECT the folder read-only, unless (with ``shortcut``) the last sync on this
+        connection left it selected and QRESYNC reports what changed since; raises NotFound."""
         imap, client = self.imap, self.client
         if (
-            before is not None
+            shortcut
+            and before is not None
             and before.highestmodseq is not None
             and "QRESYNC" in self.enabled
             and imap.state == "SELECTED"
@@ -403,7 +425,12 @@ class _Sync:
         if modseq is not None and state.highestmodseq is not None:
             imap.untagged_responses.pop("VANISHED", None)
             modifier = f"(CHANGEDSINCE {state.highestmodseq}{' VANISHED' if sel.qresync else ''})"
-            data = uid_command(imap, "FETCH", "1:*", "(UID FLAGS)", modifier)
+            if sel.reselected:
+                data = uid_command(imap, "FETCH", "1:*", "(UID FLAGS)", modifier)
+            else:
+                data = self.check_still_selected(
+                    lambda: uid_command(imap, "FETCH", "1:*", "(UID FLAGS)", modifier), state
+                )
             # Unsolicited FETCHes for the same UIDs may come first: the last answer wins.
             changes = list(dict(wire.flag_records(data)).items())
             if not sel.reselected:  # the server's HIGHESTMODSEQ is unknown: the newest seen is safe
@@ -424,6 +451,30 @@ class _Sync:
             removed = index.delete_uids(conn, folder_id, sel.uidvalidity, gone)
             index.update_state(conn, folder_id, highestmodseq=modseq)
         return flags_changed, removed, server_all
+
+    def check_still_selected(
+        self, command: Callable[[], list[Any]], state: FolderState
+    ) -> list[Any]:
+        """``command``'s answer on the folder the last sync left selected, unless the server
+        says it is not that folder any more: a NO or BAD to it, an untagged NO or a new
+        UIDVALIDITY (the folder was deleted, or deleted and re-created, by another client)
+        raise :class:`_Reselect`. (Dovecot ends the session with BYE instead: ConnectionLost,
+        and the next connection selects afresh.)"""
+        imap = self.imap
+        imap.untagged_responses.pop("NO", None)
+        try:
+            data = command()
+        except imaplib.IMAP4.abort:
+            raise
+        except (ServerRefused, imaplib.IMAP4.error) as exc:
+            raise _Reselect(f"the server refused a command on it: {exc}") from exc
+        warnings: list[Any] = imap.untagged_responses.pop("NO", [])
+        if warnings:
+            raise _Reselect(f"the server warned: {warnings[-1]!r}")
+        validity: list[Any] = imap.untagged_responses.get("UIDVALIDITY") or []
+        if validity and int(validity[-1]) != state.uidvalidity:
+            raise _Reselect(f"UIDVALIDITY is now {int(validity[-1])}")
+        return data
 
     def exists_now(self, sel: _Selected) -> int:
         """The folder's message count as the server last said (an EXISTS since the SELECT
@@ -545,4 +596,4 @@ class _Sync:
         return added
 
 
-__all__ = ["CHUNK_SIZE", "Progress", "SyncResult", "sync_folder"]
+__all__ = ["CHUNK_SIZE", "Progress", "SyncResult", "forget_selected", "sync_folder"]

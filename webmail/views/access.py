@@ -29,7 +29,16 @@ from webmail.delays import (
     visit_changed,
 )
 from webmail.listing import Listing, index_account, list_folder
-from webmail.mailbox import AuthError, Folder, FullMessage, Mailbox, NotFound, Order, syncing
+from webmail.mailbox import (
+    AuthError,
+    ConnectionLost,
+    Folder,
+    FullMessage,
+    Mailbox,
+    NotFound,
+    Order,
+    syncing,
+)
 from webmail.message.parse import ParsedMessage, parse_message
 from webmail.render.reading import Reading, read_message
 from webmail.services import services
@@ -41,6 +50,7 @@ POOL_KEY = "pool_key"
 REMOTE_PARAM = "remote"
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -122,6 +132,20 @@ def user_mailbox(*, own_deadline: bool = False) -> Iterator[Mailbox]:
     deadline = None if own_deadline else request_deadline()
     with pool.mailbox(key, user, password, deadline=deadline) as mbox:
         yield mbox
+
+
+def read_user_mailbox(action: Callable[[Mailbox], T]) -> T:
+    """``action(mailbox)`` on the reader's mailbox (as :func:`user_mailbox`), run once more on
+    a new connection when the server ended the session under it (ConnectionLost: Dovecot's BYE
+    "IMAP session state is inconsistent" after another client deleted and re-created the
+    folder it had selected; the pool has dropped that connection). Only for reads, which are
+    safe to repeat."""
+    try:
+        with user_mailbox() as mbox:
+            return action(mbox)
+    except ConnectionLost:
+        with user_mailbox() as mbox:
+            return action(mbox)
 
 
 def list_user_folder(

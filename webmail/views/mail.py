@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from webmail.delays import banner_text
-from webmail.mailbox import FLAGGED, SEEN
+from webmail.listing import Listing
+from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, NotFound, Page
 from webmail.render.download import INLINE_IMAGE_TYPES
 from webmail.render.pathline import path_line
 from webmail.render.reading import format_addresses
@@ -18,6 +21,7 @@ from webmail.views.access import (
     list_user_folder,
     login_required,
     open_message,
+    read_user_mailbox,
     reading_of,
     user_late_news,
     user_mailbox,
@@ -51,34 +55,47 @@ def index() -> Response:
 
 @bp.get("/folder/<path:folder>")
 @login_required
-def folder(folder: str) -> str:
+def folder(folder: str) -> tuple[str, int]:
+    """One page of a folder. A folder another client deleted meanwhile is a list page that
+    says so (404), not an error page; one it deleted and re-created is listed afresh."""
     only_late = request.args.get("late") == "1"
-    with user_mailbox() as mbox:
+    visit = folder_visit(folder)
+
+    def read(mbox: Mailbox) -> tuple[list[Folder], Folder | None, Listing | str, Any]:
         folders = mbox.folders()
         current = next((f for f in folders if f.name == folder), None)
-        listed = list_user_folder(
-            mbox,
-            folder,
-            current,
-            order="arrival" if g.prefs.sort == "arrival" else "sent",
-            only_late=only_late,
-            number=_page_number(),
-        )
+        try:
+            listed = list_user_folder(
+                mbox,
+                folder,
+                current,
+                order="arrival" if g.prefs.sort == "arrival" else "sent",
+                only_late=only_late,
+                number=_page_number(),
+            )
+        except NotFound as gone:  # not on the server (any more)
+            return folders, None, gone.user_message, None
         # The banner: late mail still unread that arrived since the previous visit.
-        news = user_late_news(mbox, folder, folder_visit(folder))
+        return folders, current, listed, user_late_news(mbox, folder, visit)
+
+    folders, current, listed, news = read_user_mailbox(read)
+    gone = listed if isinstance(listed, str) else None  # the folder is not on the server
+    found = None if isinstance(listed, str) else listed
+    page: Page[Any] = found.page if found is not None else Page([], 1, 1, 0, 0, 0)
     return render_template(
         "mail/list.html",
         folders=folders,
         folder=folder,
         current=current,
-        page=listed.page,
-        late_count=listed.late_count,
-        indexing=listed.indexing,
+        gone=gone,
+        page=page,
+        late_count=page.late_count,
+        indexing=found.indexing if found is not None else None,
         only_late=only_late,
         sort=g.prefs.sort,
         news=news,
         news_text="" if news is None else banner_text(news, reader_zone()),
-    )
+    ), 404 if gone else 200
 
 
 @bp.get("/message/<path:folder>/<uid:uid>")
