@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from webmail.mailbox.wire import (
     esearch_uids,
+    fast_record,
+    fetched_uids,
     flag_records,
     internaldate,
     list_records,
@@ -43,13 +47,63 @@ def test_dovecot_shaped_records_are_read_by_the_fast_path() -> None:
     assert (b.uid, b.flags, b.has_attachments) == (4, (), True)
 
 
-def test_other_item_order_falls_back_to_the_general_parser() -> None:
+def test_cyrus_order_flags_before_uid_is_read_by_the_fast_path() -> None:
+    # Cyrus IMAP 3.6: "* 1 FETCH (FLAGS (\\Recent) UID 442 INTERNALDATE ..."; before, every
+    # such record went through imapclient's parser (a first sync ~4x as long as on Dovecot).
+    head = (
+        b'1 (FLAGS (\\Seen \\Recent) UID 442 INTERNALDATE "14-Nov-2023 22:13:20 +0900" '
+        b"RFC822.SIZE 686 BODYSTRUCTURE %s BODY[HEADER.FIELDS (DATE SUBJECT)] {%d}"
+        % (WITH_FILE, len(HEADER))
+    )
+    record = fast_record([(head, HEADER), b")"])
+    assert record is not None
+    assert (record.uid, record.flags, record.size, record.has_attachments, record.literal) == (
+        442, ("\\Seen",), 686, True, HEADER,
+    )
+    assert (record.arrival, record.zone_minutes) == (1699967600, 540)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'2 (RFC822.SIZE 686 INTERNALDATE "14-Nov-2023 22:13:20 +0900" UID 9 MODSEQ (12) '
+        b"FLAGS () BODYSTRUCTURE %s BODY[HEADER.FIELDS (DATE SUBJECT)] {%d}",
+        b'2 (BODYSTRUCTURE %s UID 9 FLAGS () INTERNALDATE "14-Nov-2023 22:13:20 +0900" '
+        b"RFC822.SIZE 686 BODY[HEADER.FIELDS (DATE SUBJECT)] {%d}",
+    ],
+)
+def test_any_item_order_is_read_by_the_fast_path(head: bytes) -> None:
+    record = fast_record([(head % (PLAIN, len(HEADER)), HEADER), b")"])
+    assert record is not None
+    assert (record.uid, record.flags, record.size, record.has_attachments) == (9, (), 686, False)
+
+
+def test_a_quoted_paren_in_the_structure_does_not_end_it() -> None:
+    tricky = b'("text" "plain" ("name" "a) b (c.txt") NIL NIL "7bit" 47 3 NIL NIL NIL NIL)'
+    head = (
+        b'3 (UID 3 FLAGS () INTERNALDATE "14-Nov-2023 22:13:20 +0900" RFC822.SIZE 5 '
+        b"BODYSTRUCTURE %s BODY[HEADER.FIELDS (SUBJECT)] {%d}" % (tricky, len(HEADER))
+    )
+    record = fast_record([(head, HEADER), b")"])
+    assert record is not None and record.uid == 3
+
+
+def test_a_shape_the_fast_path_does_not_know_goes_to_the_general_parser() -> None:
+    head = b'4 (UID 4 ENVELOPE (NIL "s" NIL NIL NIL NIL NIL NIL NIL NIL) INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODY[] {%d}'
+    items = [(head % len(HEADER), HEADER), b")"]
+    assert fast_record(items) is None
+    (record,) = list_records(items)
+    assert (record.uid, record.arrival) == (4, 1704067200)
+
+
+def test_the_literal_first_and_the_items_after_it_are_read_by_the_fast_path() -> None:
     data = [
         (b"7 (BODY[HEADER.FIELDS (SUBJECT)] {%d}" % len(HEADER), HEADER),
         b' UID 7 RFC822.SIZE 10 FLAGS (\\Flagged) INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODYSTRUCTURE '
         + WITH_FILE
         + b")",
     ]
+    assert fast_record(data) is not None
     (r,) = list_records(data)
     assert (r.uid, r.flags, r.size, r.arrival, r.zone_minutes, r.has_attachments, r.literal) == (
         7,
@@ -84,3 +138,7 @@ def test_esearch_and_vanished_data_give_uids() -> None:
     assert esearch_uids([b'(TAG "A5") UID ALL 5:7,9']) == [5, 6, 7, 9]
     assert esearch_uids([b'(TAG "A5") UID']) == []
     assert vanished_uids([b"(EARLIER) 41,43:45"]) == [41, 43, 44, 45]
+
+
+def test_fetched_uids_read_a_uid_fetch_answer() -> None:
+    assert fetched_uids([b"1 (UID 4)", b"2 (UID 9 FLAGS ())", b"3 (UID 4)", None]) == [4, 9]
