@@ -42,7 +42,7 @@ from webmail.mailbox import (
 from webmail.message.parse import ParsedMessage, parse_message
 from webmail.render.reading import Reading, read_message
 from webmail.services import services
-from webmail.sessions.prefs import Preferences, UserPrefs
+from webmail.sessions.prefs import Preferences, UserPrefs, valid_zone
 
 USERNAME_KEY = "username"
 POOL_KEY = "pool_key"
@@ -73,8 +73,24 @@ def load_prefs() -> UserPrefs:
     user = current_user()
     prefs = preferences().get(user) if user else UserPrefs()
     g.prefs = prefs
-    g.zone = ZoneInfo(prefs.timezone)
+    g.tz_follow = follows_browser(prefs)
+    browser = request.cookies.get(BROWSER_ZONE_COOKIE, "")
+    chosen = browser if g.tz_follow and valid_zone(browser) else prefs.timezone
+    g.zone = ZoneInfo(chosen)
     return prefs
+
+
+# "Follow my browser's time zone" belongs to the browser, not the account: two devices in two
+# zones each show their own, and neither rewrites the stored zone (issue 13, defect 2).
+FOLLOW_COOKIE = "webmail_tz_follow"
+BROWSER_ZONE_COOKIE = "webmail_tz_browser"
+
+
+def follows_browser(prefs: UserPrefs) -> bool:
+    """Whether this browser shows times in its own zone: its cookie says, else the account's
+    default (true until the reader chooses a zone)."""
+    flag = request.cookies.get(FOLLOW_COOKIE)
+    return prefs.timezone_auto if flag not in ("0", "1") else flag == "1"
 
 
 def login_required(view: F) -> F:

@@ -3,12 +3,18 @@ senders whose remote content always loads (added from the read view, removed her
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from webmail.sessions.prefs import MAX_ADDRESS_CHARS, SORT_MODES, valid_zone, zone_names
 from webmail.sessions.security import safe_next
-from webmail.views.access import current_user, login_required, preferences
+from webmail.views.access import (
+    BROWSER_ZONE_COOKIE,
+    FOLLOW_COOKIE,
+    current_user,
+    login_required,
+    preferences,
+)
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -25,7 +31,6 @@ def show() -> str:
 @login_required
 def save() -> Response | tuple[str, int]:
     zone = request.form.get("timezone", "")
-    auto = request.form.get("timezone_auto") == "1"
     if not valid_zone(zone):
         return render_template(
             "settings/index.html",
@@ -33,25 +38,39 @@ def save() -> Response | tuple[str, int]:
             saved=False,
             error=f"Unknown time zone: {zone[:64]}",
         ), 400
-    changes: dict[str, object] = {"timezone": zone, "timezone_auto": auto}
+    # Choosing a zone other than the one shown turns following the browser off: otherwise
+    # app.js would put the browser's zone back on the next page (issue 13, defect 2).
+    shown = g.zone.key
+    follow = request.form.get("timezone_auto") == "1" and zone == shown
+    changes: dict[str, object] = {"timezone": zone, "timezone_auto": follow}
     if "display_name" in request.form:  # the name on the reader's own mail (From)
         changes["display_name"] = request.form.get("display_name", "")
     preferences().update(_user(), **changes)
-    return redirect(url_for("settings.show", saved=1))
+    response = redirect(url_for("settings.show", saved=1))
+    _remember(response, FOLLOW_COOKIE, "1" if follow else "0")
+    return response
 
 
 @bp.post("/timezone/detected")
 @login_required
 def detected() -> Response:
-    """The browser reports its zone (app.js); kept only while the reader has not chosen one."""
+    """The browser reports its zone (app.js). It is kept in this browser's cookie, never in
+    the account; ``changed`` tells the page to reload once, when it now shows other times."""
     zone = request.form.get("timezone", "")
     if not valid_zone(zone):
         return jsonify(ok=False, error="unknown time zone"), 400  # type: ignore[return-value]
-    prefs = preferences().get(_user())
-    changed = prefs.timezone_auto and prefs.timezone != zone
-    if changed:
-        preferences().update(_user(), timezone=zone)
-    return jsonify(ok=True, changed=changed)
+    changed = bool(g.tz_follow) and g.zone.key != zone
+    response = jsonify(ok=True, changed=changed)
+    _remember(response, BROWSER_ZONE_COOKIE, zone)
+    return response
+
+
+def _remember(response: Response, name: str, value: str) -> None:
+    """A cookie of this browser's own time-zone choice (a year, never sent cross-site)."""
+    response.set_cookie(
+        name, value, max_age=365 * 86400, httponly=True, samesite="Lax",
+        secure=request.is_secure,
+    )
 
 
 @bp.post("/sort")

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -120,13 +122,23 @@ def file_size(size: int | None) -> str:
     return f"{size} B"  # pragma: no cover
 
 
+@pass_context
+def _zone_label_filter(
+    context: Context, when: datetime | None = None, zone: ZoneInfo | None = None
+) -> str:
+    """:func:`zone_label` for templates. ``pass_context`` keeps Jinja from folding
+    ``{{ None|zone_label }}`` into a constant when the template first compiles, which froze
+    the first visitor's zone and offset for everyone (issue 13, defect 1)."""
+    return zone_label(when, zone)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters under short names used by the templates."""
     app.jinja_env.filters.update(
         full_time=full_time,
         short_time=short_time,
         iso_time=iso_time,
-        zone_label=zone_label,
+        zone_label=_zone_label_filter,
         duration=duration,
         late_text=late_text,
         file_size=file_size,
