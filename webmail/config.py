@@ -98,6 +98,7 @@ class Settings:
     :ivar page_size: messages per list page.
     :ivar instance_path: folder for local state (sessions, index).
     :ivar session_idle_minutes: a session unused this long expires.
+    :ivar session_max_hours: a session this old expires however busy it is (sign in again).
     :ivar behind_proxy: trust one reverse proxy's X-Forwarded-* headers (ProxyFix).
     :ivar secure_cookies: send cookies with ``Secure`` (on when behind a proxy, by default).
     :ivar index_backend: the list index (``WEBMAIL_INDEX``): ``sqlite`` (default, in the
@@ -133,6 +134,7 @@ class Settings:
     page_size: int = 50
     instance_path: str | None = None
     session_idle_minutes: int = 120
+    session_max_hours: int = 24
     behind_proxy: bool = False
     secure_cookies: bool = False
     index_backend: str = "sqlite"
@@ -248,6 +250,7 @@ class Settings:
             page_size=min(number("PAGE_SIZE", 50, int, 1), 500),
             instance_path=get("INSTANCE_PATH"),
             session_idle_minutes=number("SESSION_IDLE_MINUTES", 120, int, 1),
+            session_max_hours=number("SESSION_MAX_HOURS", 24, int, 1),
             behind_proxy=behind_proxy,
             secure_cookies=flag("SECURE_COOKIES", behind_proxy),
             index_backend=index_backend,

@@ -96,7 +96,7 @@ def test_long_name_is_capped_keeping_its_extension() -> None:
 def test_only_raster_images_are_served_inline() -> None:
     assert inline_image_headers("image/png", 10) == {
         "Content-Type": "image/png", "Content-Disposition": "inline", "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, max-age=3600",
+        "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
         "Content-Length": "10",
     }
     assert [inline_image_headers(t) for t in ("image/svg+xml", "text/html", None)] == [None, None, None]

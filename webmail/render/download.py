@@ -121,7 +121,8 @@ def download_headers(filename: str | None, content_type: str | None, size: int |
 
 def inline_image_headers(content_type: str | None, size: int | None = None) -> dict[str, str] | None:
     """Headers for serving a ``cid:`` part inside the message frame, or ``None`` when the part
-    is not a raster image (the view then answers 404: SVG and HTML parts are never inline)."""
+    is not a raster image (the view then answers 404: SVG and HTML parts are never inline).
+    Never cached, like the pages: after sign-out the browser must not still hold the mail."""
     bare = (content_type or "").split(";", 1)[0].strip().lower()
     if bare not in INLINE_IMAGE_TYPES:
         return None
@@ -130,7 +131,7 @@ def inline_image_headers(content_type: str | None, size: int | None = None) -> d
         "Content-Disposition": "inline",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=3600",
+        "Cache-Control": "private, no-store",
     }
     if size is not None and size >= 0:
         headers["Content-Length"] = str(size)

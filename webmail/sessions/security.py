@@ -13,7 +13,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, current_app, request, session
 
 CSRF_KEY = "csrf_token"
 CSRF_FIELD = "csrf_token"
@@ -42,6 +42,11 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+#: Strict-Transport-Security when the app is served over HTTPS: one year, this host only (the
+#: webmail may share its domain with sites that are not on HTTPS).
+HSTS = "max-age=31536000"
 
 
 #: The sandbox of the message frame, repeated in its CSP so that opening the body URL directly
@@ -115,9 +120,13 @@ def check_csrf() -> None:
 
 
 def add_headers(response: Response) -> Response:
-    """Set the security headers; pages that show mail are never cached."""
+    """Set the security headers; pages that show mail are never cached. With secure cookies
+    (``WEBMAIL_SECURE_COOKIES``, the app is served over HTTPS) browsers are told to use HTTPS
+    only (:data:`HSTS`)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -8,8 +8,9 @@ for the login page add no row; a row exists only once a session holds a password
 The database keys rows by the SHA-256 of that id (:func:`hash_session_id`), so a copy of the
 database opens no session. The IMAP password is stored Fernet-encrypted with a key derived from
 the app's secret key and is never sent to the browser, not even signed. Sessions expire after
-``session_idle_minutes`` without a request; logging in issues a new id; logging out deletes the
-row.
+``session_idle_minutes`` without a request, and ``session_max_hours`` after sign-in however busy
+(the time of sign-in is kept in the session, :data:`STARTED_KEY`, so every store honours it);
+logging in issues a new id; logging out deletes the row.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from webmail.config import Settings
 from webmail.sessions.database import database, init_database
 
 PASSWORD_KEY = "imap_password"
+#: When the session's id was issued (epoch seconds): it ends ``session_max_hours`` later.
+STARTED_KEY = "session_started"
 # Touch last_seen at most this often (seconds), so reads do not write on every request.
 TOUCH_INTERVAL = 60
 # Delete idle sessions at most this often (seconds), when a new session is made.
@@ -166,6 +169,7 @@ class ServerSessionInterface(SessionInterface):
     def __init__(self, store: SessionStore, settings: Settings) -> None:
         self.store = store
         self.idle_seconds = settings.session_idle_minutes * 60
+        self.max_seconds = settings.session_max_hours * 3600
         self._last_purge = 0.0
 
     @staticmethod
@@ -186,6 +190,14 @@ class ServerSessionInterface(SessionInterface):
         if sid and len(sid) <= 128:
             loaded = self.store.load(sid, self.idle_seconds)
             if loaded is not None:
+                started = loaded[0].get(STARTED_KEY)
+                if not isinstance(started, (int, float)):  # made before sessions had an end
+                    session = ServerSession(loaded[0], sid, loaded[1])
+                    session[STARTED_KEY] = time.time()
+                    return session
+                if time.time() - started > self.max_seconds:
+                    self.store.delete(sid)
+                    return ServerSession()
                 return ServerSession(loaded[0], sid, loaded[1])
         return ServerSession()
 
@@ -231,6 +243,7 @@ class ServerSessionInterface(SessionInterface):
                     )
                 return
             session.sid = secrets.token_urlsafe(32)
+            session[STARTED_KEY] = time.time()
             self.store.save(session.sid, dict(session))
             if time.time() - self._last_purge > PURGE_INTERVAL:
                 self._last_purge = time.time()
@@ -255,6 +268,7 @@ __all__ = [
     "ANONYMOUS_SALT",
     "PASSWORD_KEY",
     "PURGE_INTERVAL",
+    "STARTED_KEY",
     "TOUCH_INTERVAL",
     "ServerSession",
     "ServerSessionInterface",
