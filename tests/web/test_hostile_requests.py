@@ -90,3 +90,17 @@ def test_largest_uid_reaches_the_mailbox_and_is_not_found(client: FlaskClient, a
     auth.login()
     assert client.get(f"/message/INBOX/{MAX_UID}").status_code == 404
     assert client.get("/folder/INBOX").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/folder/INBOX", "/message/INBOX/1", "/settings/", "/login"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_other_methods_are_not_allowed_not_a_bad_request(
+    client: FlaskClient, auth: Any, path: str, method: str
+) -> None:
+    auth.login()
+    assert client.open(path, method=method).status_code == 405
+
+
+def test_posting_to_an_unknown_page_is_not_found(client: FlaskClient, auth: Any) -> None:
+    auth.login()
+    assert client.post("/no/such/page", data={"x": "1"}).status_code == 404

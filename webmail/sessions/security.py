@@ -110,8 +110,12 @@ def rotate_csrf_token() -> None:
 
 
 def check_csrf() -> None:
-    """Refuse (400) a state-changing request whose form field or header lacks the token."""
-    if request.method not in UNSAFE_METHODS:
+    """Refuse (400) a state-changing request whose form field or header lacks the token.
+
+    A request no route takes (an unknown URL, or ``PUT`` where only ``GET`` is served) is left
+    to the routing error it already has: 404 or 405, not 400.
+    """
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
         return
     expected = session.get(CSRF_KEY)
     given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
