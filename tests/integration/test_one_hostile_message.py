@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.safe.test_long_boundaries import flat, nested
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, webmail_app
 from webmail.message.summary import MAX_LIST_FIELD_BYTES
@@ -106,3 +107,20 @@ def test_uid_outside_imap_range_is_404_and_keeps_the_pooled_connection(
     assert r.client.get("/message/INBOX/4294967295").status_code == 404  # no such message
     assert r.uids("/folder/INBOX") == [1]
     assert logins(dovecot, user) == before
+
+
+@pytest.mark.parametrize("raw", [flat(5000), nested(5000)], ids=["flat", "nested"])
+def test_five_kilobyte_boundary_lists_only_parts_that_download(
+    reader: tuple[Reader, Any], dovecot: Dovecot, raw: bytes
+) -> None:
+    r, user = reader
+    dovecot.deliver(user.name, raw, ARRIVAL)
+    sign_in(r, user, "UTC")
+    links = re.findall(r'<a class="download" href="([^"]+)" download>([^<]+)</a>',
+                       r.page("/message/INBOX/1"))
+    assert "a.pdf" in [name for _, name in links]
+    for href, name in links:
+        response = r.client.get(href)
+        assert response.status_code == 200, (href, name)
+        if name == "a.pdf":
+            assert response.data == b"%PDF-"

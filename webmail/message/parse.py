@@ -152,6 +152,8 @@ def _walk(part: Message, section: str, walk: _Walk, depth: int, want_body: bool)
         if want_body and _is_body_candidate(part):
             _take_body(part, section or "1", walk)
             return True
+        if not part.keys() and not part.get_payload():
+            return False  # an empty part (two delimiters in a row): nothing to download
         walk.attachments.append(listed_part(part, section or "1"))
         return False
     if depth >= MAX_DEPTH:

@@ -24,6 +24,7 @@ from webmail.message.model import ExtractedPart, Part
 from webmail.message.text import decode_header_value, decode_param, decode_raw_header
 
 __all__ = [
+    "MAX_BOUNDARY_CHARS",
     "MAX_DEPTH",
     "MAX_PARSE_DEPTH",
     "attached_message_bytes",
@@ -40,6 +41,7 @@ __all__ = [
     "part_payload",
     "part_type",
     "raw_header_values",
+    "server_boundaries",
 ]
 
 #: Deeper multipart nesting is not walked (with a warning); real mail stays below 10.
@@ -47,11 +49,21 @@ MAX_DEPTH = 32
 #: Messages nested deeper than this are not parsed at all (the parser would recurse this deep;
 #: Python's limit is 1,000 frames, shared with the caller's stack).
 MAX_PARSE_DEPTH = 100
+#: A MIME boundary is read to this many characters, as Dovecot reads it (BOUNDARY_STRING_MAX_LEN
+#: in lib-mail/message-parser-private.h); RFC 2046 §5.1.1 allows 70.
+MAX_BOUNDARY_CHARS = 80
 
 _TYPE = re.compile(r"[a-z0-9!#$&.+^_`{}~-]+/[a-z0-9!#$&.+^_`{}~-]+")
 _SECTION = re.compile(r"[1-9][0-9]{0,5}(?:\.[1-9][0-9]{0,5}){0,31}")
 # What opens a nesting level (a boundary parameter, an attached message's Content-Type) and
 # every line that may be a MIME delimiter.
+# Any parameter value longer than MAX_BOUNDARY_CHARS: a quick test before the lower-case copy.
+_LONG_VALUE = re.compile(rb'=[ \t]*"?[^\s;"]{81}')
+# A boundary parameter longer than MAX_BOUNDARY_CHARS (searched in lower case).
+_LONG_BOUNDARY = re.compile(rb'boundary[ \t]*=[ \t]*(?:"[^"\r\n]{81}|[^\s;"]{81})')
+_CONTENT_TYPE = re.compile(rb"^content-type[ \t]*:((?:[^\r\n]|\r?\n[ \t])*)", re.I | re.M)
+_BOUNDARY_PARAM = re.compile(rb'boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]+))', re.I)
+_FOLD_BYTES = re.compile(rb"\r?\n[ \t]")
 _DEPTH_TOKENS = re.compile(
     rb'^--([^\r\n]*)|boundary\*?[0-9]*\*?[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]+))'
     rb"|^content-type:[ \t\r\n]*message/",
@@ -99,15 +111,103 @@ def nesting_depth(raw: bytes, limit: int = MAX_PARSE_DEPTH) -> int:
     return deepest
 
 
+def server_boundaries(raw: bytes) -> bytes:
+    """``raw`` with its MIME boundaries rewritten so the email package splits it as an IMAP
+    server does, when a boundary is longer than :data:`MAX_BOUNDARY_CHARS`; else ``raw``.
+
+    Part numbers are the server's (a download asks for ``BODY[2]``), so they must agree. For
+    over-long boundaries they would not: Dovecot cuts a boundary to 80 characters and, as MIME
+    allows, takes any line that begins with ``--`` and a boundary as its delimiter (the newest
+    boundary first, the longest match among them), where the email package wants the whole
+    boundary. Here each multipart gets a boundary of its own (``=_webmail_<n>``) and every
+    delimiter line the server's reading assigns to it is rewritten to match. One pass over the
+    lines; a message with RFC 2046's short boundaries costs one search and is returned as is.
+    """
+    if _LONG_VALUE.search(raw) is None or _LONG_BOUNDARY.search(raw.lower()) is None:
+        return raw
+    out: list[bytes] = []
+    stack: list[tuple[bytes, bytes]] = []  # (boundary as the server keeps it, our boundary)
+    header: list[bytes] = []
+    in_header = True
+    for line in raw.splitlines(keepends=True):
+        match = _server_delimiter(line, stack)
+        if in_header and match is None:  # (a delimiter ends a header block too, as in Dovecot)
+            if line.strip(b"\r\n"):
+                header.append(line)
+                continue
+            block, opened, inner = _server_header(b"".join(header), len(out))
+            out.extend((block, line))
+            header = []
+            if opened is not None:
+                stack.append(opened)
+            in_header = inner  # a message/rfc822 part: its own header follows
+            continue
+        if header:
+            out.append(_server_header(b"".join(header), len(out))[0])
+            header = []
+        elif in_header and match is not None:  # an empty part: the email package drops one
+            out.append(b"\r\n")  # without even a blank line, where the server counts it
+        if match is None:
+            out.append(line)
+            continue
+        index, close = match
+        own = stack[index][1]
+        del stack[index if close else index + 1 :]  # the newer ones end here; a close ends it
+        ending = line[len(line.rstrip(b"\r\n")) :]
+        out.append(b"--" + own + (b"--" if close else b"") + ending)
+        in_header = not close
+    if header:
+        out.append(_server_header(b"".join(header), len(out))[0])
+    return b"".join(out)
+
+
+def _server_header(block: bytes, serial: int) -> tuple[bytes, tuple[bytes, bytes] | None, bool]:
+    """A part's header block with its multipart boundary renamed: ``(block, (the server's
+    boundary, ours) or None, whether an attached message's header follows)``."""
+    content_type = _CONTENT_TYPE.search(block)
+    if content_type is None:
+        return block, None, False
+    value = _FOLD_BYTES.sub(b" ", content_type.group(1)).strip().lower()
+    if value.startswith(b"message/rfc822"):
+        return block, None, True
+    param = _BOUNDARY_PARAM.search(block, content_type.start(1), content_type.end(1))
+    if not value.startswith(b"multipart/") or param is None:
+        return block, None, False
+    theirs = (param.group(1) if param.group(1) is not None else param.group(2))
+    ours = b"=_webmail_%d" % serial
+    start, end = param.span(1) if param.group(1) is not None else param.span(2)
+    return block[:start] + ours + block[end:], (theirs[:MAX_BOUNDARY_CHARS], ours), False
+
+
+def _server_delimiter(line: bytes, stack: list[tuple[bytes, bytes]]) -> tuple[int, bool] | None:
+    """``(index in stack, is a close delimiter)`` of the boundary the server reads ``line`` as
+    a delimiter of, or ``None`` (Dovecot's boundary_find: newest first, longest wins)."""
+    if not line.startswith(b"--") or not stack:
+        return None
+    text = line[2:].rstrip(b"\r\n")
+    found = text[:-2] if len(text) > 2 and text.endswith(b"--") else text
+    best: int | None = None
+    for index in range(len(stack) - 1, -1, -1):
+        theirs = stack[index][0]
+        if found.startswith(theirs) and (best is None or len(stack[best][0]) < len(theirs)):
+            best = index
+            if len(theirs) == len(found):
+                break
+    if best is None:
+        return None
+    return best, text[len(stack[best][0]) :].startswith(b"--")
+
+
 def parse_bytes(raw: bytes) -> Message | None:
-    """``raw`` parsed (compat32), or ``None`` when nested deeper than :data:`MAX_PARSE_DEPTH`.
+    """``raw`` parsed (compat32), or ``None`` when nested deeper than :data:`MAX_PARSE_DEPTH`;
+    over-long boundaries are read as the server reads them (:func:`server_boundaries`).
 
     Other parser failures raise, as from ``email.message_from_bytes``.
     """
     if nesting_depth(raw) > MAX_PARSE_DEPTH:
         return None
     try:
-        return message_from_bytes(raw, policy=compat32)
+        return message_from_bytes(server_boundaries(raw), policy=compat32)
     except RecursionError:  # a deep caller stack: the estimate above is the usual guard
         return None
 
