@@ -69,6 +69,8 @@ class Folder:
     :ivar total: message count, or ``None`` when unknown.
     :ivar delimiter: hierarchy delimiter, or ``None``.
     :ivar depth: nesting level (0 for top level).
+    :ivar selectable: it can be opened (LIST gave no ``\\Noselect``): a parent that only holds
+        other folders is not, and the sidebar shows it as a label.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Folder:
     total: int | None = None
     delimiter: str | None = None
     depth: int = 0
+    selectable: bool = True
 
 
 @dataclass(frozen=True)
