@@ -133,12 +133,12 @@ def test_incidents_of_an_mbox_as_text_and_json(tmp_path: Path) -> None:
     }
     _, text, _ = run(["--incidents", str(path)])
     assert text.splitlines() == [
-        "2 incidents in 4 messages (3 late, limit 1 h 0 min)",
+        "2 incidents in 4 messages (3 late, limit 1 h)",
         "  relay.example.net  2026-10-30 20:00:10 UTC -> 2026-10-31 03:00:00 UTC  1 message"
-        "  longest 7 h 0 min, median 7 h 0 min",
+        "  longest 7 h, median 7 h",
         "    search: held:relay.example.net after:2026-10-30 before:2026-10-31 is:late",
         "  mx2.example.com  2026-10-30 18:00:10 UTC -> 2026-11-01 19:00:00 UTC  2 messages"
-        "  longest 2 d 0 h, median 1 d 20 h",
+        "  longest 2 d, median 1 d 20 h",
         "    search: held:mx2.example.com after:2026-10-30 before:2026-10-31 is:late",
     ]
 

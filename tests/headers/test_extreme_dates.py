@@ -120,7 +120,7 @@ def test_dkim_time_past_eleven_digits_is_ignored_with_a_warning() -> None:
 def test_cli_timeline_of_an_extreme_message_says_unknown() -> None:
     a = analyze(message("Fri, 31 Dec 9999 23:59:59 +0000"), arrival=ARRIVAL)
     lines = format_timeline("m.eml", a, timedelta(hours=1)).splitlines()
-    assert lines[4].split() == ["hop", "1", "unknown", "a.example", "->", "mx.example.org"]
+    assert lines[4].split() == ["hop", "2", "unknown", "a.example", "->", "mx.example.org"]
     assert a.to_json()["hops"][1]["time"] is None
 
 

@@ -129,7 +129,7 @@ def test_cli_names_the_host_in_the_timeline_and_the_json(tmp_path: Path) -> None
     assert main([str(path)], stdout=out) == 0
     [marked] = [line for line in out.getvalue().splitlines() if "held longest" in line]
     assert marked == (
-        "  hop 2        2018-12-16 18:00:10 UTC    +2 d 0 h  "
+        "  hop 3        2018-12-16 18:00:10 UTC        +2 d  "
         "mx2.example -> store.example with LMTP  <- held longest at mx2.example"
     )
     out = io.StringIO()

@@ -165,7 +165,7 @@ def test_installed_header_cli_is_python_m_webmail_headers(venv: Path, tmp_path: 
     assert script == module
     assert "  sent         2025-03-22 20:36:10 UTC  (from the Date header)\n" in script
     assert "relay.example.com -> mx1.example.net with ESMTPS  <- held longest" in script
-    assert "  verdict      LATE: delivered 2 d 3 h after it was sent (limit 1 h 0 min)\n" in script
+    assert "  verdict      LATE: delivered 2 d 3 h after it was sent (limit 1 h)\n" in script
 
     line = _run(
         [venv / "bin" / "python", "-m", "webmail.headers", "--json", EML], cwd=tmp_path

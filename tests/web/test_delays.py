@@ -107,7 +107,7 @@ def test_the_page_plots_one_mark_per_message_without_script(
     )
     assert title is not None and title.text == (
         "Where are you? Brunch table is ready · sent Sun 1 Nov 2026, 16:54 UTC · delivered"
-        " Tue 3 Nov 2026, 11:27 UTC · arrived 1 d 18 h late · held at mx2.example.com"
+        " Tue 3 Nov 2026, 11:27 UTC · arrived 1 d 19 h late · held at mx2.example.com"
     )
 
 
@@ -213,8 +213,8 @@ def test_the_read_view_of_a_late_message_draws_its_path_to_scale(
     held = [r for r in stretches if "held" in r.get("class", "").split()]
     assert len(stretches) == 4 and len(held) == 1
     assert float(held[0].get("width", 0)) > 600  # the wait fills the line: drawn to scale
-    assert held[0].findtext("title") == "1 d 18 h at mx2.example.com"
-    assert "held 1 d 18 h at mx2.example.com" in line.group(0)
+    assert held[0].findtext("title") == "1 d 19 h at mx2.example.com"
+    assert "held 1 d 19 h at mx2.example.com" in line.group(0)
     on_time = client.get(f"/message/INBOX/{store.uid_of('ticket-resolved')}").get_data(as_text=True)
     assert '<figure class="path-line">' not in on_time
 

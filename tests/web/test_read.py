@@ -36,8 +36,8 @@ def test_late_message_shows_sent_delivered_and_how_late(
         '<time datetime="2026-11-03T11:27:39+00:00" '
         'title="UTC (UTC, UTC+00:00)">Tue 3 Nov 2026, 11:27 UTC</time>'
     ) in page
-    assert '<span class="late-badge">arrived 1 d 18 h late</span>' in page
-    assert '<span class="held">held 1 d 18 h at <strong>mx2.example.com</strong></span>' in page
+    assert '<span class="late-badge">arrived 1 d 19 h late</span>' in page
+    assert '<span class="held">held 1 d 19 h at <strong>mx2.example.com</strong></span>' in page
 
 
 def test_headers_are_decoded(client: FlaskClient, auth: Any, mailbox: DemoMailbox) -> None:
@@ -67,7 +67,7 @@ def test_delivery_path_lists_every_hop_and_highlights_the_bottleneck(
     ]
     assert '<td class="delay" data-label="Delay">12 s</td>' in page
     assert (
-        '<td class="delay" data-label="Delay">1 d 18 h '
+        '<td class="delay" data-label="Delay">1 d 19 h '
         '<span class="tag">longest wait, at mx2.example.com</span></td>'
     ) in page
     assert "<summary>Delivery path (3 hops)</summary>" in page

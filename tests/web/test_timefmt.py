@@ -26,7 +26,10 @@ CHICAGO = ZoneInfo("America/Chicago")
         (0, "0 s"),
         (59, "59 s"),
         (60, "1 min"),
-        (3599, "59 min"),
+        (3599, "1 h"),  # 59 min 59 s, rounded half up and carried
+        (3569, "59 min 29 s"),
+        (2 * 86400 + 2 * 3600 + 59 * 60, "2 d 3 h"),  # not "2 d 2 h" (truncated)
+        (2 * 86400 + 2 * 3600 + 29 * 60, "2 d 2 h"),
         (3600, "1 h"),
         (3660, "1 h 1 min"),
         (86400, "1 d"),

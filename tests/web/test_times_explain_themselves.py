@@ -78,3 +78,20 @@ def test_following_the_browser_is_per_device_and_never_rewrites_the_account(
     )
     assert again.get_json() == {"ok": True, "changed": False}
     assert 'data-tz="Europe/Berlin"' in laptop.get("/folder/INBOX").text
+
+
+def test_one_duration_rule_in_the_cli_and_the_web() -> None:
+    from datetime import timedelta
+
+    from webmail.headers.policy import format_duration
+    from webmail.views.timefmt import duration
+
+    for seconds in (9, 59.6, 3569, 3599, 2 * 86400 + 2 * 3600 + 59 * 60, 86400 - 20):
+        assert format_duration(timedelta(seconds=seconds)) == duration(seconds)
+    assert duration(2 * 86400 + 2 * 3600 + 59 * 60) == "2 d 3 h"
+
+
+def test_late_and_held_agree_on_the_read_view(client: FlaskClient, auth: Any, store: Any) -> None:
+    auth.login()
+    page = client.get(f"/message/INBOX/{store.uid_of('brunch-where-are-you')}").text
+    assert "arrived 1 d 19 h late" in page and "held 1 d 19 h at" in page

@@ -204,7 +204,7 @@ def format_timeline(path: str, result: Analysis, threshold: timedelta) -> str:
             route += f" with {hop.with_}"
         held = marker if index == result.bottleneck else ""
         delay = _delay(hop.delay_seconds)
-        lines.append(f"  hop {index:<8} {_when(hop.time)}  {delay:>10}  {route}{held}")
+        lines.append(f"  hop {index + 1:<8} {_when(hop.time)}  {delay:>10}  {route}{held}")
     source = _SOURCES.get(result.delivered_source or "", "nothing")
     lines.append(f"  delivered    {_when(result.delivered)}  (from {source})")
     limit = format_duration(threshold)

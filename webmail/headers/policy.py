@@ -284,19 +284,19 @@ def _date_is_plausible(
     if oldest is not None:
         if date - oldest > DATE_AHEAD_LIMIT:
             warnings.append(
-                f"Date header is {format_duration(date - oldest)} after the first Received hop "
+                f"Date header is {_warning_duration(date - oldest)} after the first Received hop "
                 "(sender's clock ahead?): not used"
             )
             return False
         if oldest - date > DATE_BEHIND_LIMIT:
             warnings.append(
-                f"Date header is {format_duration(oldest - date)} before the first Received hop: "
+                f"Date header is {_warning_duration(oldest - date)} before the first Received hop: "
                 "not used"
             )
             return False
     if delivered is not None and date - delivered > DATE_AHEAD_LIMIT:
         warnings.append(
-            f"Date header is {format_duration(date - delivered)} after delivery (in the future): "
+            f"Date header is {_warning_duration(date - delivered)} after delivery (in the future): "
             "not used"
         )
         return False
@@ -304,7 +304,26 @@ def _date_is_plausible(
 
 
 def format_duration(delta: timedelta) -> str:
-    """``delta`` without its sign as ``2 d 4 h``, ``3 h 5 min``, ``4 min 2 s`` or ``9 s``."""
+    """``delta`` without its sign in its two largest units, the smaller rounded half up:
+    ``2 d 3 h``, ``3 h 5 min``, ``4 min 2 s``, ``9 s``; a smaller unit that rounds to 0 is
+    left out (``2 d``, ``1 h``), and rounding carries (23 h 59 min 40 s is ``1 d``). THE
+    duration formatter: the CLI report and every page of the web app write durations with it,
+    so "late by" and "held" never disagree by a truncated hour."""
+    seconds = abs(delta.total_seconds())
+    for big, small, big_name, small_name in (
+        (86400, 3600, "d", "h"), (3600, 60, "h", "min"), (60, 1, "min", "s"),
+    ):
+        count = int((seconds + small / 2) // small)  # whole smaller units, half up
+        if count * small >= big:
+            whole, rest = divmod(count, big // small)
+            return f"{whole} {big_name} {rest} {small_name}" if rest else f"{whole} {big_name}"
+    return f"{int(seconds + 0.5)} s"
+
+
+def _warning_duration(delta: timedelta) -> str:
+    """The durations inside the analysis' warnings, truncated as they always were: the
+    warnings are part of the JSON, which stays exactly as specified. The web app does not show
+    these words; it writes its own sentence with the dates (``views/explain.py``)."""
     seconds = int(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -15,6 +15,8 @@ from flask import Flask, g
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from webmail.headers.policy import format_duration
+
 UTC_ZONE = ZoneInfo("UTC")
 
 
@@ -85,24 +87,13 @@ def zone_label(when: datetime | None = None, zone: ZoneInfo | None = None) -> st
 
 
 def duration(seconds: int | float | None) -> str:
-    """``2 d 4 h``, ``3 h 10 min``, ``45 min``, ``30 s``: the two largest units;
+    """``2 d 4 h``, ``3 h 10 min``, ``45 min``, ``30 s``: the library's one formatter
+    (:func:`webmail.headers.policy.format_duration`, two units, rounded half up), with a sign;
     ``unknown`` for None."""
     if seconds is None:
         return "unknown"
-    total = int(abs(seconds))
     sign = "-" if seconds < 0 else ""
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        text = f"{days} d {hours} h" if hours else f"{days} d"
-    elif hours:
-        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    elif minutes:
-        text = f"{minutes} min"
-    else:
-        text = f"{secs} s"
-    return sign + text
+    return sign + format_duration(timedelta(seconds=abs(seconds)))
 
 
 def late_text(seconds: int | None) -> str:
