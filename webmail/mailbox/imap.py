@@ -323,6 +323,7 @@ class ImapMailbox:
                 name=name, display_name=_DISPLAY.get(role or "", leaf), role=role,
                 unseen=status.get(b"unseen"), total=status.get(b"messages"), delimiter=delim,
                 depth=roles.depth_of(name, namespace, delim),
+                selectable=not any(_lower(a) in _NO_SELECT for a in entry.attributes),
             ))
             if role == "trash":
                 self._trash = name
