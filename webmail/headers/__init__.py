@@ -1,7 +1,8 @@
 """When was a message really sent? Header analysis as a pure library.
 
 This package cannot do any I/O, nor import Flask, IMAP or network code: it takes header
-text and returns values (only ``cli.py``, the command line, reads files). Nothing in it
+text and returns values (only the command line, ``cli.py`` and ``mailfiles.py``, reads
+files: messages, mbox files, Maildir folders). Nothing in it
 raises on bad input; what it cannot read is ``None`` plus a readable warning. Work is
 linear in the input and bounded by named caps (``MAX_HEADER_BYTES``, ``MAX_HOPS`` ...).
 
