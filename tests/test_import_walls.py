@@ -148,7 +148,8 @@ INDEX_BACKENDS = ("webmail.index.sqlite", "webmail.index.redis")
 
 
 def test_views_import_no_imap_implementation_and_no_index_backend() -> None:
-    for module in modules_of("webmail.views") + ["webmail.listing", "webmail.delays"]:
+    services = ["webmail.listing", "webmail.delays", "webmail.search"]
+    for module in modules_of("webmail.views") + services:
         direct = ours(GRAPH[module])
         assert direct.isdisjoint(IMAP_IMPLEMENTATION + INDEX_BACKENDS), (module, direct)
         libraries = {i.target.split(".")[0] for i in GRAPH[module]}

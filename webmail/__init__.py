@@ -116,6 +116,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, mail.bp, message.bp, compose.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(delays_view.bp)
+    from webmail.views import search as search_view  # issue 11: search, organise
+    app.register_blueprint(search_view.bp)
     return app
 
 

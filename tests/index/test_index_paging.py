@@ -41,6 +41,9 @@ def row(uid: int, sent_min: int, arrival_min: int, late: bool = False) -> tuple[
         "[]",
         None,
         None,
+        f"subject {uid}",  # the search columns, folded (webmail.message.query.search_columns)
+        f"s{uid}\ns{uid}@x",
+        "r@x\n",
     )
 
 

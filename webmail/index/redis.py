@@ -9,6 +9,7 @@ account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24
     <folder>rows           hash: member -> JSON row (webmail.index.rows.DB_ORDER)
     <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
     <folder>delay          hash: member -> delay in seconds ("" unknown), for the delays plot
+    <folder>search         hash: member -> what search reads, one string (see _search_record)
     <folder>sent           sorted set: member scored by true sent time
     <folder>arrival        sorted set: member scored by arrival
     <folder>late:sent      the same two, late rows only (the late filter and its count)
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ import redis
 
 from webmail.headers.incidents import hold_of
 from webmail.index.rows import (
+    DB_ORDER,
     DelayBucket,
     DelayRow,
     IndexRow,
@@ -43,9 +45,12 @@ from webmail.index.rows import (
     decode_analysis,
     delay_bucket_of,
 )
-from webmail.index.store import FolderState, Order, utc_from_epoch
+from webmail.index.store import FolderState, Order, SearchHits, utc_from_epoch
+from webmail.message.query import Fields, Query, fold_host
 
 PREFIX = "wm:ix:"
+#: The layout of the keys below; a Redis holding another one is emptied of index keys on start.
+LAYOUT = "2"  # 2: the search hash
 MAX_PAGE = 500
 #: Rows read per HMGET when a whole folder is read (the delays page).
 READ_CHUNK = 1000
@@ -89,8 +94,38 @@ def _delay_row(values: list[Any]) -> DelayRow:
     )
 
 
+# A row's search record: the folded subject, sender and recipients (which hold no control
+# character: webmail.message.query.fold), the paperclip, the late verdict, sent and arrival
+# epochs, then the holding host last (it may hold anything: split at most 7 times).
+_SEP = "\x1f"
+_ROW = {name: i for i, name in enumerate(DB_ORDER)}
+
+
+def _search_record(row: Sequence[object]) -> str:
+    """The search hash's value for a stored row (``DB_ORDER``)."""
+    return _SEP.join((
+        str(row[_ROW["search_subject"]]),
+        str(row[_ROW["search_from"]]),
+        str(row[_ROW["search_to"]]),
+        "1" if row[_ROW["attachments"]] else "0",
+        "1" if row[_ROW["delayed"]] else "0",
+        str(int(row[_ROW["sent"]])),  # type: ignore[call-overload]
+        str(int(row[_ROW["arrival"]])),  # type: ignore[call-overload]
+        fold_host(row[_ROW["bottleneck"]]),  # type: ignore[arg-type]
+    ))
+
+
 def _int(value: str | None) -> int | None:
     return None if value is None or value == "" else int(float(value))
+
+
+def _sent_range(query: Query) -> tuple[int | None, int | None]:
+    """The narrowest [after, before) of the query's positive date terms (epoch seconds)."""
+    lo = max((t.epoch for t in query.row_terms
+              if t.field == "after" and not t.negated and t.epoch is not None), default=None)
+    hi = min((t.epoch for t in query.row_terms
+              if t.field == "before" and not t.negated and t.epoch is not None), default=None)
+    return lo, hi
 
 
 class RedisIndex:
@@ -109,9 +144,10 @@ class RedisIndex:
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
         seconds = str(int(threshold.total_seconds()))
-        if client.get(PREFIX + "threshold") != seconds:
+        if client.get(PREFIX + "threshold") != seconds or client.get(PREFIX + "layout") != LAYOUT:
             self._delete_matching(PREFIX + "*")
             client.set(PREFIX + "threshold", seconds)
+            client.set(PREFIX + "layout", LAYOUT)
 
     @classmethod
     def from_url(cls, url: str, threshold: timedelta = timedelta(hours=1)) -> RedisIndex:
@@ -228,6 +264,81 @@ class RedisIndex:
         """The names of the account's indexed folders, sorted."""
         return sorted(self._r.hkeys(self._account(account) + "folders"))
 
+    def search(
+        self,
+        account: str,
+        folders: Sequence[str],
+        query: Query,
+        *,
+        order: Order = "sent",
+        late_only: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+        only: Mapping[str, Collection[int]] | None = None,
+        exclude: Mapping[str, Collection[int]] | None = None,
+    ) -> SearchHits:
+        """The matches of ``query`` in ``folders`` (see :meth:`IndexStore.search`), decided
+        here by :meth:`Query.matches` on each row's search record (Redis has no query
+        language): the records of a date range only (from the ``sent`` sorted set) when the
+        query has one, else the folder's whole ``search`` hash; then the page's rows."""
+        lo, hi = _sent_range(query)
+        needles = [t.value for t in query.row_terms
+                   if not t.negated and t.field in ("any", "from", "to", "subject")]
+        found: list[tuple[int, int, str, str]] = []  # (time, uid, folder, member)
+        late = 0
+        for name in dict.fromkeys(folders):
+            allowed = None if only is None else set(only.get(name, ()))
+            if allowed is not None and not allowed:
+                continue
+            gone = set((exclude or {}).get(name, ()))
+            f = self._folder(account, name)
+            pipe = self._r.pipeline(transaction=False)
+            if lo is None and hi is None:
+                pipe.hgetall(f + "search")
+            else:
+                pipe.zrangebyscore(
+                    f + "sent", "-inf" if lo is None else lo, "+inf" if hi is None else f"({hi}"
+                )
+            pipe.hgetall(f + "flags")
+            first, flags = pipe.execute()
+            if isinstance(first, dict):
+                records: dict[str, str] = first
+            else:
+                values = self._r.hmget(f + "search", first) if first else []
+                records = {m: v for m, v in zip(first, values, strict=True) if v is not None}
+            for member, record in records.items():
+                if needles and not all(n in record for n in needles):
+                    continue  # cheap: a word the record lacks is in none of its fields
+                uid = int(member)
+                if (allowed is not None and uid not in allowed) or uid in gone:
+                    continue
+                parts = record.split(_SEP, 7)
+                row = Fields(
+                    subject=parts[0], sender=parts[1], recipients=parts[2],
+                    flags=frozenset(flags.get(member, "").split()), attachments=parts[3] == "1",
+                    late=parts[4] == "1", held=parts[7], sent=int(parts[5]),
+                )
+                if not query.matches(row):
+                    continue
+                late += row.late
+                if late_only and not row.late:
+                    continue
+                when = int(parts[6]) if order == "arrival" else row.sent
+                found.append((when, uid, name, member))
+        found.sort(reverse=True)
+        start = max(0, offset)
+        chosen = found[start : start + max(0, min(limit, MAX_PAGE))]
+        by_folder: dict[str, list[str]] = {}
+        for _, _, name, member in chosen:
+            by_folder.setdefault(name, []).append(member)
+        read = {
+            (name, row.uid): row
+            for name, members in by_folder.items()
+            for row in self._rows(name, self._folder(account, name), members)
+        }
+        rows = [read[(n, u)] for _, u, n, _ in chosen if (n, u) in read]
+        return SearchHits(rows, len(found), late)
+
     def delay_rows(self, account: str, folder: str, *, late_only: bool = False) -> list[DelayRow]:
         """Every row of the folder (late ones with ``late_only``) as a :class:`DelayRow`,
         oldest sent first, ties by UID (the sorted set's order); ``[]`` when unknown."""
@@ -283,7 +394,9 @@ class RedisIndex:
         stored = _int(self._r.hget(f + "state", "uidvalidity"))
         if stored != uidvalidity:
             if stored is not None:
-                conn.delete(f + "rows", f + "flags", f + "delay", *(f + k for k in _SORTED))
+                conn.delete(
+                    f + "rows", f + "flags", f + "delay", f + "search", *(f + k for k in _SORTED)
+                )
                 conn.delete(f + "state")
             conn.hset(f + "state", mapping={"uidvalidity": uidvalidity, "last_uid": 0,
                                             "complete": 0})
@@ -302,6 +415,7 @@ class RedisIndex:
         data: dict[str, str] = {}
         flags: dict[str, str] = {}
         delays: dict[str, str] = {}
+        searched: dict[str, str] = {}
         scores: dict[str, dict[str, float]] = {k: {} for k in _SORTED}
         punctual: list[str] = []
         for row in rows:
@@ -309,6 +423,7 @@ class RedisIndex:
             data[m] = json.dumps(list(row), separators=(",", ":"), ensure_ascii=False)
             flags[m] = str(row[6])
             delays[m] = "" if row[4] is None else str(row[4])
+            searched[m] = _search_record(row)
             scores["sent"][m] = float(row[2])  # type: ignore[arg-type]
             scores["arrival"][m] = float(row[1])  # type: ignore[arg-type]
             scores["uids"][m] = float(row[0])  # type: ignore[arg-type]
@@ -322,6 +437,7 @@ class RedisIndex:
         conn.hset(f + "rows", mapping=data)
         conn.hset(f + "flags", mapping=flags)
         conn.hset(f + "delay", mapping=delays)
+        conn.hset(f + "search", mapping=searched)
         for key, mapping in scores.items():
             if mapping:
                 conn.zadd(f + key, mapping)
@@ -356,6 +472,7 @@ class RedisIndex:
             conn.hdel(folder_id + "rows", *present)
             conn.hdel(folder_id + "flags", *present)
             conn.hdel(folder_id + "delay", *present)
+            conn.hdel(folder_id + "search", *present)
             for key in _SORTED:
                 conn.zrem(folder_id + key, *present)
         return len(present)
@@ -390,7 +507,8 @@ class RedisIndex:
         f = self._folder(account, folder)
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
-            f + "rows", f + "flags", f + "delay", f + "state", *(f + k for k in _SORTED)
+            f + "rows", f + "flags", f + "delay", f + "search", f + "state",
+            *(f + k for k in _SORTED),
         )
         pipe.hdel(self._account(account) + "folders", folder)
         pipe.execute()

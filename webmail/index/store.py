@@ -15,7 +15,7 @@ folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: this module imports nothing of the app (rows import it)
     from webmail.index.rows import DelayBucket, DelayRow, IndexRow
+    from webmail.message.query import Query
 
 #: The two list orders: true sent time, or arrival at the server (IMAP INTERNALDATE).
 Order = Literal["sent", "arrival"]
@@ -70,6 +71,20 @@ class FolderState:
     def progress(self) -> tuple[int, int]:
         """(indexed, to index) for "indexing 34,000 of 100,000"."""
         return self.total, max(self.total, self.server_count or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """One page of search results (:meth:`IndexStore.search`).
+
+    :ivar rows: the page's rows, in the order asked for.
+    :ivar total: how many rows match in all (with the late filter, if asked).
+    :ivar late: how many of the matches arrived late (whatever the late filter).
+    """
+
+    rows: list[IndexRow]
+    total: int
+    late: int
 
 
 def utc_from_epoch(epoch: int | None) -> datetime | None:
@@ -121,6 +136,26 @@ class IndexStore(Protocol):
 
     def folders(self, account: str) -> list[str]:
         """The names of the account's indexed folders, sorted."""
+        ...
+
+    def search(
+        self,
+        account: str,
+        folders: Sequence[str],
+        query: Query,
+        *,
+        order: Order = "sent",
+        late_only: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+        only: Mapping[str, Collection[int]] | None = None,
+        exclude: Mapping[str, Collection[int]] | None = None,
+    ) -> SearchHits:
+        """The rows of ``folders`` that match ``query`` (:meth:`Query.matches`: every term but
+        ``text:`` and ``in:``), late ones only with ``late_only``, newest first by true sent
+        time (or arrival), ties by UID then folder name; ``limit`` rows from ``offset`` (at
+        most 500), with the count of every match. ``only`` keeps, per folder, just those UIDs
+        (a folder left out of it has none); ``exclude`` leaves those UIDs out."""
         ...
 
     # -- the delays page (every row of a folder) -------------------------------------------
@@ -197,4 +232,6 @@ class IndexStore(Protocol):
         ...
 
 
-__all__ = ["FolderState", "IndexStore", "Order", "account_key", "utc_from_epoch"]
+__all__ = [
+    "FolderState", "IndexStore", "Order", "SearchHits", "account_key", "utc_from_epoch",
+]

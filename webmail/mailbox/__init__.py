@@ -133,6 +133,13 @@ class Mailbox(Protocol):
         past the end. Raises NotFound for an unknown message. Does not mark it read."""
         ...
 
+    def search_text(self, folder: str, text: str) -> frozenset[int]:
+        """The UIDs of the messages of ``folder`` whose text (headers and body) holds
+        ``text``, case-insensitively, as the mail server decides it (IMAP ``UID SEARCH
+        CHARSET UTF-8 TEXT``, the phrase sent as a literal, never spliced into the command).
+        Raises NotFound for an unknown folder."""
+        ...
+
     def set_flags(
         self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:

@@ -49,8 +49,11 @@ from webmail.mailbox.demodata import (
     outage_friday,
 )
 from webmail.mailbox.paging import paginate
+from webmail.message.parse import parse_message
+from webmail.message.query import fold
 from webmail.message.structure import message_has_attachments
 from webmail.message.summary import header_block, summarize
+from webmail.message.text import decode_header_line
 
 __all__ = [
     "DEMO_ADDRESS",
@@ -124,6 +127,15 @@ def _section(raw: bytes, section: str) -> tuple[Message, bool]:
         else:
             raise NotFound(f"no part {section}")
     return part, False
+
+
+def _searched_text(raw: bytes) -> str:
+    """What the demo's TEXT search looks in: the header fields decoded, and the text and HTML
+    bodies, folded (:func:`webmail.message.query.fold`)."""
+    parsed = parse_message(raw)
+    fields = "\n".join(decode_header_line(line) for line in header_block(raw).splitlines())
+    bodies = [b.text for b in (parsed.text, parsed.html) if b is not None]
+    return fold("\n".join([fields, *bodies]))
 
 
 class DemoStore:
@@ -305,6 +317,14 @@ class DemoMailbox:
         else:
             body = str(payload).encode("ascii", "surrogateescape")
         return body[offset : offset + max(0, length)]
+
+    def search_text(self, folder: str, text: str) -> frozenset[int]:
+        """The UIDs whose decoded headers or body text hold ``text``, case-insensitively (as
+        IMAP SEARCH TEXT does on a server); raises NotFound for an unknown folder."""
+        needle = fold(text)
+        with self.store.lock:
+            items = [(uid, s.raw) for uid, s in self._folder(folder).items()]
+        return frozenset(uid for uid, raw in items if needle and needle in _searched_text(raw))
 
     def set_flags(
         self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()

@@ -612,6 +612,18 @@ class ImapMailbox:
             if self.client.has_capability("UIDPLUS"):
                 self.client.uid_expunge([uid])
 
+    # -- searching (issue 11) --------------------------------------------------------------
+
+    def search_text(self, folder: str, text: str) -> frozenset[int]:
+        """``UID SEARCH CHARSET UTF-8 TEXT`` with ``text`` as a literal, in a read-only
+        select (see :func:`webmail.mailbox.rawimap.search_text_uids`); raises NotFound."""
+        from webmail.mailbox.rawimap import search_text_uids
+
+        with translated_errors():
+            self._select(folder, readonly=True)
+            esearch = self.client.has_capability("ESEARCH")
+            return frozenset(search_text_uids(imaplib_of(self.client), text, esearch))
+
     # -- the index -------------------------------------------------------------------------
 
     def sync_folder(

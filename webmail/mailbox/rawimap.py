@@ -26,6 +26,7 @@ __all__ = [
     "create_with_use",
     "imaplib_of",
     "list_with_status",
+    "search_text_uids",
     "search_uids",
     "uid_command",
 ]
@@ -97,6 +98,38 @@ def list_with_status(
         )
     folders: list[Listed] = client._proc_folder_list(data)
     return folders, statuses
+
+def search_text_uids(imap: imaplib.IMAP4, text: str, esearch: bool) -> list[int]:
+    """UIDs of the selected folder's messages holding ``text`` (``UID SEARCH [RETURN (ALL)]
+    CHARSET UTF-8 TEXT <literal>``), ascending. The phrase always goes as a literal
+    (``{n}`` then its UTF-8 bytes, RFC 3501 §4.3): no quote, parenthesis, ``*``, brace or
+    line break in it can change the command. A server that refuses the UTF-8 charset (NO
+    [BADCHARSET]) is asked again without one when the phrase is ASCII. Raises what
+    :func:`uid_command` raises on a NO, imaplib's error on a BAD."""
+    from webmail.mailbox.errors import MailboxError
+
+    literal = text.encode("utf-8")
+    head = ("SEARCH", "RETURN", "(ALL)") if esearch else ("SEARCH",)
+    charsets: list[tuple[str, ...]] = [("CHARSET", "UTF-8")]
+    if text.isascii():
+        charsets.append(())
+    for i, charset in enumerate(charsets):
+        imap.untagged_responses.pop("ESEARCH", None)
+        imap.literal = literal  # type: ignore[assignment]  # imaplib sends bytes as they are
+        try:
+            data = uid_command(imap, *head, *charset, "TEXT")
+        except MailboxError as refused:  # uid_command's NO
+            if "BADCHARSET" not in str(refused).upper() or i + 1 == len(charsets):
+                raise
+            continue
+        finally:
+            imap.literal = None
+        if esearch:
+            lines = imap.untagged_responses.pop("ESEARCH", [])
+            return wire.esearch_uids(line for line in lines if isinstance(line, bytes))
+        return sorted({int(w) for line in data if line for w in line.split()})
+    return []
+
 
 
 def create_with_use(client: IMAPClient, name: str, use: str) -> None:

@@ -55,7 +55,9 @@ MAX_LIST_FIELD_BYTES = 4 * 1024
 
 # The row's own header fields: first occurrence, folded continuation lines included.
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
-_LIST_FIELD = re.compile(rb"^(from|to|subject|message-id)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.M | re.I)
+_LIST_FIELD = re.compile(
+    rb"^(from|to|cc|subject|message-id)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.M | re.I
+)
 # The common From forms, read without email.utils.parseaddr (~25 µs): `Name <a@b>`,
 # `"Name, Inc." <a@b>` and `a@b`. Anything else (comments, escapes, groups) goes to parseaddr.
 _NAME_ADDR = re.compile(
@@ -113,6 +115,7 @@ class MessageSummary(FlagState):
     :ivar has_attachments: the structure shows an attachment (:mod:`webmail.message.structure`).
     :ivar message_id: the Message-ID header, or "".
     :ivar analysis: what the headers say about sent and delivered times.
+    :ivar cc: the Cc header, decoded ("" when none); searched with To.
     """
 
     uid: int
@@ -127,6 +130,7 @@ class MessageSummary(FlagState):
     has_attachments: bool
     message_id: str
     analysis: Analysis
+    cc: str = ""
 
     @property
     def sent(self) -> datetime:
@@ -144,7 +148,7 @@ class MessageSummary(FlagState):
 
 
 def list_fields(header: bytes) -> dict[bytes, bytes]:
-    """From, To, Subject and Message-ID of a header block (lower-case names, first wins),
+    """From, To, Cc, Subject and Message-ID of a header block (lower-case names, first wins),
     unfolded (RFC 5322 §2.2.3: the CRLF goes, the space stays), still encoded, each cut to
     :data:`MAX_LIST_FIELD_BYTES` (then ending in ``…``, UTF-8)."""
     out: dict[bytes, bytes] = {}
@@ -226,4 +230,5 @@ def summarize(
         has_attachments=has_attachments,
         message_id=(fields.get(b"message-id") or b"").decode("utf-8", "replace").strip(),
         analysis=analyze(header, arrival=arrival, threshold=threshold),
+        cc=decode_header_line(fields.get(b"cc")),
     )

@@ -40,7 +40,9 @@ from webmail.mailbox import (
     syncing,
 )
 from webmail.message.parse import ParsedMessage, parse_message
+from webmail.message.query import Query
 from webmail.render.reading import Reading, read_message
+from webmail.search import search_folders
 from webmail.services import services
 from webmail.sessions.prefs import Preferences, UserPrefs, valid_zone
 
@@ -313,3 +315,30 @@ def folder_visit(folder: str) -> datetime | None:
         others = tuple(v for v in prefs.folder_visits if v[0] != folder)
         g.prefs = preferences().update(user, folder_visits=(*others, record))
     return new[0]
+
+
+def search_user_folder(
+    mbox: Mailbox, folders: list[Folder], folder: str, query: Query, *, order: Order,
+    only_late: bool, number: int,
+) -> Listing:
+    """One page of the matches of ``query`` in the reader's ``folder`` (or every folder with
+    ``in:all``) through the search service (:func:`webmail.search.search_folders`), with the
+    app's index as :func:`list_user_folder` uses it. Raises NotFound for a folder LIST does
+    not show."""
+    svc = services()
+    user, password, _ = user_credentials()
+    return search_folders(
+        mbox,
+        folders,
+        folder,
+        query,
+        order=order,
+        only_late=only_late,
+        number=number,
+        size=svc.settings.page_size,
+        index=svc.index,
+        account=index_account(svc.settings, user),
+        jobs=svc.sync_jobs,
+        reconnect=lambda: svc.pool.open(user, password),
+        inline_sync_limit=svc.inline_sync_limit,
+    )

@@ -26,6 +26,7 @@ from webmail.views.access import (
     user_late_news,
     user_mailbox,
 )
+from webmail.views.search import search_page
 from webmail.views.timefmt import reader_zone
 
 bp = Blueprint("mail", __name__)
@@ -58,6 +59,9 @@ def index() -> Response:
 def folder(folder: str) -> tuple[str, int]:
     """One page of a folder. A folder another client deleted meanwhile is a list page that
     says so (404), not an error page; one it deleted and re-created is listed afresh."""
+    text = request.args.get("q", "")
+    if text.strip():  # a search: this page with the matches for rows (views/search.py)
+        return search_page(folder, text)
     only_late = request.args.get("late") == "1"
     visit = folder_visit(folder)
 

@@ -1,0 +1,421 @@
+"""Search queries: what a reader types in the search field, read into terms, and the rule
+that says whether a list row matches them. Pure: no Flask, no IMAP, no database, no I/O.
+
+The language (the README's "Search" section lists it for readers):
+
+- Free words match the Subject, From, To and Cc of a message; ``"double quotes"`` keep
+  words together as one phrase. Matching is by substring, case-insensitively (Unicode case
+  folding, NFKC, runs of white space read as one space: :func:`fold`).
+- ``from:``, ``to:`` (To and Cc), ``subject:`` limit a word or a quoted phrase to one field;
+  ``text:`` searches the whole message, by the mail server (IMAP ``SEARCH TEXT``), never here.
+- ``has:attachment``; ``is:unread``, ``is:read``, ``is:flagged``, ``is:late``.
+- ``held:HOST``: mail held longest at that host (``Analysis.held_at``; host names compare
+  ASCII case-insensitively, as DNS does).
+- ``after:YYYY-MM-DD`` (inclusive) and ``before:YYYY-MM-DD`` (exclusive) compare the **true
+  sent time** with the start of that day in the reader's zone.
+- ``in:all`` searches every folder instead of the current one.
+- A leading ``-`` negates a term (``-is:read``, ``-from:boss``); every term must hold.
+
+:func:`parse_query` never raises. What it cannot read (an unknown operator, a bad date, a
+value missing, a query too long) becomes a :attr:`Query.problems` line a person can act on,
+and a query with problems is not run. Parsing is one left-to-right scan, linear in the text.
+
+:func:`searchable` gives the folded fields of a ``MessageSummary``; the index stores the same
+(:func:`search_columns`), so the SQLite index's SQL, the Redis index and the list without an
+index all decide on the same strings with the same rule (:meth:`Query.matches`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from typing import Literal, Protocol
+
+__all__ = [
+    "IS_VALUES",
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "OPERATORS",
+    "Fields",
+    "Query",
+    "Searchable",
+    "Term",
+    "fold",
+    "fold_host",
+    "parse_query",
+    "search_columns",
+    "searchable",
+]
+
+Field = Literal[
+    "any", "from", "to", "subject", "text", "has", "is", "held", "after", "before", "in"
+]
+
+#: Operators a reader can type, in the order the help lists them.
+OPERATORS: tuple[str, ...] = (
+    "from", "to", "subject", "text", "has", "is", "held", "after", "before", "in",
+)
+#: The values ``is:`` takes.
+IS_VALUES = ("unread", "read", "flagged", "late")
+_HAS_VALUES = {"attachment": "attachment", "attachments": "attachment"}
+#: A longer query is refused (a page of text is not a search).
+MAX_QUERY_CHARS = 500
+#: At most this many terms.
+MAX_TERMS = 24
+
+_SEEN = "\\Seen"
+_FLAGGED = "\\Flagged"
+# C0 and C1 controls, DEL, and the separators and format characters that look like nothing:
+# read as white space (a CR/LF in a query ends a word, never reaches a server).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\ufeff]")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_NAME = re.compile(r"[A-Za-z]{1,16}")
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """``text`` as search compares it: NFKC, case-folded, control characters as spaces, runs
+    of white space as one space, no space at either end. Never raises."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def fold_host(host: str | None) -> str:
+    """A host name as ``held:`` compares it: ASCII letters lower-cased, nothing else changed
+    (RFC 4343: DNS names are case-insensitive in ASCII only); ``""`` for ``None``."""
+    return (host or "").translate(_ASCII_UPPER)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One condition of a query.
+
+    :ivar field: ``any`` (a free word or phrase), ``from``, ``to``, ``subject``, ``text``,
+        ``has``, ``is``, ``held``, ``after``, ``before`` or ``in``.
+    :ivar value: for words, the folded word or phrase (:func:`fold`); for ``text``, the
+        phrase as typed (control characters as spaces; the server folds it); for ``has``,
+        ``is`` and ``in``, the keyword (``attachment``, ``unread`` ..., ``all``); for
+        ``held``, the host as :func:`fold_host` gives it; for dates, ``YYYY-MM-DD``.
+    :ivar negated: typed with a leading ``-``.
+    :ivar epoch: for ``after`` and ``before``, the start of that day in the reader's zone,
+        epoch seconds (compared with the true sent time); else ``None``.
+    """
+
+    field: Field
+    value: str
+    negated: bool = False
+    epoch: int | None = None
+
+
+class Searchable(Protocol):
+    """What a row is searched on (see :func:`searchable`): folded text fields, flags, times."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def recipients(self) -> str: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
+    @property
+    def attachments(self) -> bool: ...
+    @property
+    def late(self) -> bool: ...
+    @property
+    def held(self) -> str: ...
+    @property
+    def sent(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """The searched form of one row (a :class:`Searchable`).
+
+    :ivar subject: the folded Subject.
+    :ivar sender: the folded From display name and address, joined by a newline.
+    :ivar recipients: the folded To and Cc, joined by a newline.
+    :ivar flags: the IMAP flags.
+    :ivar attachments: the row's paperclip.
+    :ivar late: the analysis says it arrived late.
+    :ivar held: the host it waited longest at (:func:`fold_host`), or ``""``.
+    :ivar sent: the true sent time, epoch seconds (as the index stores it).
+    """
+
+    subject: str
+    sender: str
+    recipients: str
+    flags: frozenset[str]
+    attachments: bool
+    late: bool
+    held: str
+    sent: int
+
+
+class _Row(Protocol):
+    """The attributes of a ``MessageSummary`` that :func:`searchable` reads."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def sender_name(self) -> str: ...
+    @property
+    def sender_address(self) -> str: ...
+    @property
+    def recipients(self) -> str: ...
+    @property
+    def cc(self) -> str: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
+    @property
+    def has_attachments(self) -> bool: ...
+    @property
+    def late(self) -> bool: ...
+    @property
+    def held_at(self) -> str | None: ...
+    @property
+    def sent(self) -> datetime: ...
+
+
+def search_columns(row: _Row) -> tuple[str, str, str]:
+    """The folded (subject, sender, recipients) of a row, as the index stores them. The parts
+    of a field are joined by a newline, which no folded search word holds, so a phrase never
+    matches across two of them."""
+    return (
+        fold(row.subject),
+        fold(row.sender_name) + "\n" + fold(row.sender_address),
+        fold(row.recipients) + "\n" + fold(row.cc),
+    )
+
+
+def searchable(row: _Row) -> Fields:
+    """The searched form of a list row (``MessageSummary``, or any row with its attributes)."""
+    subject, sender, recipients = search_columns(row)
+    return Fields(
+        subject=subject,
+        sender=sender,
+        recipients=recipients,
+        flags=row.flags,
+        attachments=row.has_attachments,
+        late=row.late,
+        held=fold_host(row.held_at),
+        sent=int(row.sent.timestamp()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed search.
+
+    :ivar text: the query as read (control characters as spaces, trimmed, cut to
+        :data:`MAX_QUERY_CHARS` + 1 characters).
+    :ivar terms: every condition, in the order typed (``in:all`` included).
+    :ivar problems: what stops it from running, each a sentence for the reader; empty when
+        the query is good.
+    """
+
+    text: str
+    terms: tuple[Term, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was typed: the page is the plain list."""
+        return not self.text
+
+    @property
+    def runnable(self) -> bool:
+        """Something to search for and nothing wrong with it."""
+        return bool(self.text) and not self.problems
+
+    @property
+    def everywhere(self) -> bool:
+        """``in:all``: every folder is searched."""
+        return any(t.field == "in" for t in self.terms)
+
+    @property
+    def text_terms(self) -> tuple[Term, ...]:
+        """The ``text:`` terms: searched by the mail server, not by :meth:`matches`."""
+        return tuple(t for t in self.terms if t.field == "text")
+
+    @property
+    def row_terms(self) -> tuple[Term, ...]:
+        """The terms :meth:`matches` decides (all but ``text:`` and ``in:``)."""
+        return tuple(t for t in self.terms if t.field not in ("text", "in"))
+
+    def matches(self, row: Searchable) -> bool:
+        """Whether ``row`` meets every term but ``text:`` and ``in:`` (those are the mail
+        server's and the caller's)."""
+        return all(_holds(t, row) != t.negated for t in self.row_terms)
+
+
+def _holds(term: Term, row: Searchable) -> bool:
+    """Whether ``term`` (not negated) holds for ``row``."""
+    field, value = term.field, term.value
+    if field == "any":
+        return value in row.subject or value in row.sender or value in row.recipients
+    if field == "from":
+        return value in row.sender
+    if field == "to":
+        return value in row.recipients
+    if field == "subject":
+        return value in row.subject
+    if field == "has":
+        return row.attachments
+    if field == "is":
+        if value == "unread":
+            return _SEEN not in row.flags
+        if value == "read":
+            return _SEEN in row.flags
+        if value == "flagged":
+            return _FLAGGED in row.flags
+        return row.late
+    if field == "held":
+        return row.held == value
+    if field == "after":
+        return term.epoch is not None and row.sent >= term.epoch
+    if field == "before":
+        return term.epoch is not None and row.sent < term.epoch
+    return True  # text and in: not decided on a row
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates as ``?``, controls as spaces, trimmed."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub(" ", text).strip()
+
+
+def _read_value(text: str, i: int) -> tuple[str, int, bool]:
+    """The value starting at ``text[i]``: a ``"quoted phrase"`` (to the next quote, or the
+    end when it is never closed) or a bare word (to the next white space or quote). Returns
+    (value, index after it, whether it was quoted)."""
+    n = len(text)
+    if i < n and text[i] == '"':
+        end = text.find('"', i + 1)
+        if end < 0:
+            return text[i + 1 :], n, True
+        return text[i + 1 : end], end + 1, True
+    j = i
+    while j < n and not text[j].isspace() and text[j] != '"':
+        j += 1
+    return text[i:j], j, False
+
+
+def _day_start(value: str, zone: tzinfo) -> tuple[int | None, str | None]:
+    """(epoch seconds of the start of day ``value`` in ``zone``, None) or (None, problem)."""
+    m = _DAY.fullmatch(value)
+    if m is None:
+        return None, "a date as YYYY-MM-DD"
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None, "a real date as YYYY-MM-DD"
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    try:
+        return int(start.timestamp()), None
+    except (OverflowError, ValueError, OSError):  # the zone pushes it out of the calendar
+        return int(start.replace(tzinfo=UTC).timestamp()), None
+
+
+def _term(
+    name: str, value: str, quoted: bool, negated: bool, zone: tzinfo
+) -> tuple[Term | None, str | None]:
+    """The term of ``name:value``, or (None, problem)."""
+    field = name.lower()
+    example = {"is": "is:unread", "has": "has:attachment", "in": "in:all",
+               "after": "after:2026-10-31", "before": "before:2026-11-02",
+               "held": "held:mx.example.com"}.get(field, f'{field}:word or {field}:"two words"')
+    if field not in OPERATORS:
+        if not value:  # "Re:", "Fwd:", "Note:" followed by a space: a word, not an operator
+            return Term("any", fold(name + ":"), negated), None
+        listed = ", ".join(f"{o}:" for o in OPERATORS)
+        return None, (
+            f"There is no search operator “{name}:” (the operators are {listed}). "
+            f"To search for the text itself, put it in double quotes: \"{name}:{value}\"."
+        )
+    if not value.strip():
+        return None, f"“{field}:” needs something after it, like {example}."
+    if field in ("from", "to", "subject"):
+        folded = fold(value)
+        if not folded:
+            return None, f"“{field}:” needs something after it, like {example}."
+        return Term(field, folded, negated), None  # type: ignore[arg-type]
+    if field == "text":
+        return Term("text", " ".join(value.split()), negated), None
+    if field == "held":
+        return Term("held", fold_host(value.strip()), negated), None
+    keyword = value.lower()
+    if field == "is":
+        if keyword not in IS_VALUES:
+            options = ", ".join(f"is:{v}" for v in IS_VALUES)
+            return None, f"“is:{value}” is not something a message can be: use {options}."
+        return Term("is", keyword, negated), None
+    if field == "has":
+        if keyword not in _HAS_VALUES:
+            return None, f"“has:{value}” is not known: use has:attachment."
+        return Term("has", _HAS_VALUES[keyword], negated), None
+    if field == "in":
+        if keyword != "all":
+            return None, f"“in:{value}” is not known: use in:all to search every folder."
+        if negated:
+            return None, "“-in:all” means nothing: leave it out to search this folder."
+        return Term("in", "all", False), None
+    epoch, problem = _day_start(value.strip(), zone)
+    if epoch is None:
+        return None, f"“{field}:{value}” needs {problem}, like {example}."
+    return Term(field, value.strip(), negated, epoch), None  # type: ignore[arg-type]
+
+
+def parse_query(text: str, zone: tzinfo = UTC) -> Query:
+    """Read a search as typed; days of ``after:``/``before:`` start at midnight in ``zone``
+    (the reader's). Never raises: see the module docstring for the language and
+    :attr:`Query.problems` for what it cannot read. Linear in the length of ``text``."""
+    if not isinstance(text, str):
+        return Query("", problems=("The search is not text.",))
+    if len(text) > 4 * MAX_QUERY_CHARS:  # cut before any work on 10 KB of text
+        text = text[: 4 * MAX_QUERY_CHARS]
+    cleaned = _clean(text)
+    if len(cleaned) > MAX_QUERY_CHARS:
+        return Query(
+            cleaned[: MAX_QUERY_CHARS + 1],
+            problems=(f"The search is too long: at most {MAX_QUERY_CHARS} characters.",),
+        )
+    terms: list[Term] = []
+    problems: list[str] = []
+    i, n = 0, len(cleaned)
+    while i < n:
+        if cleaned[i].isspace():
+            i += 1
+            continue
+        negated = cleaned[i] == "-" and i + 1 < n and not cleaned[i + 1].isspace()
+        if negated:
+            i += 1
+        name = _NAME.match(cleaned, i)
+        if name is not None and name.end() < n and cleaned[name.end()] == ":":
+            value, i, quoted = _read_value(cleaned, name.end() + 1)
+            term, problem = _term(name.group(), value, quoted, negated, zone)
+            if problem is not None:
+                problems.append(problem)
+            elif term is not None:
+                terms.append(term)
+            continue
+        value, after, quoted = _read_value(cleaned, i)
+        if after == i:  # a lone '"' closing nothing: skip it
+            i += 1
+            continue
+        i = after
+        folded = fold(value)
+        if folded:
+            terms.append(Term("any", folded, negated))
+    if len(terms) > MAX_TERMS:
+        problems.append(f"The search has too many terms: at most {MAX_TERMS}.")
+    if not terms and not problems and cleaned:
+        problems.append("There is nothing to search for in that.")
+    return Query(cleaned, tuple(terms), tuple(dict.fromkeys(problems)))
