@@ -22,6 +22,7 @@ from tests.support.matrix import uids_with_message_id
 from tests.support.syncdata import message
 from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
+from webmail.mailbox.imap import ImapMailbox
 from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
@@ -151,3 +152,22 @@ def test_a_trash_deleted_by_another_client_is_made_again(
         assert len(uids_with_message_id(other, "INBOX.Trash", message_id(1))) == 1
     finally:
         other.logout()
+
+
+def test_sent_and_drafts_made_for_the_outbox_go_under_the_personal_namespace(
+    courier_dovecot: Dovecot, courier_user: MailUser, imap_settings: SettingsFactory
+) -> None:
+    # A top-level CREATE "Sent" is refused on this layout, as "Trash" was.
+    mbox = ImapMailbox.connect(
+        imap_settings(courier_dovecot), courier_user.name, courier_user.password
+    )
+    try:
+        assert mbox.role_folder("sent", create=False) is None
+        assert mbox.role_folder("sent") == "INBOX.Sent"
+        assert mbox.role_folder("drafts") == "INBOX.Drafts"
+        assert mbox.role_folder("sent") == "INBOX.Sent"  # found the second time
+        assert {f.name: f.role for f in mbox.folders()} == {
+            "INBOX": "inbox", "INBOX.Sent": "sent", "INBOX.Drafts": "drafts",
+        }
+    finally:
+        mbox.close()

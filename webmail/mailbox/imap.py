@@ -83,8 +83,6 @@ _log = logging.getLogger(__name__)
 FETCH_CHUNK = 1000
 
 _DISPLAY = {"inbox": "Inbox"}
-# What role_folder() names a folder it has to create.
-_NEW_ROLE_FOLDERS = {"sent": "Sent", "drafts": "Drafts"}
 _APPENDUID = re.compile(r"\[APPENDUID \d+ (\d+)\]", re.I)
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)")
 _NO_SELECT = (b"\\noselect", b"\\nonexistent")
@@ -475,22 +473,31 @@ class ImapMailbox:
         if self._trash is None:
             self.folders()
         if self._trash is None:  # no Trash at all: create one
-            assert self._namespace is not None  # folders() asked
-            name = roles.trash_name(self._namespace)
-            try:
-                if self.client.has_capability("CREATE-SPECIAL-USE"):
-                    create_with_use(self.client, name, "\\Trash")
-                else:
-                    self.client.create_folder(name)
-            except IMAPClientAbortError:
-                raise
-            except IMAPClientError as exc:
-                if "ALREADYEXISTS" not in str(exc).upper():  # made meanwhile: use it
-                    raise
-            with contextlib.suppress(IMAPClientError):
-                self.client.subscribe_folder(name)
-            self._trash = name
+            self._trash = self._create_role_folder("trash")
         return self._trash
+
+    def _create_role_folder(self, role: str) -> str:
+        """Create (and subscribe) the folder for ``role`` under the personal namespace
+        (:func:`webmail.mailbox.roles.new_folder_name`), marked with its attribute where
+        CREATE-SPECIAL-USE is offered; a folder made meanwhile by another client is used.
+        Call after :meth:`folders` (it learns the namespace); raises imapclient's errors."""
+        if self._namespace is None:
+            self.folders()
+        assert self._namespace is not None
+        name = roles.new_folder_name(role, self._namespace)
+        try:
+            if self.client.has_capability("CREATE-SPECIAL-USE") and role in roles.NEW_FOLDER_NAMES:
+                create_with_use(self.client, name, roles.NEW_FOLDER_NAMES[role][1])
+            else:
+                self.client.create_folder(name)
+        except IMAPClientAbortError:
+            raise
+        except IMAPClientError as exc:
+            if "ALREADYEXISTS" not in str(exc).upper():  # made meanwhile: use it
+                raise
+        with contextlib.suppress(IMAPClientError):
+            self.client.subscribe_folder(name)
+        return name
 
     def _expunge_one(self, uid: int) -> bool:
         """Remove ``uid`` from the folder selected read-write, and no other message: mark it
@@ -552,23 +559,14 @@ class ImapMailbox:
     # -- writing (webmail.outbox): the Sent copy, drafts ------------------------------------
 
     def role_folder(self, role: str, *, create: bool = True) -> str | None:
-        """The folder :meth:`folders` gives ``role`` (SPECIAL-USE, else its name); a missing
-        one is created (``Sent``, ``Drafts``) and subscribed when ``create``."""
+        """The folder :meth:`folders` gives ``role`` (SPECIAL-USE, else its name under the
+        personal namespace); a missing one is created (``Sent``, ``Drafts``: ``INBOX.Sent`` on
+        a Courier layout) and subscribed when ``create``."""
         found = next((f.name for f in self.folders() if f.role == role), None)
         if found is not None or not create:
             return found
-        name = _NEW_ROLE_FOLDERS.get(role, role.capitalize())
-        with translated_errors():
-            try:
-                self.client.create_folder(name)
-            except IMAPClientAbortError:
-                raise
-            except IMAPClientError as exc:
-                if "ALREADYEXISTS" not in str(exc).upper():  # made meanwhile: use it
-                    raise
-            with contextlib.suppress(IMAPClientError):
-                self.client.subscribe_folder(name)
-        return name
+        with translated_errors(changing=True):
+            return self._create_role_folder(role)
 
     def append(
         self, folder: str, raw: bytes, flags: Iterable[str] = (), when: datetime | None = None

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "ROLE_NAMES", "Listed", "Namespace", "assign_roles", "depth_of", "infer_namespace",
-    "role_of_attributes", "role_of_name", "trash_name",
+    "NEW_FOLDER_NAMES", "ROLE_NAMES", "Listed", "Namespace", "assign_roles", "depth_of",
+    "infer_namespace", "new_folder_name", "role_of_attributes", "role_of_name", "trash_name",
 ]
 
 _ATTRIBUTES = {
@@ -176,10 +176,26 @@ def assign_roles(listed: Sequence[Listed], namespace: Namespace) -> dict[str, st
     return roles
 
 
+#: What a folder made for a role is called (under the personal namespace), and its RFC 6154
+#: attribute for CREATE ... (USE (...)).
+NEW_FOLDER_NAMES: dict[str, tuple[str, str]] = {
+    "trash": ("Trash", "\\Trash"), "sent": ("Sent", "\\Sent"), "drafts": ("Drafts", "\\Drafts"),
+    "junk": ("Junk", "\\Junk"), "archive": ("Archive", "\\Archive"),
+}
+
+
+def new_folder_name(role: str, namespace: Namespace) -> str:
+    """Where to create a missing folder for ``role``: its usual English name under the
+    personal namespace, with the server's delimiter (``"INBOX.Sent"`` on Courier, ``"Sent"``
+    on Dovecot)."""
+    leaf = NEW_FOLDER_NAMES[role][0] if role in NEW_FOLDER_NAMES else role.capitalize()
+    return f"{namespace.prefix}{leaf}"
+
+
 def trash_name(namespace: Namespace) -> str:
     """Where to create a missing Trash: ``Trash`` under the personal namespace, with the
     server's delimiter (``"INBOX.Trash"`` on Courier, ``"Trash"`` on Dovecot)."""
-    return f"{namespace.prefix}Trash"
+    return new_folder_name("trash", namespace)
 
 
 def depth_of(name: str, namespace: Namespace, delimiter: str | None) -> int:
