@@ -86,6 +86,15 @@ def test_posting_to_a_uid_outside_imap_range_is_not_found(
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("uid", OUT_OF_RANGE_UIDS, ids=lambda u: u[:12])
+@pytest.mark.parametrize("path", ["reply/INBOX", "reply-all/INBOX", "forward/INBOX", "draft/Drafts"])
+def test_composing_from_a_uid_outside_imap_range_is_not_found(
+    client: FlaskClient, auth: Any, uid: str, path: str
+) -> None:
+    auth.login()
+    assert client.get(f"/compose/{path}/{uid}").status_code == 404
+
+
 def test_largest_uid_reaches_the_mailbox_and_is_not_found(client: FlaskClient, auth: Any) -> None:
     auth.login()
     assert client.get(f"/message/INBOX/{MAX_UID}").status_code == 404

@@ -190,19 +190,19 @@ def _answer(folder: str, uid: int, *, to_all: bool) -> Response:
     return _to_form(_outbox().forms.new(_user(), prefill, origin=origin))
 
 
-@bp.get("/reply/<path:folder>/<int:uid>")
+@bp.get("/reply/<path:folder>/<uid:uid>")
 @login_required
 def reply(folder: str, uid: int) -> Response:
     return _answer(folder, uid, to_all=False)
 
 
-@bp.get("/reply-all/<path:folder>/<int:uid>")
+@bp.get("/reply-all/<path:folder>/<uid:uid>")
 @login_required
 def reply_all(folder: str, uid: int) -> Response:
     return _answer(folder, uid, to_all=True)
 
 
-@bp.get("/forward/<path:folder>/<int:uid>")
+@bp.get("/forward/<path:folder>/<uid:uid>")
 @login_required
 def forward(folder: str, uid: int) -> Response:
     """The original attached as ``message/rfc822``; ``?inline=1`` quotes it instead."""
@@ -215,7 +215,7 @@ def forward(folder: str, uid: int) -> Response:
     return _to_form(_outbox().forms.new(_user(), prefill, origin=origin))
 
 
-@bp.get("/draft/<path:folder>/<int:uid>")
+@bp.get("/draft/<path:folder>/<uid:uid>")
 @login_required
 def resume(folder: str, uid: int) -> Response:
     """A draft back in the form, attachments included; saving replaces it, sending removes
