@@ -87,7 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.services import Services, init_app
     from webmail.sessions import security
     from webmail.outbox import Outbox
-    from webmail.views import auth, compose, errors, mail, message, timefmt
+    from webmail.views import auth, compose, errors, explain, mail, message, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
     from webmail.views.urls import UidConverter
@@ -112,6 +112,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     security.init_app(app)
     timefmt.init_app(app)
+    explain.init_app(app)
     app.url_map.converters["uid"] = UidConverter  # before the routes that use <uid:uid>
     for blueprint in (auth.bp, mail.bp, message.bp, compose.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)

@@ -425,13 +425,13 @@ def visit_changed(
 
 
 def banner_text(news: LateNews, zone: tzinfo) -> str:
-    """``3 late messages arrived since your last visit — sent Fri–Sun, held at
+    """``3 late messages delivered since your last visit — sent Fri–Sun, held at
     mx2.example.com`` (``... you have not read yet ...`` on a first visit); days in ``zone``."""
     noun = "late message" if news.count == 1 else "late messages"
     if news.since is None:
         head = f"{news.count} {noun} you have not read yet"
     else:
-        head = f"{news.count} {noun} arrived since your last visit"
+        head = f"{news.count} {noun} delivered since your last visit"
     parts = [f"sent {sent_days(news.first_sent, news.last_sent, zone)}"]
     if news.hosts:
         parts.append(f"held at {hosts_text(news.hosts)}")

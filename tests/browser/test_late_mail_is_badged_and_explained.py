@@ -52,7 +52,7 @@ def test_late_mail_is_badged_and_explained(chromium: Browser, live_server: str) 
     expect(late_rows).to_have_count(18)
     brunch = page.locator("li.msg", has_text="Where are you? Brunch table is ready")
     badge = brunch.locator(".late-badge")
-    expect(badge).to_have_text("arrived 1 d 19 h late")
+    expect(badge).to_have_text("delivered 1 d 19 h late")
     expect(badge).to_have_attribute(
         "title",
         "Sent Sun 1 Nov 2026, 10:54 CST · delivered Tue 3 Nov 2026, 05:27 CST · "
@@ -78,7 +78,7 @@ def test_late_mail_is_badged_and_explained(chromium: Browser, live_server: str) 
     expect(page.locator("h1.subject")).to_have_text("Where are you? Brunch table is ready")
     expect(page.locator("dd.h-sent time")).to_have_text("Sun 1 Nov 2026, 10:54 CST")
     expect(page.locator("dd.h-delivered time")).to_have_text("Tue 3 Nov 2026, 05:27 CST")
-    expect(page.locator("dd.h-late .late-badge")).to_have_text("arrived 1 d 19 h late")
+    expect(page.locator("dd.h-late .late-badge")).to_have_text("delivered 1 d 19 h late")
     expect(page.locator("table.hops td.host")).to_have_text(
         ["smtp.example.org", "mx2.example.com", "imap.example.com"]
     )

@@ -62,8 +62,8 @@ def test_extreme_year_in_a_received_header_leaves_list_and_message_readable_and_
     page = r.page("/message/INBOX/2")
     assert '<td class="when" data-label="Time">unknown</td>' in page
     assert (
-        f"<li>hop 0 (mx.example.org) is dated out of range (&#39;{stamp}&#39;): "
-        "its time is unknown</li>"
+        f"<li>Hop 1 (mx.example.org) is dated out of range (&#39;{stamp}&#39;): "
+        "its time is unknown.</li>"
     ) in page
     response = r.post("/message/INBOX/2/delete")
     assert response.status_code == 302

@@ -169,7 +169,7 @@ def test_the_banner_tells_only_what_arrived_since_the_last_visit(
         other.logout()
     second = reader.page("/folder/INBOX")
     assert banner(second) == (
-        "2 late messages arrived since your last visit — sent Fri, held at relay.example.net"
+        "2 late messages delivered since your last visit — sent Fri, held at relay.example.net"
     )
     assert banner(reader.page("/folder/INBOX?page=1")) == banner(second)  # the same visit
     for uid in new:

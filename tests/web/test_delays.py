@@ -107,7 +107,7 @@ def test_the_page_plots_one_mark_per_message_without_script(
     )
     assert title is not None and title.text == (
         "Where are you? Brunch table is ready · sent Sun 1 Nov 2026, 16:54 UTC · delivered"
-        " Tue 3 Nov 2026, 11:27 UTC · arrived 1 d 19 h late · held at mx2.example.com"
+        " Tue 3 Nov 2026, 11:27 UTC · delivered 1 d 19 h late · held at mx2.example.com"
     )
 
 
@@ -168,7 +168,7 @@ def test_the_banner_counts_unread_late_mail_then_only_what_arrived_since_the_las
         store.add(late_arrival(n, flags))
     second = client.get("/folder/INBOX").get_data(as_text=True)
     assert banner(second) == (
-        "2 late messages arrived since your last visit — sent Fri, held at relay.example.net"
+        "2 late messages delivered since your last visit — sent Fri, held at relay.example.net"
     )
     # Reading them ends the news; the older unread late mail does not bring the banner back.
     for uid, s in store.folders["INBOX"].items():
@@ -250,7 +250,7 @@ def test_visits_follow_each_other_after_half_an_hour_away() -> None:
 
 def test_banner_words() -> None:
     news = LateNews(1, NOW, NOW, (), NOW - timedelta(days=1))
-    assert banner_text(news, UTC) == "1 late message arrived since your last visit — sent Thu"
+    assert banner_text(news, UTC) == "1 late message delivered since your last visit — sent Thu"
     many = LateNews(4, NOW - timedelta(days=9), NOW, ("a", "b", "c", "d"), None)
     assert banner_text(many, UTC) == (
         "4 late messages you have not read yet — sent 27 Oct–5 Nov, held at a, b and 2 other hosts"

@@ -175,7 +175,7 @@ def test_late_badge_says_how_late_and_tooltip_tells_the_story(
     row = row_html(client.get("/folder/INBOX").get_data(as_text=True), brunch)
     assert (
         'title="Sent Sun 1 Nov 2026, 16:54 UTC · delivered Tue 3 Nov 2026, 11:27 UTC · '
-        'held 1 d 19 h at mx2.example.com">arrived 1 d 19 h late</span>'
+        'held 1 d 19 h at mx2.example.com">delivered 1 d 19 h late</span>'
     ) in row
 
 

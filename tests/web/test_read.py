@@ -36,7 +36,7 @@ def test_late_message_shows_sent_delivered_and_how_late(
         '<time datetime="2026-11-03T11:27:39+00:00" '
         'title="UTC (UTC, UTC+00:00)">Tue 3 Nov 2026, 11:27 UTC</time>'
     ) in page
-    assert '<span class="late-badge">arrived 1 d 19 h late</span>' in page
+    assert '<span class="late-badge">delivered 1 d 19 h late</span>' in page
     assert '<span class="held">held 1 d 19 h at <strong>mx2.example.com</strong></span>' in page
 
 
@@ -80,8 +80,9 @@ def test_clock_warning_is_shown_in_plain_words(
     spam = mailbox.store.uid_of("lottery-spam-future")
     page = read(client, spam)
     assert (
-        "<li>Date header is 1095 d 23 h after the first Received hop (sender&#39;s clock ahead?): "
-        "not used</li>"
+        "<li>The Date header says it was sent Thu 1 Nov 2029, 02:18 UTC, 1096 d after the first "
+        "server stamped it (Sun 1 Nov 2026, 02:18 UTC): the sender&#39;s clock was wrong, so "
+        "Sent is taken from the first server stamp.</li>"
     ) in page
     assert "(from the first server stamp)" in page
 
@@ -92,7 +93,10 @@ def test_message_without_date_is_dated_by_its_first_hop(
     auth.login()
     nodate = mailbox.store.uid_of("disk-report-no-date")
     page = read(client, nodate)
-    assert "<li>no Date header</li>" in page
+    assert (
+        "<li>The message has no Date header, so Sent is taken from the first server stamp.</li>"
+        in page
+    )
     assert "Sat 31 Oct 2026, 20:36 UTC" in page
 
 

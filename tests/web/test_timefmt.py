@@ -43,7 +43,7 @@ def test_duration_shows_the_two_largest_units(seconds: int | None, text: str) ->
 
 
 def test_late_text_reads_as_a_sentence() -> None:
-    assert late_text(187_260) == "arrived 2 d 4 h late"
+    assert late_text(187_260) == "delivered 2 d 4 h late"
 
 
 @pytest.mark.parametrize(

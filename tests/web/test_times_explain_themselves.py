@@ -94,4 +94,99 @@ def test_one_duration_rule_in_the_cli_and_the_web() -> None:
 def test_late_and_held_agree_on_the_read_view(client: FlaskClient, auth: Any, store: Any) -> None:
     auth.login()
     page = client.get(f"/message/INBOX/{store.uid_of('brunch-where-are-you')}").text
-    assert "arrived 1 d 19 h late" in page and "held 1 d 19 h at" in page
+    assert "delivered 1 d 19 h late" in page and "held 1 d 19 h at" in page
+
+
+def crafted(date: str, stamps: list[str], subject: str) -> bytes:
+    received = "".join(
+        f"Received: from hop{i}.example.net by mx{i}.example.org with ESMTP id q{i}; {s}\r\n"
+        for i, s in reversed(list(enumerate(stamps)))
+    )
+    return (
+        f"{received}From: Sam <sam@example.net>\r\nTo: demo@example.org\r\n"
+        f"Subject: {subject}\r\nDate: {date}\r\nMessage-ID: <{subject.replace(' ', '.')}@x>\r\n"
+        "\r\nHello.\r\n"
+    ).encode()
+
+
+def test_arrival_order_shows_the_arrival_time(client: FlaskClient, auth: Any) -> None:
+    auth.login()
+    client.post("/settings/sort", data={"sort": "arrival", "csrf_token": auth.csrf()})
+    listing = client.get("/folder/INBOX").text
+    assert 'class="sent"' not in listing
+    assert (
+        'title="Filed here Tue 3 Nov 2026, 11:27 UTC, sent Sun 1 Nov 2026, 16:54 UTC — '
+        'UTC (UTC, UTC+00:00)"'
+    ) in listing
+    client.post("/settings/sort", data={"sort": "sent", "csrf_token": auth.csrf()})
+    assert 'class="arrival"' not in client.get("/folder/INBOX").text
+
+
+def test_refiled_mail_shows_when_it_was_filed_and_why_it_is_not_late(
+    client: FlaskClient, auth: Any, mailbox: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    raw = crafted(
+        "Tue, 1 Sep 2026 10:00:00 +0000", ["Tue, 1 Sep 2026 10:00:05 +0000"], "Old receipt"
+    )
+    uid = mailbox.append("INBOX", raw, when=datetime(2026, 11, 4, 9, 0, tzinfo=UTC))
+    auth.login()
+    page = client.get(f"/message/INBOX/{uid}").text
+    assert "(from the last server stamp)" in page
+    assert (
+        '<p class="time-note">Filed in this folder Wed 4 Nov 2026, 09:00 UTC, 63 d 23 h after '
+        "its last server stamp (Tue 1 Sep 2026, 10:00 UTC): it was imported, restored or moved "
+        "here later. That is not a late delivery, so Delivered is the last server stamp.</p>"
+    ) in page
+    assert "Delivered 5 s after it was sent: on time." in page
+    assert "30 days after the last Received hop" not in page  # said once, in the note
+
+
+def test_a_sender_clock_ahead_is_said_in_words(
+    client: FlaskClient, auth: Any, mailbox: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    raw = crafted(
+        "Wed, 4 Nov 2026 09:40:00 +0000", ["Wed, 4 Nov 2026 09:00:00 +0000"], "Clock ahead"
+    )
+    uid = mailbox.append("INBOX", raw, when=datetime(2026, 11, 4, 9, 0, 5, tzinfo=UTC))
+    auth.login()
+    page = client.get(f"/message/INBOX/{uid}").text
+    assert (
+        "The sender&#39;s clock ran 40 min ahead: the Date header says Wed 4 Nov 2026, 09:40 UTC, "
+        "but the first server stamped the message at Wed 4 Nov 2026, 09:00 UTC."
+    ) in page
+
+
+def test_warnings_are_sentences_with_dates_and_hops_count_from_one() -> None:
+    from webmail.headers import analyze
+    from webmail.views.explain import warning_sentence
+
+    raw = crafted(
+        "Thu, 1 Nov 2029 02:18:00 +0000",
+        ["Sun, 1 Nov 2026 02:18:00 +0000", "Sun, 1 Nov 2026 02:18:30 +0000"],
+        "Future",
+    )
+    analysis = analyze(raw)
+    assert [
+        warning_sentence(w, analysis, lambda t: "" if t is None else f"{t:%Y-%m-%d %H:%M}")
+        for w in analysis.warnings
+    ] == [
+        "The Date header says it was sent 2029-11-01 02:18, 1096 d after the first server "
+        "stamped it (2026-11-01 02:18): the sender's clock was wrong, so Sent is taken from "
+        "the first server stamp."
+    ]
+    assert warning_sentence("hop 0 (mx.example.org) is dated out of range", analysis) == (
+        "Hop 1 (mx.example.org) is dated out of range."
+    )
+
+
+def test_the_late_limit_and_where_delivered_came_from_are_shown(
+    client: FlaskClient, auth: Any, store: Any
+) -> None:
+    auth.login()
+    page = client.get(f"/message/INBOX/{store.uid_of('welcome')}").text
+    assert "Mail is late when it is delivered more than 1 h after it was sent." in page
+    assert '<span class="muted source">(when your mail server filed it)</span>' in page

@@ -46,7 +46,7 @@ def test_late_tooltip_uses_the_reader_zone(client: FlaskClient, auth: Any) -> No
     listing = client.get("/folder/INBOX").get_data(as_text=True)
     assert (
         'title="Sent Sun 1 Nov 2026, 10:54 CST · delivered Tue 3 Nov 2026, 05:27 CST · '
-        'held 1 d 19 h at mx2.example.com">arrived 1 d 19 h late</span>'
+        'held 1 d 19 h at mx2.example.com">delivered 1 d 19 h late</span>'
     ) in listing
 
 

@@ -390,7 +390,7 @@ def _mark(
         f"delivered {when(m.delivered)}",
     ]
     if m.late:
-        parts.append(f"arrived {duration(m.delay_seconds)} late")
+        parts.append(f"delivered {duration(m.delay_seconds)} late")
     elif m.delay_seconds is None:
         parts.append("delay unknown")
     if m.held_at:

@@ -97,8 +97,8 @@ def duration(seconds: int | float | None) -> str:
 
 
 def late_text(seconds: int | None) -> str:
-    """``arrived 2 d 4 h late``: what a late badge says."""
-    return f"arrived {duration(seconds)} late"
+    """``delivered 2 d 4 h late``: what a late badge says."""
+    return f"delivered {duration(seconds)} late"
 
 
 def file_size(size: int | None) -> str:
