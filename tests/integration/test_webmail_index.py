@@ -75,7 +75,7 @@ def test_late_filter_and_counts_come_from_the_index(
 ) -> None:
     by_sent, _, late = imap_orders(dovecot, outage_user)
     page = reader.page("/folder/INBOX")
-    assert f"<title>Inbox ({len(late)} late) · Webmail</title>" in page
+    assert f'<span class="muted late-count">{len(late)} late</span>' in page
     assert reader.client.get("/api/delays?folder=INBOX").get_json()["late_count"] == len(late)
     assert f"1–{len(by_sent)} of {len(by_sent)}" in page
     assert reader.uids("/folder/INBOX?late=1") == [u for u in by_sent if u in late]

@@ -107,7 +107,7 @@ def test_late_mail_is_badged_counted_and_filtered(
     late = {u for u, t in truth.items() if t["analysis"].delayed}  # type: ignore[attr-defined]
     assert len(late) == 18
     page = reader.page("/folder/INBOX")
-    assert "<title>Inbox (18 late) · Webmail</title>" in page
+    assert '<span class="muted late-count">18 late</span>' in page
     assert page.count('<span class="late-badge"') == 18
     for uid in late:
         text = late_text(truth[uid]["analysis"].delay_seconds)  # type: ignore[attr-defined]

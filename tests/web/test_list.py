@@ -189,10 +189,10 @@ def test_only_late_mail_has_badges(client: FlaskClient, auth: Any, mailbox: Demo
 
 def test_a_folder_with_late_mail_offers_the_late_filter(client: FlaskClient, auth: Any) -> None:
     # The banner tells what arrived since the last visit (tests/web/test_delays.py); the
-    # all-time count is on the delays page and in the title.
+    # all-time count is on the delays page and beside the late filter.
     auth.login()
     page = client.get("/folder/INBOX").get_data(as_text=True)
-    assert "<title>Inbox (18 late) · Webmail</title>" in page
+    assert '<span class="muted late-count">18 late</span>' in page
     assert '<a class="button" href="/folder/INBOX?late=1">Only late mail</a>' in page
 
 

@@ -42,9 +42,15 @@ def mailbox_failed(error: MailboxError) -> tuple[str, int]:
         if isinstance(key, str):  # a broken connection must not be reused
             services().pool.discard(key)  # (a message another client deleted breaks none)
     # A refusal is no outage: trying again gets the same answer, so the page offers no retry.
-    retry = not isinstance(error, ServerRefused)
+    # Nor is a missing folder or message: it is "not found", not a mail server problem.
+    retry = not isinstance(error, (ServerRefused, NotFound))
+    title = (
+        "Not found" if isinstance(error, NotFound)
+        else "The mail server refused this" if isinstance(error, ServerRefused)
+        else "Mail server problem"
+    )
     return render_template(
-        "errors/mailbox.html", message=error.user_message, retry=retry
+        "errors/mailbox.html", message=error.user_message, retry=retry, title=title
     ), error.status
 
 
