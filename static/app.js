@@ -4,6 +4,8 @@
 // 3. Indexing progress: a page marked data-refresh-seconds reloads itself after that delay.
 // 4. Read view: an unread message is marked read by a POST (with the CSRF token) once it is
 //    open; the GET that shows it changes nothing.
+// 5. After an action the page comes back at the same row (#msg-N / #star-N): the focus goes
+//    back to that button or row too, not to the top of the page.
 (function () {
   "use strict";
 
@@ -65,7 +67,16 @@
     }).catch(function () { /* stays unread; the reader can mark it by hand */ });
   }
 
+  function focusWhereWeWere() {
+    var id = window.location.hash.slice(1);
+    if (!/^(msg|star)-\d+$/.test(id)) { return; }
+    var target = document.getElementById(id);
+    if (!target) { return; }
+    target.focus({ preventScroll: false });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusWhereWeWere();
     markRead();
     reportTimeZone();
     explainBadges();

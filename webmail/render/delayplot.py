@@ -191,7 +191,8 @@ def delay_plot(
     now = datetime.now(UTC).timestamp()
     scale = _Scale(min(times, default=now), max(times, default=now), top)
     out = [
-        f'<svg class="delay-plot" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
+        # A group, not an image: its marks are links (an image cannot hold focusable parts).
+        f'<svg class="delay-plot" viewBox="0 0 {WIDTH} {HEIGHT}" role="group"'
         ' aria-labelledby="delay-plot-title delay-plot-desc">',
         f'<title id="delay-plot-title">{escape(title)}</title>',
         '<desc id="delay-plot-desc">Each mark is a message: across, when it was really sent;'

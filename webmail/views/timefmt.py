@@ -96,6 +96,28 @@ def duration(seconds: int | float | None) -> str:
     return sign + format_duration(timedelta(seconds=abs(seconds)))
 
 
+_UNIT_WORDS = {"d": ("day", "days"), "h": ("hour", "hours"), "min": ("minute", "minutes"),
+               "s": ("second", "seconds")}
+
+
+def duration_words(seconds: int | float | None) -> str:
+    """:func:`duration` with its units in words, for screen readers: ``1 day 19 hours``."""
+    text = duration(seconds)
+    parts = text.lstrip("-").split()
+    if len(parts) % 2:
+        return text
+    words = [
+        f"{n} {_UNIT_WORDS[u][0] if n == '1' else _UNIT_WORDS[u][1]}"
+        for n, u in zip(parts[::2], parts[1::2], strict=True)
+    ]
+    return ("minus " if text.startswith("-") else "") + " ".join(words)
+
+
+def late_words(seconds: int | None) -> str:
+    """``delivered 1 day 19 hours late``: the late badge in words."""
+    return f"delivered {duration_words(seconds)} late"
+
+
 def late_text(seconds: int | None) -> str:
     """``delivered 2 d 4 h late``: what a late badge says."""
     return f"delivered {duration(seconds)} late"
@@ -132,5 +154,7 @@ def init_app(app: Flask) -> None:
         zone_label=_zone_label_filter,
         duration=duration,
         late_text=late_text,
+        late_words=late_words,
+        duration_words=duration_words,
         file_size=file_size,
     )
