@@ -75,7 +75,26 @@
     target.focus({ preventScroll: false });
   }
 
+  // 6. Settings: a box that narrows the time-zone list as you type (city, region or offset).
+  function filterZones() {
+    var box = document.getElementById("zone-filter");
+    var select = document.getElementById("timezone");
+    if (!box || !select) { return; }
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var words = box.value.toLowerCase().replace(/_/g, " ").trim();
+      select.querySelectorAll("option").forEach(function (option) {
+        var text = (option.value + " " + option.textContent).toLowerCase().replace(/_/g, " ");
+        option.hidden = words !== "" && text.indexOf(words) < 0 && !option.selected;
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    filterZones();
     focusWhereWeWere();
     markRead();
     reportTimeZone();

@@ -190,3 +190,22 @@ def test_the_late_limit_and_where_delivered_came_from_are_shown(
     page = client.get(f"/message/INBOX/{store.uid_of('welcome')}").text
     assert "Mail is late when it is delivered more than 1 h after it was sent." in page
     assert '<span class="muted source">(when your mail server filed it)</span>' in page
+
+
+def test_the_zone_picker_offers_canonical_zones_by_region_with_offsets(
+    client: FlaskClient, auth: Any
+) -> None:
+    auth.login()
+    page = client.get("/settings/").text
+    options = re.findall(r'<option value="([^"]+)"', page)
+    assert "Asia/Kolkata" in options and "Asia/Calcutta" not in options
+    assert not [o for o in options if o.startswith("Etc/") or o in ("Factory", "EST5EDT")]
+    assert len(options) < 450
+    assert '<optgroup label="Pacific">' in page
+    assert re.search(r'<option value="Pacific/Auckland">Auckland \(UTC\+1[23]:00\)</option>', page)
+    assert '<option value="Asia/Kolkata">Kolkata (UTC+05:30)</option>' in page
+    assert 'id="zone-filter"' in page
+    # A zone chosen before under an alias stays chosen and shown.
+    choose_zone(client, auth, "Asia/Calcutta")
+    page = client.get("/settings/").text
+    assert '<option value="Asia/Calcutta" selected>Asia/Calcutta (as chosen before)</option>' in page

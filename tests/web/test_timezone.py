@@ -56,7 +56,7 @@ def test_zone_choice_is_remembered_across_sign_in(client: FlaskClient, auth: Any
     auth.logout()
     auth.login()
     page = client.get("/settings/").get_data(as_text=True)
-    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo</option>' in page
+    assert '<option value="Asia/Tokyo" selected>Tokyo (UTC+09:00)</option>' in page
     assert 'data-tz="Asia/Tokyo" data-tz-auto="0"' in page
 
 

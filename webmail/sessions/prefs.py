@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,43 @@ def _visits(values: list[Any] | tuple[Any, ...]) -> tuple[tuple[str, int, int], 
 def zone_names() -> tuple[str, ...]:
     """Every IANA zone name this machine knows, sorted."""
     return tuple(sorted(available_timezones() | {"UTC"}))
+
+
+ZONE_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)
+TZDATA_ZI = Path("/usr/share/zoneinfo/tzdata.zi")
+
+
+@lru_cache(maxsize=1)
+def canonical_zones() -> tuple[str, ...]:
+    """The zones a person picks from: canonical IANA names in a region (``Asia/Kolkata``, not its
+    alias ``Asia/Calcutta``; no ``Etc/GMT+5``, which means UTC-5, no ``Factory`` or ``EST5EDT``),
+    plus ``UTC``. Canonical names are the tz database's zones (``Z`` lines of tzdata.zi), not
+    its links; without that file, every name in a region."""
+    try:
+        lines = TZDATA_ZI.read_text(encoding="utf-8").splitlines()
+        names = {line.split()[1] for line in lines if line.startswith("Z ")}
+    except (OSError, IndexError):
+        names = set(available_timezones())
+    chosen = {n for n in names if n.split("/", 1)[0] in ZONE_REGIONS and "/" in n}
+    return ("UTC", *sorted(chosen & set(zone_names())))
+
+
+def zone_groups(now: datetime) -> list[tuple[str, list[tuple[str, str]]]]:
+    """:func:`canonical_zones` by region, each ``(name, label)`` with its offset ``now``:
+    ``("Pacific/Auckland", "Auckland (UTC+13:00)")``."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in canonical_zones():
+        region, _, place = name.partition("/")
+        offset = now.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, rest = divmod(abs(minutes), 60)
+        label = f"{(place or name).replace('_', ' ')} (UTC{sign}{hours:02d}:{rest:02d})"
+        groups.setdefault(region if place else "UTC", []).append((name, label))
+    return list(groups.items())
 
 
 def valid_zone(name: str) -> bool:

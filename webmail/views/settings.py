@@ -3,10 +3,18 @@ senders whose remote content always loads (added from the read view, removed her
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.sessions.prefs import MAX_ADDRESS_CHARS, SORT_MODES, valid_zone, zone_names
+from webmail.sessions.prefs import (
+    MAX_ADDRESS_CHARS,
+    SORT_MODES,
+    canonical_zones,
+    valid_zone,
+    zone_groups,
+)
 from webmail.sessions.security import safe_next
 from webmail.views.access import (
     BROWSER_ZONE_COOKIE,
@@ -22,9 +30,8 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 @bp.get("/")
 @login_required
 def show() -> str:
-    return render_template(
-        "settings/index.html", zones=zone_names(), saved=request.args.get("saved") == "1"
-    )
+    saved = request.args.get("saved") == "1"
+    return render_template("settings/index.html", saved=saved, **_zones())
 
 
 @bp.post("/")
@@ -34,9 +41,9 @@ def save() -> Response | tuple[str, int]:
     if not valid_zone(zone):
         return render_template(
             "settings/index.html",
-            zones=zone_names(),
             saved=False,
             error=f"Unknown time zone: {zone[:64]}",
+            **_zones(),
         ), 400
     # Choosing a zone other than the one shown turns following the browser off: otherwise
     # app.js would put the browser's zone back on the next page (issue 13, defect 2).
@@ -89,6 +96,11 @@ def forget_remote_sender() -> Response:
     """Stop loading remote content for one sender."""
     preferences().forget_remote(_user(), request.form.get("address", "")[:MAX_ADDRESS_CHARS])
     return redirect(url_for("settings.show", saved=1))
+
+
+def _zones() -> dict[str, object]:
+    """The zone picker's choices: canonical zones by region, with their offsets now."""
+    return {"zone_groups": zone_groups(datetime.now(UTC)), "zone_keys": set(canonical_zones())}
 
 
 def _user() -> str:
