@@ -1,7 +1,7 @@
 // Webmail's only script: served from /static, no inline script anywhere (the CSP forbids it).
 // 1. Time zone: report the browser's zone while the reader has not chosen one, then reload.
 // 2. Late badges: show the tooltip text on tap/focus too (phones have no hover).
-// 3. Indexing progress: a page marked data-refresh-seconds reloads itself after that delay.
+// 3. Indexing progress: the banner's words follow /api/indexing in place, without a reload.
 // 4. Read view: an unread message is marked read by a POST (with the CSRF token) once it is
 //    open; the GET that shows it changes nothing.
 // 5. After an action the page comes back at the same row (#msg-N / #star-N): the focus goes
@@ -50,11 +50,27 @@
   }
 
   function refreshWhileIndexing() {
-    var marker = document.querySelector("[data-refresh-seconds]");
-    if (!marker) { return; }
-    var seconds = parseInt(marker.getAttribute("data-refresh-seconds"), 10);
-    if (!(seconds > 0)) { return; }
-    window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+    // The banner's words change in place (a polite live region): no reload, so reading and
+    // tabbing go on; once indexing is done the banner says so and offers the reload.
+    var banner = document.querySelector("[data-progress-url]");
+    if (!banner) { return; }
+    var text = banner.querySelector(".banner-text");
+    var timer = window.setInterval(function () {
+      fetch(banner.getAttribute("data-progress-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !text) { return; }
+          if (data.indexing) {
+            text.textContent = "Indexing " + data.done.toLocaleString("en") + " of " +
+              data.total.toLocaleString("en") + " messages… Older messages appear here once " +
+              "they can be sorted correctly.";
+          } else {
+            window.clearInterval(timer);
+            text.textContent = "Indexing is done: reload the page to see every message.";
+          }
+        })
+        .catch(function () { /* try again at the next tick */ });
+    }, 3000);
   }
 
   function markRead() {

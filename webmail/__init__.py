@@ -87,7 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.services import Services, init_app
     from webmail.sessions import security
     from webmail.outbox import Outbox
-    from webmail.views import auth, compose, errors, explain, mail, message, timefmt
+    from webmail.views import auth, compose, errors, explain, mail, message, progress, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view
     from webmail.views.urls import UidConverter
@@ -117,6 +117,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, mail.bp, message.bp, compose.bp, settings_view.bp, errors.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(delays_view.bp)
+    app.register_blueprint(progress.bp)
     from webmail.views import search as search_view  # issue 11: search, organise
     app.register_blueprint(search_view.bp)
     return app

@@ -164,3 +164,16 @@ def _indexed_page(
 def _when(row: Any, order: Order) -> datetime:
     when: datetime = row.arrival if order == "arrival" else row.sent
     return when
+
+
+def indexing_progress(index: IndexStore | None, account: str, folder: str) -> Indexing | None:
+    """How far the first sync of ``folder`` has got, read from the index alone (no IMAP, no
+    sync started): for the list page's progress, updated in place (``/api/indexing``);
+    ``None`` once the folder is indexed, or without an index."""
+    if index is None:
+        return None
+    state = index.state(account, folder)
+    if state is not None and state.complete:
+        return None
+    done, of = state.progress if state is not None else (0, 0)
+    return Indexing(done, of, partial=True)

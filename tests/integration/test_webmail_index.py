@@ -197,7 +197,11 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
     assert index.claim(key, "INBOX", "another-worker", 60)  # another worker is filling it
     page = reader.page("/folder/INBOX")
     assert f"Indexing 0 of {len(by_sent)} messages…" in page
-    assert 'data-refresh-seconds="3"' in page and "<script>" not in page
+    # The progress is updated in place from JSON (issue 13, defect 13), never by a reload.
+    assert 'data-progress-url="/api/indexing?folder=INBOX"' in page and "<script>" not in page
+    assert "data-refresh-seconds" not in page and 'aria-live="polite"' in page
+    progress = reader.client.get("/api/indexing?folder=INBOX").get_json()
+    assert progress["indexing"] is True and progress["done"] == 0
     assert reader.uids("/folder/INBOX") == []
     index.release(key, "INBOX", "another-worker")
     deadline = time.monotonic() + 20
@@ -205,7 +209,8 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
         assert time.monotonic() < deadline, "the background sync never finished"
         services(app).sync_jobs.wait(5)
     assert reader.uids("/folder/INBOX") == by_sent
-    assert "data-refresh-seconds" not in page
+    assert "data-progress-url" not in page
+    assert reader.client.get("/api/indexing?folder=INBOX").get_json() == {"indexing": False}
 
 
 def _fill(dovecot: Dovecot, user: Any, folder: str, count: int, *, anew: bool = False) -> None:

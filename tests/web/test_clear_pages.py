@@ -113,3 +113,11 @@ def test_every_page_has_a_skip_link_to_its_content(client: FlaskClient, auth: An
         page = client.get(path, follow_redirects=True).text
         assert '<a class="skip-link" href="#main">' in page, path
         assert 'id="main" tabindex="-1"' in page, path
+
+
+def test_indexing_progress_is_json_for_the_page_to_update_in_place(
+    client: FlaskClient, auth: Any
+) -> None:
+    assert client.get("/api/indexing?folder=INBOX").status_code == 302  # signed in only
+    auth.login()
+    assert client.get("/api/indexing?folder=INBOX").get_json() == {"indexing": False}
