@@ -208,4 +208,6 @@ def test_the_zone_picker_offers_canonical_zones_by_region_with_offsets(
     # A zone chosen before under an alias stays chosen and shown.
     choose_zone(client, auth, "Asia/Calcutta")
     page = client.get("/settings/").text
-    assert '<option value="Asia/Calcutta" selected>Asia/Calcutta (as chosen before)</option>' in page
+    assert (
+        '<option value="Asia/Calcutta" selected>Asia/Calcutta (as chosen before)</option>' in page
+    )
