@@ -118,3 +118,190 @@
     refreshWhileIndexing();
   });
 })();
+
+// Organising (issue 11): the bulk bar's "all on this page", keyboard shortcuts, and new mail
+// without a reload. Everything here has a plain-HTML way too (the bulk form's "Act on" choice,
+// links and buttons); this only makes it quicker.
+(function () {
+  "use strict";
+
+  var SHORTCUTS = [
+    ["j", "next message"], ["k", "previous message"], ["o or Enter", "open"],
+    ["u", "back to the list"], ["r", "reply"], ["a", "reply all"], ["f", "forward"],
+    ["c", "compose"], ["#", "delete"], ["!", "spam"], ["s", "flag or unflag"],
+    ["/", "search"], ["?", "this help"]
+  ];
+
+  function selectWholePage() {
+    var label = document.querySelector(".bulk-bar .select-page");
+    if (!label) { return; }
+    label.hidden = false;
+    var box = label.querySelector("input");
+    box.addEventListener("change", function () {
+      document.querySelectorAll("input.pick").forEach(function (pick) {
+        pick.checked = box.checked;
+      });
+    });
+  }
+
+  function typing(event) {
+    var t = event.target;
+    if (!t || !t.tagName) { return false; }
+    var tag = t.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || t.isContentEditable;
+  }
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("ol.messages > li.msg")); }
+
+  function currentRow() { return document.querySelector("ol.messages > li.msg.kb-current"); }
+
+  function moveRow(step) {
+    var all = rows();
+    if (!all.length) { return; }
+    var at = all.indexOf(currentRow());
+    var next = at < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, at + step));
+    all.forEach(function (row) { row.classList.remove("kb-current"); });
+    all[next].classList.add("kb-current");
+    var link = all[next].querySelector(".msg-link");
+    if (link) { link.focus({ preventScroll: false }); }
+  }
+
+  function follow(selector) {
+    var link = document.querySelector(selector);
+    if (link && link.href) { window.location.href = link.href; return true; }
+    return false;
+  }
+
+  function press(button) {
+    if (!button || !button.form) { return false; }
+    if (button.form.requestSubmit) { button.form.requestSubmit(button); } else { button.click(); }
+    return true;
+  }
+
+  function bulkOnRow(row, action) {
+    var form = document.getElementById("bulk");
+    var pick = row && row.querySelector("input.pick");
+    if (!form || !pick) { return false; }
+    document.querySelectorAll("input.pick").forEach(function (p) { p.checked = p === pick; });
+    var scope = form.querySelector('select[name="scope"]');
+    if (scope) { scope.value = "selected"; }
+    return press(form.querySelector('button[name="action"][value="' + action + '"]'));
+  }
+
+  function toggleHelp() {
+    var open = document.getElementById("shortcut-help");
+    if (open) { open.remove(); return; }
+    var box = document.createElement("div");
+    box.id = "shortcut-help";
+    box.className = "shortcut-help";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", "Keyboard shortcuts");
+    var title = document.createElement("h2");
+    title.textContent = "Keyboard shortcuts";
+    box.appendChild(title);
+    var list = document.createElement("dl");
+    SHORTCUTS.forEach(function (pair) {
+      var dt = document.createElement("dt");
+      var kbd = document.createElement("kbd");
+      kbd.textContent = pair[0];
+      dt.appendChild(kbd);
+      var dd = document.createElement("dd");
+      dd.textContent = pair[1];
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+    box.appendChild(list);
+    var hint = document.createElement("p");
+    hint.textContent = "Press ? or Esc to close. Shortcuts rest while you type in a field.";
+    box.appendChild(hint);
+    document.body.appendChild(box);
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) { return; }
+    var key = event.key;
+    var reading = document.querySelector("main.reader");
+    var row = currentRow();
+    var done = false;
+    if (key === "Escape") {
+      var help = document.getElementById("shortcut-help");
+      if (help) { help.remove(); done = true; }
+    } else if (key === "?") { toggleHelp(); done = true; }
+    else if (key === "/") {
+      var field = document.getElementById("search-q");
+      if (field) { field.focus(); field.select(); done = true; }
+      else { done = follow(".back a"); }
+    } else if (key === "c") { done = follow(".compose-link"); }
+    else if (reading) {
+      if (key === "j") { done = follow("a.older"); }
+      else if (key === "k") { done = follow("a.newer"); }
+      else if (key === "u") { done = follow(".back a"); }
+      else if (key === "r") { done = follow("a.reply"); }
+      else if (key === "a") { done = follow("a.reply-all"); }
+      else if (key === "f") { done = follow("a.forward"); }
+      else if (key === "#") { done = press(document.querySelector(".delete-one button")); }
+      else if (key === "!") { done = press(document.querySelector(".move-one button.spam")); }
+      else if (key === "s") {
+        done = press(document.querySelector('.actions button[name="action"][value="flag"], .actions button[name="action"][value="unflag"]'));
+      }
+    } else if (rows().length) {
+      if (key === "j") { moveRow(1); done = true; }
+      else if (key === "k") { moveRow(-1); done = true; }
+      else if ((key === "o" || key === "Enter") && row) {
+        var link = row.querySelector(".msg-link");
+        if (link) { window.location.href = link.href; done = true; }
+      } else if (key === "#" && row) { done = bulkOnRow(row, "delete"); }
+      else if (key === "!" && row) { done = bulkOnRow(row, "spam") || bulkOnRow(row, "notspam"); }
+      else if (key === "s" && row) { done = press(row.querySelector(".star button")); }
+    }
+    if (done) { event.preventDefault(); }
+  }
+
+  function watchForNewMail() {
+    var marker = document.querySelector("[data-news-url]");
+    if (!marker) { return; }
+    var shown = parseInt(marker.getAttribute("data-total"), 10);
+    var seconds = parseInt(marker.getAttribute("data-every"), 10) || 30;
+    function check() {
+      if (document.hidden) { return; }
+      fetch(marker.getAttribute("data-news-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var fresh = (data.total || 0) - shown;
+          if (fresh > 0) {
+            marker.querySelector(".new-count").textContent =
+              fresh + (fresh === 1 ? " new message" : " new messages");
+            marker.hidden = false;
+          }
+          Object.keys(data.folders || {}).forEach(function (name) {
+            document.querySelectorAll(".folders a[data-folder]").forEach(function (a) {
+              if (a.getAttribute("data-folder") !== name) { return; }
+              var count = a.querySelector(".count");
+              var unseen = data.folders[name];
+              if (!count && unseen) {
+                count = document.createElement("span");
+                count.className = "count";
+                a.appendChild(count);
+              }
+              if (count) {
+                count.textContent = unseen ? String(unseen) : "";
+                count.hidden = !unseen;
+                count.title = unseen + " unread";
+              }
+            });
+          });
+        })
+        .catch(function () { /* try again next time */ });
+    }
+    window.setInterval(check, seconds * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    selectWholePage();
+    watchForNewMail();
+    document.addEventListener("keydown", onKey);
+    var print = document.querySelector("article[data-print-now]");
+    if (print) { window.print(); }
+  });
+})();

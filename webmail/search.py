@@ -27,7 +27,7 @@ from webmail.mailbox.jobs import SyncJobs
 from webmail.mailbox.paging import Page, page_bounds, paginate
 from webmail.message.query import Query, searchable
 
-__all__ = ["searched_folders", "search_folders"]
+__all__ = ["BULK_LIMIT", "matching_uids", "search_folders", "searched_folders"]
 
 
 def searched_folders(query: Query, folder: str, folders: Sequence[Folder]) -> list[Folder]:
@@ -185,3 +185,42 @@ def _filtered(
             and query.matches(searchable(r))
         )
     return paginate(kept, number, size, order=order, late_only=only_late)
+
+
+#: "Select all N matching" acts on at most this many messages at once.
+BULK_LIMIT = 10_000
+
+
+def matching_uids(
+    mbox: Mailbox,
+    folders: Sequence[Folder],
+    folder: str,
+    query: Query,
+    *,
+    only_late: bool,
+    index: IndexStore | None = None,
+    account: str = "",
+    jobs: SyncJobs | None = None,
+    reconnect: Callable[[], Mailbox] | None = None,
+    inline_sync_limit: int = INLINE_SYNC_LIMIT,
+    limit: int = BULK_LIMIT,
+) -> dict[str, list[int]]:
+    """Every match of ``query`` as :func:`search_folders` finds them (a query without terms:
+    every message; ``only_late``: the late ones), up to ``limit``, by folder: what "select all
+    N matching" acts on. Raises what :func:`search_folders` raises."""
+    use_index = index is not None and syncing(mbox) is not None
+    size = 500 if use_index else max(1, limit)  # the index gives at most 500 rows a page
+    out: dict[str, list[int]] = {}
+    taken = 0
+    for number in range(1, -(-limit // size) + 1):
+        listing = search_folders(
+            mbox, folders, folder, query, order="sent", only_late=only_late, number=number,
+            size=size, index=index, account=account, jobs=jobs, reconnect=reconnect,
+            inline_sync_limit=inline_sync_limit,
+        )
+        for row in listing.page.rows[: limit - taken]:
+            out.setdefault(row.folder, []).append(row.uid)
+            taken += 1
+        if not listing.page.has_next or taken >= limit or listing.page.number < number:
+            break
+    return out

@@ -164,9 +164,15 @@ def test_a_readers_day_is_the_same_on_every_server(
         page = reader.page("/folder/INBOX")
         assert "deleted" in row_classes(page, keep).split()
 
-        # Delete for good from Trash; the other client's \Deleted message is still there.
+        # Delete for good from Trash: asked first (issue 11), then gone; the other client's
+        # \Deleted message is still there.
         (in_trash,) = uids_with_message_id(other, trash, victim_id)
-        assert reader.post(f"/message/{trash}/{in_trash}/delete").status_code == 302
+        asked = reader.post(f"/message/{trash}/{in_trash}/delete")
+        assert asked.status_code == 200
+        assert "will be deleted for good" in asked.get_data(as_text=True)
+        assert uids_with_message_id(other, trash, victim_id) == [in_trash]
+        done = reader.post(f"/destroy/{trash}", uids=str(in_trash), next=f"/folder/{trash}")
+        assert done.status_code == 303
         assert uids_with_message_id(other, trash, victim_id) == []
         assert keep in truth_of(other).flags
 

@@ -301,3 +301,18 @@ def test_paging_order_and_the_way_back_keep_the_query(
 
 def args_of(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(unescape(url)).query))
+
+
+def test_text_reaches_the_server_only_as_a_literal(
+    open_app: Callable[..., Flask], outage_user: Any, dovecot: Dovecot,
+    capability_proxy: Callable[..., Any],
+) -> None:
+    proxy = capability_proxy(dovecot)
+    reader = signed_in(open_app(imap_port=proxy.port), outage_user)
+    response = reader.client.get("/folder/INBOX", query_string={"q": 'text:"x OR ALL (1:*) {5}"'})
+    assert response.status_code == 200
+    searches = [c for c in proxy.commands if b" SEARCH " in c and b" TEXT " in c]
+    assert searches, list(proxy.commands)
+    for line in searches:  # the phrase itself went as the literal's bytes, never on the line
+        assert re.search(rb" CHARSET UTF-8 TEXT \{\d+\+?\}$", line), line
+        assert b"OR ALL" not in line and b"1:*" not in line

@@ -284,6 +284,8 @@ class RedisIndex:
         lo, hi = _sent_range(query)
         needles = [t.value for t in query.row_terms
                    if not t.negated and t.field in ("any", "from", "to", "subject")]
+        # Flags are read only when a term asks about them (a big hash of its own).
+        needs_flags = any(t.field == "is" and t.value != "late" for t in query.row_terms)
         found: list[tuple[int, int, str, str]] = []  # (time, uid, folder, member)
         late = 0
         for name in dict.fromkeys(folders):
@@ -292,20 +294,27 @@ class RedisIndex:
                 continue
             gone = set((exclude or {}).get(name, ()))
             f = self._folder(account, name)
-            pipe = self._r.pipeline(transaction=False)
+            flags: dict[str, str] = {}
             if lo is None and hi is None:
+                pipe = self._r.pipeline(transaction=False)
                 pipe.hgetall(f + "search")
-            else:
-                pipe.zrangebyscore(
+                if needs_flags:
+                    pipe.hgetall(f + "flags")
+                answers = pipe.execute()
+                records: dict[str, str] = answers[0]
+                flags = answers[1] if needs_flags else {}
+            else:  # a date range: only its stretch of the sent sorted set, then those records
+                members = self._r.zrangebyscore(
                     f + "sent", "-inf" if lo is None else lo, "+inf" if hi is None else f"({hi}"
                 )
-            pipe.hgetall(f + "flags")
-            first, flags = pipe.execute()
-            if isinstance(first, dict):
-                records: dict[str, str] = first
-            else:
-                values = self._r.hmget(f + "search", first) if first else []
-                records = {m: v for m, v in zip(first, values, strict=True) if v is not None}
+                pipe = self._r.pipeline(transaction=False)
+                pipe.hmget(f + "search", members or ["-"])
+                if needs_flags:
+                    pipe.hmget(f + "flags", members or ["-"])
+                answers = pipe.execute()
+                records = {m: v for m, v in zip(members, answers[0], strict=False) if v is not None}
+                if needs_flags:
+                    flags = {m: v for m, v in zip(members, answers[1], strict=False) if v}
             for member, record in records.items():
                 if needles and not all(n in record for n in needles):
                     continue  # cheap: a word the record lacks is in none of its fields

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWERED", "DELETED", "FLAGGED", "LIST_HEADER_FIELDS", "ROLE_ORDER", "SEEN", "SECTION",
     "AuthError", "ConnectionLost", "Folder", "FullMessage", "Mailbox", "MailboxError",
-    "MessageSummary", "NotFound", "Order", "Page", "ServerRefused", "ServerTimeout",
+    "MessageSummary", "Moved", "NotFound", "Order", "Page", "ServerRefused", "ServerTimeout",
     "ServerUnavailable", "Syncing", "TLSFailure", "TimeBound", "sort_folders", "syncing",
     "time_bound",
 ]
@@ -97,6 +97,27 @@ class FullMessage:
     left_out: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Moved:
+    """What a move (or a move to Trash) did.
+
+    :ivar source: the folder the messages left.
+    :ivar target: the folder they went to.
+    :ivar count: how many were moved (messages already gone are not counted).
+    :ivar uids: old UID -> its UID in ``target``, as the server said (COPYUID, RFC 4315);
+        empty when it did not say, and then the move cannot be undone by UID.
+    :ivar kept: UIDs copied but still in ``source``, marked ``\\Deleted``: the server offers
+        neither MOVE nor UIDPLUS and another message there is marked ``\\Deleted``, so an
+        EXPUNGE would have destroyed it too.
+    """
+
+    source: str
+    target: str
+    count: int
+    uids: Mapping[int, int] = field(default_factory=dict)
+    kept: tuple[int, ...] = ()
+
+
 class Mailbox(Protocol):
     """What the views may do with a user's mail. Reading never changes a message."""
 
@@ -138,6 +159,54 @@ class Mailbox(Protocol):
         ``text``, case-insensitively, as the mail server decides it (IMAP ``UID SEARCH
         CHARSET UTF-8 TEXT``, the phrase sent as a literal, never spliced into the command).
         Raises NotFound for an unknown folder."""
+        ...
+
+    # -- organising several messages at once (issue 11) -------------------------------------
+
+    def folder_uids(self, folder: str) -> list[int]:
+        """Every UID of ``folder``, ascending (``UID SEARCH ALL``); raises NotFound."""
+        ...
+
+    def flag_messages(
+        self, folder: str, uids: Iterable[int], add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+    ) -> None:
+        """Add, then remove flags on the messages ``uids`` of ``folder`` (one ``UID STORE``
+        per kind and chunk); UIDs already gone are ignored."""
+        ...
+
+    def move_messages(self, folder: str, uids: Iterable[int], target: str) -> Moved:
+        """Move the messages ``uids`` of ``folder`` to ``target``: MOVE (RFC 6851) where
+        offered, else COPY, then ``\\Deleted`` and ``UID EXPUNGE`` of exactly those (never a
+        bare EXPUNGE, which would destroy what other clients marked ``\\Deleted``). UIDs
+        already gone are left out; raises NotFound for a missing ``target``."""
+        ...
+
+    def destroy_messages(self, folder: str, uids: Iterable[int]) -> int:
+        """Delete the messages ``uids`` of ``folder`` for good (``\\Deleted`` and ``UID
+        EXPUNGE`` of exactly those; without UIDPLUS only when no other message there is marked
+        ``\\Deleted``, else they stay marked). Returns how many went."""
+        ...
+
+    def message_bytes(self, folder: str, uid: int, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes of the whole message as stored, from ``offset``
+        (``BODY.PEEK[]<offset.length>``); ``b""`` past the end; raises NotFound."""
+        ...
+
+    # -- folders (issue 11) -----------------------------------------------------------------
+
+    def create_folder(self, name: str) -> None:
+        """Create (and subscribe) the folder ``name`` (a full name, the server's delimiter
+        between levels; modified UTF-7 on the wire). Raises ServerRefused when it exists."""
+        ...
+
+    def rename_folder(self, name: str, new_name: str) -> None:
+        """Rename a folder (its subfolders follow, RFC 3501 §6.3.5); raises NotFound."""
+        ...
+
+    def delete_folder(self, name: str) -> None:
+        """Delete a folder with its messages (not its subfolders: delete those first);
+        raises NotFound."""
         ...
 
     def set_flags(

@@ -31,9 +31,11 @@ from webmail.mailbox import (
     Folder,
     FullMessage,
     MessageSummary,
+    Moved,
     NotFound,
     Order,
     Page,
+    ServerRefused,
     sort_folders,
 )
 from webmail.mailbox.demodata import (
@@ -86,6 +88,7 @@ DEMO_FOLDERS = (
     ("Trash", "Trash", "trash"),
 )
 TRASH = "Trash"
+INBOX_NAME = "INBOX"
 
 
 def check_demo_credentials(username: str, password: str) -> None:
@@ -258,18 +261,19 @@ class DemoMailbox:
 
     def folders(self) -> list[Folder]:
         """The six demo folders with roles and counts, special-use roles first."""
+        known = {name: (display, role) for name, display, role in DEMO_FOLDERS}
         with self.store.lock:
             result = [
                 Folder(
                     name=name,
-                    display_name=display,
-                    role=role,
+                    display_name=known.get(name, (name.rsplit(DELIMITER, 1)[-1], None))[0],
+                    role=known.get(name, ("", None))[1],
                     unseen=sum(1 for s in self._folder(name).values() if "\\Seen" not in s.flags),
                     total=len(self._folder(name)),
                     delimiter=DELIMITER,
-                    depth=0,
+                    depth=name.count(DELIMITER),
                 )
-                for name, display, role in DEMO_FOLDERS
+                for name in self.store.folders  # the six, and any the reader made
             ]
         return sort_folders(result)
 
@@ -325,6 +329,86 @@ class DemoMailbox:
         with self.store.lock:
             items = [(uid, s.raw) for uid, s in self._folder(folder).items()]
         return frozenset(uid for uid, raw in items if needle and needle in _searched_text(raw))
+
+    # -- organising several messages, folders (issue 11) -----------------------------------
+
+    def folder_uids(self, folder: str) -> list[int]:
+        """Every UID of ``folder``, ascending."""
+        with self.store.lock:
+            return sorted(self._folder(folder))
+
+    def flag_messages(
+        self, folder: str, uids: Iterable[int], add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+    ) -> None:
+        """Add then remove flags on every one of ``uids`` still there."""
+        with self.store.lock:
+            messages = self._folder(folder)
+            for uid in uids:
+                if uid in messages:
+                    messages[uid].flags |= {str(f) for f in add if str(f) != "\\Recent"}
+                    messages[uid].flags -= {str(f) for f in remove}
+
+    def move_messages(self, folder: str, uids: Iterable[int], target: str) -> Moved:
+        """Refile the messages under new UIDs of ``target`` (in UID order, as COPYUID
+        numbers them); NotFound for a missing ``target``."""
+        with self.store.lock:
+            source, dest = self._folder(folder), self._folder(target)
+            if target == folder:
+                return Moved(folder, target, 0)
+            mapping: dict[int, int] = {}
+            for uid in sorted(set(uids)):
+                stored = source.pop(uid, None)
+                if stored is None:
+                    continue
+                new_uid = self.store.uidnext[target]
+                self.store.uidnext[target] = new_uid + 1
+                dest[new_uid] = stored
+                mapping[uid] = new_uid
+            return Moved(folder, target, len(mapping), mapping)
+
+    def destroy_messages(self, folder: str, uids: Iterable[int]) -> int:
+        """Delete the messages for good; how many went."""
+        with self.store.lock:
+            messages = self._folder(folder)
+            return sum(messages.pop(uid, None) is not None for uid in set(uids))
+
+    def message_bytes(self, folder: str, uid: int, offset: int, length: int) -> bytes:
+        """A slice of the message as stored; ``b""`` past the end."""
+        with self.store.lock:
+            raw = self._message(folder, uid).raw
+        return raw[max(0, offset) : max(0, offset) + max(0, length)]
+
+    def create_folder(self, name: str) -> None:
+        """A new empty folder; ServerRefused when one of that name exists."""
+        with self.store.lock:
+            self._folder(INBOX_NAME)  # raises ConnectionLost when closed
+            if name in self.store.folders or not name.strip(DELIMITER):
+                raise ServerRefused("[ALREADYEXISTS] Mailbox already exists", changing=True)
+            self.store.folders[name] = {}
+            self.store.uidnext[name] = 1
+
+    def rename_folder(self, name: str, new_name: str) -> None:
+        """Rename the folder and its subfolders; INBOX and a taken name are refused."""
+        with self.store.lock:
+            self._folder(name)
+            if name == INBOX_NAME or new_name in self.store.folders:
+                raise ServerRefused("[CANNOT] Cannot rename to that name", changing=True)
+            moving = [f for f in self.store.folders
+                      if f == name or f.startswith(name + DELIMITER)]
+            for old in moving:
+                new = new_name + old[len(name):]
+                self.store.folders[new] = self.store.folders.pop(old)
+                self.store.uidnext[new] = self.store.uidnext.pop(old)
+
+    def delete_folder(self, name: str) -> None:
+        """Delete the folder and its messages; INBOX is refused."""
+        with self.store.lock:
+            self._folder(name)
+            if name == INBOX_NAME:
+                raise ServerRefused("[CANNOT] INBOX cannot be deleted", changing=True)
+            del self.store.folders[name]
+            self.store.uidnext.pop(name, None)
 
     def set_flags(
         self, folder: str, uid: int, add: Iterable[str] = (), remove: Iterable[str] = ()

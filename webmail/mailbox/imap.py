@@ -42,6 +42,7 @@ from webmail.mailbox import (
     Folder,
     FullMessage,
     MessageSummary,
+    Moved,
     Order,
     Page,
     roles,
@@ -621,6 +622,133 @@ class ImapMailbox:
             self._select(folder, readonly=True)
             esearch = self.client.has_capability("ESEARCH")
             return frozenset(search_text_uids(imaplib_of(self.client), text, esearch))
+
+    # -- organising several messages, folders (issue 11) -------------------------------------
+
+    def folder_uids(self, folder: str) -> list[int]:
+        """``UID SEARCH ALL`` in a read-only select; raises NotFound."""
+        with translated_errors():
+            self._select(folder, readonly=True)
+            return search_uids(
+                imaplib_of(self.client), "ALL", self.client.has_capability("ESEARCH")
+            )
+
+    def _present(self, uids: Iterable[int]) -> list[int]:
+        """Those of ``uids`` still in the selected folder, ascending (STORE and COPY ignore
+        missing UIDs silently; the count must be right)."""
+        wanted = sorted(set(uids))
+        found: set[int] = set()
+        for chunk in batches(wanted, FETCH_CHUNK):
+            found.update(self.client.fetch(list(chunk), ["UID"]))
+        return [u for u in wanted if u in found]
+
+    def flag_messages(
+        self, folder: str, uids: Iterable[int], add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+    ) -> None:
+        """UID STORE +FLAGS.SILENT, then -FLAGS.SILENT, in chunks; raises NotFound for an
+        unknown folder."""
+        add, remove = [str(f) for f in add], [str(f) for f in remove]
+        with translated_errors(changing=True):
+            self._select(folder, readonly=False)
+            for chunk in batches(sorted(set(uids)), FETCH_CHUNK):
+                if add:
+                    self.client.add_flags(list(chunk), add, silent=True)
+                if remove:
+                    self.client.remove_flags(list(chunk), remove, silent=True)
+
+    def _expunge_these(self, uids: list[int]) -> tuple[int, ...]:
+        """:meth:`_expunge_one` for many: mark ``uids`` ``\\Deleted`` in the folder selected
+        read-write, then ``UID EXPUNGE`` exactly those (UIDPLUS). Without UIDPLUS a plain
+        EXPUNGE is sent only when no other message is marked ``\\Deleted``; otherwise they stay
+        marked. Returns the UIDs left marked."""
+        c = self.client
+        for chunk in batches(uids, FETCH_CHUNK):
+            c.add_flags(list(chunk), [DELETED], silent=True)
+        if c.has_capability("UIDPLUS"):
+            for chunk in batches(uids, FETCH_CHUNK):
+                c.uid_expunge(list(chunk))
+            return ()
+        mine = set(uids)
+        others = [u for u in c.search(["DELETED"]) if u not in mine]
+        if others:
+            _log.info(
+                "no UIDPLUS and %d other message(s) marked \\Deleted: %d left marked",
+                len(others), len(uids),
+            )
+            return tuple(uids)
+        c.expunge()  # as in _expunge_one: one round trip since the SEARCH
+        return ()
+
+    def move_messages(self, folder: str, uids: Iterable[int], target: str) -> Moved:
+        """MOVE where offered, else COPY + :meth:`_expunge_these`; the new UIDs from COPYUID
+        (:func:`webmail.mailbox.rawimap.uid_transfer`). A target that is not there is
+        NotFound (the server's TRYCREATE)."""
+        from webmail.mailbox.rawimap import uid_transfer
+
+        with translated_errors(changing=True):
+            if target == folder:
+                return Moved(folder, target, 0)
+            self._select(folder, readonly=False)
+            present = self._present(uids)
+            if not present:
+                return Moved(folder, target, 0)
+            try:
+                if self.client.has_capability("MOVE"):
+                    mapping = uid_transfer(self.client, "MOVE", present, target, FETCH_CHUNK)
+                    kept: tuple[int, ...] = ()
+                else:
+                    mapping = uid_transfer(self.client, "COPY", present, target, FETCH_CHUNK)
+                    kept = self._expunge_these(present)
+            except ServerRefused as refused:
+                if "TRYCREATE" in str(refused).upper() or "NONEXISTENT" in str(refused).upper():
+                    raise NotFound(f"no folder {target!r}: {refused}") from None
+                raise
+            return Moved(folder, target, len(present), mapping, kept)
+
+    def destroy_messages(self, folder: str, uids: Iterable[int]) -> int:
+        """``\\Deleted`` and ``UID EXPUNGE`` of exactly ``uids`` (see :meth:`_expunge_these`);
+        how many went (0 when they were left marked)."""
+        with translated_errors(changing=True):
+            self._select(folder, readonly=False)
+            present = self._present(uids)
+            if not present:
+                return 0
+            return 0 if self._expunge_these(present) else len(present)
+
+    def message_bytes(self, folder: str, uid: int, offset: int, length: int) -> bytes:
+        """``BODY.PEEK[]<offset.length>``: only that slice crosses the wire; raises NotFound."""
+        if offset < 0 or length <= 0:
+            return b""
+        data = self._fetch_one(folder, uid, [f"BODY.PEEK[]<{offset}.{length}>"])
+        value = next((v for k, v in data.items() if k.upper().startswith(b"BODY[")), None)
+        return value if isinstance(value, bytes) else b""
+
+    def create_folder(self, name: str) -> None:
+        """CREATE (modified UTF-7 by imapclient) and SUBSCRIBE."""
+        with translated_errors(changing=True):
+            self.client.create_folder(name)
+            with contextlib.suppress(IMAPClientError):
+                self.client.subscribe_folder(name)
+
+    def rename_folder(self, name: str, new_name: str) -> None:
+        """RENAME, then the subscription follows (UNSUBSCRIBE the old name, SUBSCRIBE the
+        new); a folder that is not there is NotFound."""
+        with translated_errors(changing=True):
+            self._select("INBOX", readonly=True)  # never the folder renamed (nor the sync's)
+            self.client.rename_folder(name, new_name)
+            with contextlib.suppress(IMAPClientError):
+                self.client.unsubscribe_folder(name)
+            with contextlib.suppress(IMAPClientError):
+                self.client.subscribe_folder(new_name)
+
+    def delete_folder(self, name: str) -> None:
+        """UNSUBSCRIBE and DELETE; a folder that is not there is NotFound."""
+        with translated_errors(changing=True):
+            self._select("INBOX", readonly=True)  # never the folder deleted (nor the sync's)
+            with contextlib.suppress(IMAPClientError):
+                self.client.unsubscribe_folder(name)
+            self.client.delete_folder(name)
 
     # -- the index -------------------------------------------------------------------------
 

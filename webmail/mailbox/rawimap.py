@@ -29,6 +29,7 @@ __all__ = [
     "search_text_uids",
     "search_uids",
     "uid_command",
+    "uid_transfer",
 ]
 
 Listed = tuple[tuple[bytes, ...], bytes | str | None, str]
@@ -129,6 +130,53 @@ def search_text_uids(imap: imaplib.IMAP4, text: str, esearch: bool) -> list[int]
             return wire.esearch_uids(line for line in lines if isinstance(line, bytes))
         return sorted({int(w) for line in data if line for w in line.split()})
     return []
+
+
+def _uid_set(text: str, cap: int) -> list[int]:
+    """The UIDs of an IMAP sequence set as written (``3:5,9`` -> 3, 4, 5, 9), at most ``cap``;
+    a range runs up from its smaller end. Raises ValueError on anything else."""
+    out: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition(":")
+        a, b = int(low), int(high or low)
+        out.extend(range(min(a, b), max(a, b) + 1))
+        if len(out) > cap:
+            raise ValueError("sequence set larger than the command's")
+    return out
+
+
+def uid_transfer(
+    client: IMAPClient, command: str, uids: Sequence[int], folder: str, chunk: int = 1000
+) -> dict[int, int]:
+    """``UID COPY`` or ``UID MOVE`` (RFC 6851) of ``uids`` of the selected folder to
+    ``folder`` (named as imapclient names folders: modified UTF-7, quoted), ``chunk`` UIDs a
+    command. Returns old UID -> new UID from the COPYUID response codes (RFC 4315 §3; MOVE
+    sends the same, RFC 6851 §4.3), only for the messages the server named; empty from a
+    server without UIDPLUS. Raises ServerRefused (a refused change: status 409) with the
+    server's words on a NO (TRYCREATE: the folder is missing), imaplib's error on a BAD."""
+    from webmail.mailbox.errors import ServerRefused
+
+    imap = imaplib_of(client)
+    encoded = client._normalise_folder(folder)  # modified UTF-7 is ASCII, quoted when it must be
+    target = encoded.decode("ascii") if isinstance(encoded, bytes) else str(encoded)
+    mapping: dict[int, int] = {}
+    for part in batches(sorted(set(uids)), chunk):
+        imap.untagged_responses.pop("COPYUID", None)
+        typ, data = imap.uid(command, wire.sequence_set(part), target)
+        if typ != "OK":
+            words = data[0] if data and isinstance(data[0], bytes) else b""
+            raise ServerRefused(
+                f"UID {command} failed: {words.decode('utf-8', 'replace')}", changing=True
+            )
+        for code in imap.untagged_responses.pop("COPYUID", []):
+            fields = code.decode("ascii", "replace").split() if isinstance(code, bytes) else []
+            try:
+                source = _uid_set(fields[1], len(part))
+                dest = _uid_set(fields[2], len(part))
+            except (IndexError, ValueError):  # a code we cannot read: no UIDs, no harm
+                continue
+            mapping.update(zip(source, dest, strict=False))
+    return mapping
 
 
 

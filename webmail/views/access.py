@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +42,7 @@ from webmail.mailbox import (
 from webmail.message.parse import ParsedMessage, parse_message
 from webmail.message.query import Query
 from webmail.render.reading import Reading, read_message
-from webmail.search import search_folders
+from webmail.search import matching_uids, search_folders
 from webmail.services import services
 from webmail.sessions.prefs import Preferences, UserPrefs, valid_zone
 
@@ -342,3 +342,31 @@ def search_user_folder(
         reconnect=lambda: svc.pool.open(user, password),
         inline_sync_limit=svc.inline_sync_limit,
     )
+
+
+def user_matching_uids(
+    mbox: Mailbox, folders: list[Folder], folder: str, query: Query, *, only_late: bool
+) -> dict[str, list[int]]:
+    """Every match of ``query`` (a query without terms: every message) in the reader's
+    ``folder`` or, with ``in:all``, every folder, by folder (:func:`webmail.search.matching_uids`:
+    "select all N matching")."""
+    svc = services()
+    user, password, _ = user_credentials()
+    return matching_uids(
+        mbox, folders, folder, query, only_late=only_late, index=svc.index,
+        account=index_account(svc.settings, user), jobs=svc.sync_jobs,
+        reconnect=lambda: svc.pool.open(user, password),
+        inline_sync_limit=svc.inline_sync_limit,
+    )
+
+
+def forget_folders(names: Iterable[str]) -> None:
+    """Drop the index's rows of the reader's folders ``names`` (renamed or deleted: the
+    next list of a folder of that name indexes it afresh)."""
+    svc = services()
+    if svc.index is None:
+        return
+    user, _, _ = user_credentials()
+    account = index_account(svc.settings, user)
+    for name in names:
+        svc.index.drop_folder(account, name)

@@ -26,7 +26,8 @@ from webmail.views.access import (
     user_late_news,
     user_mailbox,
 )
-from webmail.views.search import search_page
+from webmail.views.organise import delete_or_confirm
+from webmail.views.search import around_message, search_page
 from webmail.views.timefmt import reader_zone
 
 bp = Blueprint("mail", __name__)
@@ -131,6 +132,7 @@ def message(folder: str, uid: int) -> str:
         inline_types=INLINE_IMAGE_TYPES,
         analysis=full.summary.analysis,
         pathline=path_line(full.summary.analysis) if full.summary.late else None,
+        around=around_message(folder, uid, folders),
     )
 
 
@@ -157,13 +159,17 @@ def set_flags(folder: str, uid: int) -> Response:
 
 @bp.post("/message/<path:folder>/<uid:uid>/delete")
 @login_required
-def delete(folder: str, uid: int) -> Response:
-    with user_mailbox() as mbox:
-        mbox.move_to_trash(folder, uid)
-    forget_opened(folder, uid)
+def delete(folder: str, uid: int) -> Response | str:
+    """Move one message to Trash, with an Undo on the next page; in Trash or Junk, the page
+    that asks before deleting it for good (views/organise.py)."""
     fallback = url_for("mail.folder", folder=folder)
     target = safe_next(request.form.get("next"), fallback)
     # never return to the message that just left this folder
     if target.startswith(url_for("mail.message", folder=folder, uid=uid)):
         target = fallback
+    with user_mailbox() as mbox:
+        confirm = delete_or_confirm(mbox, mbox.folders(), {folder: [uid]}, target)
+    if confirm is not None:
+        return confirm
+    forget_opened(folder, uid)
     return redirect(target)

@@ -1,0 +1,378 @@
+"""Organising mail: bulk actions from the list (and the read view), moves, deletes with a
+confirmation where they are for good, Empty Trash, Undo, and new mail without a reload.
+
+Every change is a POST with the CSRF token (``sessions.security`` checks it before any view)
+and works without JavaScript: the list's checkboxes belong to the bulk form (``form="bulk"``),
+and what the buttons act on is chosen with ``scope``: the ticked rows, every row of the page,
+or every message the list or search matches (at most :data:`webmail.search.BULK_LIMIT`).
+
+- ``POST /bulk/<folder>``: ``uid`` values (``7``, or ``7:Archive`` for a row of another
+  folder in ``in:all`` results) and ``action``: ``read``, ``unread``, ``flag``, ``unflag``,
+  ``move`` (to ``target``), ``spam`` (to Junk), ``notspam`` (to the Inbox) or ``delete`` (to
+  Trash; in Trash or Junk a confirmation page first, then ``POST /destroy/<folder>``).
+- ``POST /empty/<folder>``: the confirmation page for emptying Trash or Junk.
+- ``POST /undo``: puts back what the last move or delete moved (by the UIDs the server gave
+  them, COPYUID); the list page after a move offers it.
+- ``GET /api/news/<folder>``: the folder's message count and every folder's unread count,
+  for the list page to offer new mail without a reload (``static/app.js`` polls it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, Moved, NotFound
+from webmail.message.query import Query, parse_query
+from webmail.message.summary import header_block, list_fields
+from webmail.message.text import decode_header_line
+from webmail.render.download import download_headers
+from webmail.search import BULK_LIMIT
+from webmail.sessions.security import safe_next
+from webmail.views.access import (
+    forget_opened,
+    login_required,
+    user_mailbox,
+    user_matching_uids,
+)
+from webmail.views.timefmt import reader_zone
+
+bp = Blueprint("organise", __name__)
+
+FLAG_CHANGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "read": ((SEEN,), ()),
+    "unread": ((), (SEEN,)),
+    "flag": ((FLAGGED,), ()),
+    "unflag": ((), (FLAGGED,)),
+}
+FLAG_WORDS = {"read": "marked read", "unread": "marked unread", "flag": "flagged",
+              "unflag": "unflagged"}
+MOVES = ("move", "spam", "notspam", "delete")
+#: Folders where "delete" is for good (after a confirmation).
+FOR_GOOD = ("trash", "junk")
+NOTICE_KEY = "organise_notice"
+UNDO_KEY = "organise_undo"
+#: Bytes per partial fetch of a whole message (view source, download).
+SLICE_BYTES = 256 * 1024
+
+
+def _redirect(target: str) -> Response:
+    response = Response(status=303)
+    response.headers["Location"] = target
+    return response
+
+
+def _back(folder: str) -> str:
+    return safe_next(request.form.get("next"), url_for("mail.folder", folder=folder))
+
+
+def _role(folders: Iterable[Folder], name: str) -> str | None:
+    return next((f.role for f in folders if f.name == name), None)
+
+
+def _messages(count: int) -> str:
+    return f"{count:,} message" + ("" if count == 1 else "s")
+
+
+def _parse_uid(value: str, folder: str) -> tuple[str, int] | None:
+    """``7`` -> (folder, 7); ``7:Archive`` -> ("Archive", 7); anything else None."""
+    number, _, other = value.partition(":")
+    if not number.isdigit() or len(number) > 10 or not 0 < int(number) < 2**32:
+        return None
+    return (other or folder), int(number)
+
+
+def _uid_set(text: str) -> list[int]:
+    """The UIDs of an ``a:b,c`` set written by :func:`_set_text` (bad parts left out)."""
+    out: list[int] = []
+    for part in text.split(",")[:BULK_LIMIT]:
+        low, _, high = part.partition(":")
+        if low.isdigit() and (high.isdigit() or not high):
+            a, b = int(low), int(high or low)
+            if 0 < a <= b < 2**32 and b - a < BULK_LIMIT:
+                out.extend(range(a, b + 1))
+        if len(out) >= BULK_LIMIT:
+            break
+    return out[:BULK_LIMIT]
+
+
+def _set_text(uids: Iterable[int]) -> str:
+    """Sorted UIDs in the short ``a:b,c`` form."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def _chosen(mbox: Mailbox, folders: list[Folder], folder: str) -> dict[str, list[int]]:
+    """What the bulk form acts on, by folder: the ticked ``uid`` values, every ``page_uid``
+    of the page (``scope=page``), or every match of the list's query and late filter
+    (``scope=all``). Folders LIST does not show are left out."""
+    scope = request.form.get("scope", "selected")
+    names = {f.name for f in folders}
+    out: dict[str, list[int]] = {}
+    if scope == "all":
+        text = request.form.get("q", "")
+        query = parse_query(text, reader_zone()) if text.strip() else Query(folder)
+        if query.problems:
+            return {}
+        found = user_matching_uids(
+            mbox, folders, folder, query, only_late=request.form.get("late") == "1"
+        )
+        return {f: uids for f, uids in found.items() if f in names}
+    field = "page_uid" if scope == "page" else "uid"
+    for value in request.form.getlist(field)[:BULK_LIMIT]:
+        parsed = _parse_uid(value, folder)
+        if parsed is not None and parsed[0] in names:
+            out.setdefault(parsed[0], []).append(parsed[1])
+    return out
+
+
+def _notice(text: str, undo: list[Moved] | None = None) -> None:
+    """Tell the next page what was done; with ``undo``, keep what "Undo" puts back."""
+    session[NOTICE_KEY] = text
+    moves = [[m.target, m.source, sorted(m.uids.values())] for m in undo or () if m.uids]
+    if moves:
+        session[UNDO_KEY] = {"id": secrets.token_urlsafe(12), "moves": moves}
+    else:
+        session.pop(UNDO_KEY, None)
+
+
+@bp.app_template_global()
+def take_notice() -> dict[str, Any] | None:
+    """The notice of the last change (once), with its undo id when it can be undone."""
+    text = session.pop(NOTICE_KEY, None) if NOTICE_KEY in session else None
+    if not isinstance(text, str):
+        return None
+    undo = session.get(UNDO_KEY)
+    return {"text": text, "undo": undo.get("id") if isinstance(undo, dict) else None}
+
+
+def _move_all(
+    mbox: Mailbox, chosen: Mapping[str, list[int]], target: str
+) -> tuple[list[Moved], int]:
+    """Move every chosen message to ``target``; (the moves, how many stayed behind)."""
+    done: list[Moved] = []
+    for name, uids in chosen.items():
+        if name == target:
+            continue
+        moved = mbox.move_messages(name, uids, target)
+        for uid in uids:
+            forget_opened(name, uid)
+        done.append(moved)
+    return done, sum(len(m.kept) for m in done)
+
+
+def _moved_text(done: list[Moved], kept: int, verb: str) -> str:
+    count = sum(m.count for m in done)
+    text = f"{_messages(count)} {verb}."
+    if kept:
+        text += (
+            f" {_messages(kept)} also stayed here marked as deleted: this server cannot remove"
+            " one message without the others marked so."
+        )
+    return text
+
+
+def confirm_destroy(folder: str, uids: Iterable[int], back: str, *, emptying: bool = False
+                    ) -> str:
+    """The page that asks before deleting ``uids`` of ``folder`` for good."""
+    chosen = sorted(set(uids))
+    return render_template(
+        "organise/confirm.html", folder=folder, count=len(chosen), uids=_set_text(chosen),
+        back=back, emptying=emptying,
+    )
+
+
+def delete_or_confirm(
+    mbox: Mailbox, folders: list[Folder], chosen: Mapping[str, list[int]], back: str
+) -> str | None:
+    """"Delete" of ``chosen``: out of Trash or Junk, a move to Trash (made when missing) with
+    an Undo on the next page (``None``); in Trash or Junk, the page that asks before deleting
+    for good (the messages of the first such folder)."""
+    final = {n: u for n, u in chosen.items() if _role(folders, n) in FOR_GOOD}
+    if final:
+        name, uids = next(iter(final.items()))
+        return confirm_destroy(name, uids, back)
+    trash = mbox.role_folder("trash", create=True) or "Trash"
+    done, kept = _move_all(mbox, chosen, trash)
+    _notice(_moved_text(done, kept, "moved to Trash"), done)
+    return None
+
+
+@bp.post("/bulk/<path:folder>")
+@login_required
+def bulk(folder: str) -> Response | str:
+    """The bulk form's action (see the module docstring)."""
+    action = request.form.get("action", "")
+    if action not in FLAG_CHANGES and action not in MOVES:
+        abort(400)
+    back = _back(folder)
+    with user_mailbox() as mbox:
+        folders = mbox.folders()
+        if folder not in {f.name for f in folders}:
+            raise NotFound(f"no folder {folder!r}")
+        chosen = {f: u for f, u in _chosen(mbox, folders, folder).items() if u}
+        if not chosen:
+            _notice("Nothing was selected: tick the messages first, or choose “all”.")
+            return _redirect(back)
+        count = sum(len(u) for u in chosen.values())
+        if action in FLAG_CHANGES:
+            add, remove = FLAG_CHANGES[action]
+            for name, uids in chosen.items():
+                mbox.flag_messages(name, uids, add=add, remove=remove)
+            _notice(f"{_messages(count)} {FLAG_WORDS[action]}.")
+            return _redirect(back)
+        if action == "delete":
+            return delete_or_confirm(mbox, folders, chosen, back) or _redirect(back)
+        if action == "spam":
+            target = mbox.role_folder("junk", create=True) or "Junk"
+        elif action == "notspam":
+            target = "INBOX"
+        else:
+            target = request.form.get("target", "")
+            if target not in {f.name for f in folders if f.total is not None}:
+                _notice("Choose the folder to move them to.")
+                return _redirect(back)
+        done, kept = _move_all(mbox, chosen, target)
+        label = next((f.display_name for f in folders if f.name == target), target)
+        _notice(_moved_text(done, kept, f"moved to {label}"), done)
+    return _redirect(back)
+
+
+@bp.post("/destroy/<path:folder>")
+@login_required
+def destroy(folder: str) -> Response:
+    """Delete for good what the confirmation page named (``uids``), in Trash or Junk only."""
+    back = _back(folder)
+    uids = _uid_set(request.form.get("uids", ""))
+    with user_mailbox() as mbox:
+        if _role(mbox.folders(), folder) not in FOR_GOOD:
+            abort(400)
+        gone = mbox.destroy_messages(folder, uids) if uids else 0
+    for uid in uids:
+        forget_opened(folder, uid)
+    left = len(uids) - gone
+    text = f"{_messages(gone)} deleted for good."
+    if left:
+        text += f" {_messages(left)} could not be removed (already gone, or marked as deleted)."
+    _notice(text)
+    return _redirect(back)
+
+
+@bp.post("/empty/<path:folder>")
+@login_required
+def empty(folder: str) -> str | Response:
+    """The confirmation page for emptying Trash or Junk (every message in it now)."""
+    back = _back(folder)
+    with user_mailbox() as mbox:
+        if _role(mbox.folders(), folder) not in FOR_GOOD:
+            abort(400)
+        uids = mbox.folder_uids(folder)[:BULK_LIMIT]
+    if not uids:
+        _notice("It is empty already.")
+        return _redirect(back)
+    return confirm_destroy(folder, uids, back, emptying=True)
+
+
+@bp.post("/undo")
+@login_required
+def undo() -> Response:
+    """Put back what the last move or delete moved (once), by the UIDs the server gave."""
+    record = session.get(UNDO_KEY)
+    back = safe_next(request.form.get("next"), url_for("mail.index"))
+    if not isinstance(record, dict) or record.get("id") != request.form.get("undo"):
+        _notice("There is nothing to undo any more.")
+        return _redirect(back)
+    session.pop(UNDO_KEY, None)
+    count = 0
+    with user_mailbox() as mbox:
+        for moved_to, came_from, uids in record.get("moves", []):
+            count += mbox.move_messages(str(moved_to), [int(u) for u in uids], str(came_from)).count
+    session[NOTICE_KEY] = f"{_messages(count)} put back."
+    return _redirect(back)
+
+
+def _whole(folder: str, uid: int, first: bytes) -> Iterator[bytes]:
+    """The message as stored, ``first`` then one partial fetch at a time (each on the pooled
+    connection for its own moment, as attachment downloads are)."""
+    yield first
+    offset = len(first)
+    while len(first) == SLICE_BYTES:
+        with user_mailbox(own_deadline=True) as mbox:
+            first = mbox.message_bytes(folder, uid, offset, SLICE_BYTES)
+        if first:
+            yield first
+        offset += len(first)
+
+
+def _first_slice(folder: str, uid: int) -> bytes:
+    """The message's first slice; NotFound (a 404 page) before anything is sent."""
+    with user_mailbox() as mbox:
+        first = mbox.message_bytes(folder, uid, 0, SLICE_BYTES)
+    if not first:
+        raise NotFound(f"no message {uid} in {folder!r}")
+    return first
+
+
+@bp.get("/message/<path:folder>/<uid:uid>/source")
+@login_required
+def source(folder: str, uid: int) -> Response:
+    """"View source": the message exactly as stored, shown as plain text (``nosniff`` and a
+    sandboxing CSP: no browser renders its HTML); streamed, nothing marked read."""
+    first = _first_slice(folder, uid)
+    headers = {
+        "Content-Type": "text/plain; charset=utf-8",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(stream_with_context(_whole(folder, uid, first)), headers=headers)
+
+
+@bp.get("/message/<path:folder>/<uid:uid>/eml")
+@login_required
+def eml(folder: str, uid: int) -> Response:
+    """"Download .eml": the message as stored, as a file named after its Subject."""
+    first = _first_slice(folder, uid)
+    subject = decode_header_line(list_fields(header_block(first)).get(b"subject"))
+    name = (subject.strip() or f"message-{uid}")[:120] + ".eml"
+    headers = download_headers(name, "message/rfc822")
+    return Response(stream_with_context(_whole(folder, uid, first)), headers=headers)
+
+
+@bp.get("/api/news/<path:folder>")
+@login_required
+def news(folder: str) -> Response:
+    """``{"folder", "total", "unseen", "folders": {name: unseen}}`` from LIST (with STATUS):
+    cheap, and the list page compares ``total`` with what it showed."""
+    with user_mailbox() as mbox:
+        folders = mbox.folders()
+    current = next((f for f in folders if f.name == folder), None)
+    if current is None:
+        abort(404)
+    response = jsonify(
+        folder=folder, total=current.total, unseen=current.unseen,
+        folders={f.name: f.unseen or 0 for f in folders},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
