@@ -3,7 +3,8 @@
 #   bash scripts/test.sh [pytest args...]
 # Runs as root on a fresh Debian 12 (as CI does): apt-get installs dovecot-imapd (the IMAP
 # tests start their own Dovecot on a free 127.0.0.1 port), chromium (browser tests) and
-# redis-server, each only when missing; pip installs requirements-dev.txt.
+# redis-server, each only when missing; pip installs requirements-dev.txt (with pymap, the
+# second IMAP server of the compatibility matrix: tests/support/pymapserver.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
