@@ -247,7 +247,7 @@
     } else if (rows().length) {
       if (key === "j") { moveRow(1); done = true; }
       else if (key === "k") { moveRow(-1); done = true; }
-      else if ((key === "o" || key === "Enter") && row) {
+      else if ((key === "o" || (key === "Enter" && !/^(a|button)$/i.test(event.target.tagName))) && row) {
         var link = row.querySelector(".msg-link");
         if (link) { window.location.href = link.href; done = true; }
       } else if (key === "#" && row) { done = bulkOnRow(row, "delete"); }

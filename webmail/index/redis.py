@@ -9,7 +9,8 @@ account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24
     <folder>rows           hash: member -> JSON row (webmail.index.rows.DB_ORDER)
     <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
     <folder>delay          hash: member -> delay in seconds ("" unknown), for the delays plot
-    <folder>search         hash: member -> what search reads, one string (see _search_record)
+    <folder>search         hash: UID // 1024 -> the search records of those UIDs, one string
+                           (see _search_record; read whole in a hundred strings, not 100,000)
     <folder>sent           sorted set: member scored by true sent time
     <folder>arrival        sorted set: member scored by arrival
     <folder>late:sent      the same two, late rows only (the late filter and its count)
@@ -50,7 +51,7 @@ from webmail.message.query import Fields, Query, fold_host
 
 PREFIX = "wm:ix:"
 #: The layout of the keys below; a Redis holding another one is emptied of index keys on start.
-LAYOUT = "2"  # 2: the search hash
+LAYOUT = "3"  # 3: search records in buckets of 1024 UIDs; 2: the search hash
 MAX_PAGE = 500
 #: Rows read per HMGET when a whole folder is read (the delays page).
 READ_CHUNK = 1000
@@ -98,11 +99,38 @@ def _delay_row(values: list[Any]) -> DelayRow:
 # character: webmail.message.query.fold), the paperclip, the late verdict, sent and arrival
 # epochs, then the holding host last (it may hold anything: split at most 7 times).
 _SEP = "\x1f"
+_NO_SEPARATORS = str.maketrans({"\x1d": "\x00", "\x1e": "\x00"})
 _ROW = {name: i for i, name in enumerate(DB_ORDER)}
 
 
+_BUCKET = 1024  # UIDs per field of the search hash
+_RS = "\x1e"  # between a member and its record
+_GS = "\x1d"  # between the records of a bucket
+
+
+def _bucket(member: str) -> str:
+    return str(int(member) // _BUCKET)
+
+
+def _unpack(text: str | None) -> dict[str, str]:
+    """member -> record of one bucket of the search hash."""
+    if not text:
+        return {}
+    out: dict[str, str] = {}
+    for item in text.split(_GS):
+        member, _, record = item.partition(_RS)
+        out[member] = record
+    return out
+
+
+def _pack(records: dict[str, str]) -> str:
+    return _GS.join(f"{m}{_RS}{r}" for m, r in sorted(records.items()))
+
+
 def _search_record(row: Sequence[object]) -> str:
-    """The search hash's value for a stored row (``DB_ORDER``)."""
+    """A stored row's (``DB_ORDER``) search record. The separators of the bucket string never
+    occur in it: the folded fields hold no control character, and the host's are replaced by
+    NUL (no typed host holds one either, so neither matches anything)."""
     return _SEP.join((
         str(row[_ROW["search_subject"]]),
         str(row[_ROW["search_from"]]),
@@ -111,7 +139,7 @@ def _search_record(row: Sequence[object]) -> str:
         "1" if row[_ROW["delayed"]] else "0",
         str(int(row[_ROW["sent"]])),  # type: ignore[call-overload]
         str(int(row[_ROW["arrival"]])),  # type: ignore[call-overload]
-        fold_host(row[_ROW["bottleneck"]]),  # type: ignore[arg-type]
+        fold_host(row[_ROW["bottleneck"]]).translate(_NO_SEPARATORS),  # type: ignore[arg-type]
     ))
 
 
@@ -141,6 +169,8 @@ class RedisIndex:
         # stubs); this client is the synchronous one.
         self._r: Any = client
         self.threshold = threshold
+        # Per open transaction (by id of its pipeline): (folder, bucket) -> its records.
+        self._pending: dict[int, dict[tuple[str, str], dict[str, str]]] = {}
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
         seconds = str(int(threshold.total_seconds()))
@@ -295,24 +325,29 @@ class RedisIndex:
             gone = set((exclude or {}).get(name, ()))
             f = self._folder(account, name)
             flags: dict[str, str] = {}
+            records: dict[str, str] = {}
             if lo is None and hi is None:
                 pipe = self._r.pipeline(transaction=False)
-                pipe.hgetall(f + "search")
+                pipe.hvals(f + "search")
                 if needs_flags:
                     pipe.hgetall(f + "flags")
                 answers = pipe.execute()
-                records: dict[str, str] = answers[0]
+                for packed in answers[0]:
+                    records.update(_unpack(packed))
                 flags = answers[1] if needs_flags else {}
             else:  # a date range: only its stretch of the sent sorted set, then those records
                 members = self._r.zrangebyscore(
                     f + "sent", "-inf" if lo is None else lo, "+inf" if hi is None else f"({hi}"
                 )
+                wanted = set(members)
+                buckets = sorted({_bucket(m) for m in members})
                 pipe = self._r.pipeline(transaction=False)
-                pipe.hmget(f + "search", members or ["-"])
+                pipe.hmget(f + "search", buckets or ["-"])
                 if needs_flags:
                     pipe.hmget(f + "flags", members or ["-"])
                 answers = pipe.execute()
-                records = {m: v for m, v in zip(members, answers[0], strict=False) if v is not None}
+                for packed in answers[0]:
+                    records.update((m, r) for m, r in _unpack(packed).items() if m in wanted)
                 if needs_flags:
                     flags = {m: v for m, v in zip(members, answers[1], strict=False) if v}
             for member, record in records.items():
@@ -394,6 +429,8 @@ class RedisIndex:
         except BaseException:
             pipe.reset()
             raise
+        finally:
+            self._pending.pop(id(pipe), None)  # the buckets this transaction read and wrote
         pipe.execute()
 
     def folder_id(self, conn: Any, account: str, folder: str, uidvalidity: int) -> str:
@@ -406,6 +443,7 @@ class RedisIndex:
                 conn.delete(
                     f + "rows", f + "flags", f + "delay", f + "search", *(f + k for k in _SORTED)
                 )
+                self._pending.pop(id(conn), None)
                 conn.delete(f + "state")
             conn.hset(f + "state", mapping={"uidvalidity": uidvalidity, "last_uid": 0,
                                             "complete": 0})
@@ -446,13 +484,37 @@ class RedisIndex:
         conn.hset(f + "rows", mapping=data)
         conn.hset(f + "flags", mapping=flags)
         conn.hset(f + "delay", mapping=delays)
-        conn.hset(f + "search", mapping=searched)
+        self._put_search(conn, f, searched, ())
         for key, mapping in scores.items():
             if mapping:
                 conn.zadd(f + key, mapping)
         if punctual:
             conn.zrem(f + "late:sent", *punctual)
             conn.zrem(f + "late:arrival", *punctual)
+
+    def _put_search(
+        self, conn: Any, folder_id: str, records: dict[str, str], gone: Iterable[str]
+    ) -> None:
+        """Queue on ``conn`` the search buckets with ``records`` put in and ``gone`` taken
+        out. A bucket is read as it stands (or as an earlier write of this transaction left
+        it: the sync lease makes each folder's writer the only one) and written whole."""
+        pending = self._pending.setdefault(id(conn), {})
+        touched = {_bucket(m) for m in records} | {_bucket(m) for m in gone}
+        unknown = sorted(b for b in touched if (folder_id, b) not in pending)
+        if unknown:
+            for b, packed in zip(unknown, self._r.hmget(folder_id + "search", unknown),
+                                 strict=True):
+                pending[(folder_id, b)] = _unpack(packed)
+        for m, record in records.items():
+            pending[(folder_id, _bucket(m))][m] = record
+        for m in gone:
+            pending[(folder_id, _bucket(m))].pop(m, None)
+        keep = {b: _pack(pending[(folder_id, b)]) for b in touched if pending[(folder_id, b)]}
+        empty = [b for b in touched if not pending[(folder_id, b)]]
+        if keep:
+            conn.hset(folder_id + "search", mapping=keep)
+        if empty:
+            conn.hdel(folder_id + "search", *empty)
 
     def _present(self, folder_id: str, members: list[str]) -> list[str]:
         if not members:
@@ -481,7 +543,7 @@ class RedisIndex:
             conn.hdel(folder_id + "rows", *present)
             conn.hdel(folder_id + "flags", *present)
             conn.hdel(folder_id + "delay", *present)
-            conn.hdel(folder_id + "search", *present)
+            self._put_search(conn, folder_id, {}, present)
             for key in _SORTED:
                 conn.zrem(folder_id + key, *present)
         return len(present)

@@ -370,3 +370,9 @@ def forget_folders(names: Iterable[str]) -> None:
     account = index_account(svc.settings, user)
     for name in names:
         svc.index.drop_folder(account, name)
+
+
+def lists_from_index(mbox: Mailbox) -> bool:
+    """Whether this reader's lists come from the index (cheap to ask again), not straight
+    from the mailbox (every row fetched each time: ``WEBMAIL_INDEX=off``, the demo)."""
+    return services().index is not None and syncing(mbox) is not None

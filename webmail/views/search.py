@@ -17,11 +17,18 @@ from flask import Blueprint, g, render_template, request, url_for
 from webmail.listing import Listing
 from webmail.mailbox import Folder, Mailbox, NotFound, Order, Page
 from webmail.message.query import parse_query
-from webmail.views.access import list_user_folder, search_user_folder, user_mailbox
+from webmail.views.access import (
+    list_user_folder,
+    lists_from_index,
+    search_user_folder,
+    user_mailbox,
+)
 from webmail.views.timefmt import reader_zone
 
 bp = Blueprint("search", __name__)
 
+#: Without an index, the read view finds its neighbours only in folders up to this size.
+NEIGHBOURS_WITHOUT_INDEX = 2000
 #: The request arguments that make up a list's state, in the order links carry them.
 LIST_ARGS = ("q", "late", "page")
 
@@ -138,7 +145,10 @@ def around_message(folder: str, uid: int, folders: list[Folder]) -> Around:
             args["list"] = listed
         return url_for("mail.message", folder=row.folder, uid=row.uid, **args)
 
+    size = next((f.total or 0 for f in folders if f.name == listed), 0)
     with user_mailbox() as mbox:
+        if not lists_from_index(mbox) and size > NEIGHBOURS_WITHOUT_INDEX:
+            return Around(None, None, back)  # every row from IMAP again: not for one message
         page = _list_page(mbox, folders, listed, number)
         if page is None:
             return Around(None, None, back)
