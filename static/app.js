@@ -253,6 +253,11 @@
       } else if (key === "#" && row) { done = bulkOnRow(row, "delete"); }
       else if (key === "!" && row) { done = bulkOnRow(row, "spam") || bulkOnRow(row, "notspam"); }
       else if (key === "s" && row) { done = press(row.querySelector(".star button")); }
+      else if ((key === "r" || key === "a" || key === "f") && row) {
+        var pick = row.querySelector("input.pick");
+        var name = { r: "data-reply", a: "data-reply-all", f: "data-forward" }[key];
+        if (pick && pick.getAttribute(name)) { window.location.href = pick.getAttribute(name); done = true; }
+      }
     }
     if (done) { event.preventDefault(); }
   }

@@ -60,6 +60,7 @@ def signed_in(chromium: Browser, base: str, *, script: bool = True) -> tuple[Pag
     page.fill("#password", "demo")
     page.click("button[type=submit]")
     page.wait_for_url("**/folder/INBOX")
+    page.wait_for_load_state("load")
     return page, errors
 
 
@@ -93,12 +94,16 @@ def test_keyboard_shortcuts_move_open_step_and_go_back(
     second = rows.nth(1).locator(".subject").inner_text()
     page.keyboard.press("o")
     expect(page.locator("h1.subject")).to_have_text(subject)
+    page.wait_for_load_state("load")
     page.keyboard.press("j")  # the next (older) message of the list
     expect(page.locator("h1.subject")).to_have_text(second)
+    page.wait_for_load_state("load")
     page.keyboard.press("k")
     expect(page.locator("h1.subject")).to_have_text(subject)
+    page.wait_for_load_state("load")
     page.keyboard.press("u")
     page.wait_for_url("**/folder/INBOX")
+    page.wait_for_load_state("load")
     page.keyboard.press("?")
     help_box = page.locator("#shortcut-help")
     expect(help_box).to_be_visible()
@@ -110,6 +115,14 @@ def test_keyboard_shortcuts_move_open_step_and_go_back(
     expect(page.locator("#search-q")).to_have_value("jk")
     expect(page.locator("li.msg.kb-current")).to_have_count(0)
     page.locator("#search-q").blur()
+    page.keyboard.press("j")
+    chosen = page.locator("li.msg.kb-current .subject").inner_text()
+    page.keyboard.press("r")  # reply to the row chosen with j
+    page.wait_for_url("**/compose?form=*")
+    expect(page.locator('input[name="subject"]')).to_have_value(re.compile(
+        "^Re: " + re.escape(chosen.removeprefix("Re: "))))
+    page.go_back()
+    page.wait_for_load_state("load")
     page.keyboard.press("c")
     page.wait_for_url("**/compose**")
     assert errors == []
@@ -127,6 +140,7 @@ def test_flag_delete_and_undo_from_the_keyboard(
     page.keyboard.press("j")
     page.keyboard.press("s")
     expect(page.locator(f'li.msg[data-uid="{uid}"]')).to_have_class(re.compile(r"\bflagged\b"))
+    page.wait_for_load_state("load")  # app.js listens from DOMContentLoaded on
     page.keyboard.press("j")
     page.keyboard.press("#")
     expect(page.locator(".change-notice .notice-text")).to_have_text("1 message moved to Trash.")
