@@ -312,3 +312,12 @@ def test_nothing_selected_says_so_and_changes_nothing(
     assert reader.client.post("/bulk/INBOX", data={"action": "delete", "uid": "1"}
                               ).status_code in (400, 403)  # no CSRF token
     assert len(server(dovecot, five)) == 5
+
+
+def test_messages_already_gone_are_said_to_be(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
+) -> None:
+    reader = reader_for(five)
+    assert bulk(reader, "move", 99, target="Archive").status_code == 303
+    assert notice(reader)[0] == "Nothing was moved: those messages are not there any more."
+    assert server(dovecot, five, "Archive") == {}

@@ -184,6 +184,8 @@ def _move_all(
 
 def _moved_text(done: list[Moved], kept: int, verb: str) -> str:
     count = sum(m.count for m in done)
+    if not count:
+        return "Nothing was moved: those messages are not there any more."
     text = f"{_messages(count)} {verb}."
     if kept:
         text += (
