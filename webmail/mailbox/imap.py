@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import dataclasses
-import re
 import logging
+import re
 import socket
 import ssl
 import time

@@ -100,6 +100,16 @@ def list_with_status(
     folders: list[Listed] = client._proc_folder_list(data)
     return folders, statuses
 
+
+def create_with_use(client: IMAPClient, name: str, use: str) -> None:
+    """``CREATE name (USE (<use>))`` (RFC 6154 §3, CREATE-SPECIAL-USE), which imapclient's
+    ``create_folder`` cannot send; raises imaplib's error on a NO or BAD."""
+    imap = imaplib_of(client)
+    encoded = client._normalise_folder(name)
+    typ, data = imap._simple_command("CREATE", encoded, f"(USE ({use}))")
+    client._checkok("create", typ, data)
+
+
 def search_text_uids(imap: imaplib.IMAP4, text: str, esearch: bool) -> list[int]:
     """UIDs of the selected folder's messages holding ``text`` (``UID SEARCH [RETURN (ALL)]
     CHARSET UTF-8 TEXT <literal>``), ascending. The phrase always goes as a literal
@@ -178,12 +188,3 @@ def uid_transfer(
             mapping.update(zip(source, dest, strict=False))
     return mapping
 
-
-
-def create_with_use(client: IMAPClient, name: str, use: str) -> None:
-    """``CREATE name (USE (<use>))`` (RFC 6154 §3, CREATE-SPECIAL-USE), which imapclient's
-    ``create_folder`` cannot send; raises imaplib's error on a NO or BAD."""
-    imap = imaplib_of(client)
-    encoded = client._normalise_folder(name)
-    typ, data = imap._simple_command("CREATE", encoded, f"(USE ({use}))")
-    client._checkok("create", typ, data)
