@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,33 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
 
-    import grp
-    import pwd
-
-    from bench.maildir import generate
-    from tests.support.imapserver import Dovecot
-    from tests.support.webmail_client import Reader, webmail_app
-    from webmail.config import Settings
-    from webmail.services import services
+    from bench.folders import bench_folders
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    server = Dovecot(users=len(sizes), extra_config="maildir_very_dirty_syncs = yes")
-    redis_server = None
-    uid, gid = pwd.getpwnam("dovecot").pw_uid, grp.getgrnam("dovecot").gr_gid
-    work = Path(tempfile.mkdtemp(prefix="webmail-bench-delays-"))
-    try:
-        late = {}
-        for i, size in enumerate(sizes, 1):
-            g = generate(server.maildir(f"user{i}"), size, uid=uid, gid=gid)
-            late[size] = g.late
-            print(f"wrote {size:>7} messages ({g.late} late) in {g.seconds:5.1f} s", flush=True)
-        server.start()
-        extra: dict[str, object] = {}
-        if args.backend == "redis":
-            from tests.support.redisserver import RedisServer
-
-            redis_server = RedisServer()
-            extra = {"index_backend": "redis", "redis_url": redis_server.url}
+    with bench_folders(sizes, args.backend, "webmail-bench-delays-") as folders:
         print(
             f"\ncpus={os.cpu_count()}  python={sys.version.split()[0]}  index={args.backend}"
             f"  (ms, median of {args.rounds})\n"
@@ -77,18 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             f" {'ratio':>5} | {'/api/delays':>11} | {'ratio':>5} | {'page KB':>7} | {'marks':>6}"
         )
         for i, size in enumerate(sizes, 1):
-            settings = Settings(
-                imap_host="127.0.0.1", imap_port=server.port, imap_security="plain",
-                imap_connect_timeout=5.0, imap_timeout=300.0, request_deadline=600,
-                secret_key="bench-secret", **extra,  # type: ignore[arg-type]
-            )  # fmt: skip
-            app = webmail_app(settings, work / f"instance-{size}")
-            services(app).inline_sync_limit = 10**9  # the first page syncs inline, untimed
-            reader = Reader(app.test_client())
-            assert reader.login(f"user{i}", f"secret-{i}").status_code == 302
-            started = time.perf_counter()
-            reader.page("/folder/INBOX")
-            synced = time.perf_counter() - started
+            opened = folders.open(i)
+            reader = opened.reader
             paths = {
                 "list": "/folder/INBOX",
                 "delays": "/delays?folder=INBOX",
@@ -109,18 +74,13 @@ def main(argv: list[str] | None = None) -> int:
                         incidents = body.count('"host"')
             ms = {name: statistics.median(v) * 1000 for name, v in times.items()}
             print(
-                f"{size:>7} | {late[size]:>5} | {incidents:>9} | {ms['list']:7.1f} |"
+                f"{size:>7} | {folders.late[size]:>5} | {incidents:>9} | {ms['list']:7.1f} |"
                 f" {ms['delays']:8.1f} | {ms['delays'] / ms['list']:5.2f} |"
                 f" {ms['api']:11.1f} | {ms['api'] / ms['list']:5.2f} | {page_kb:7.0f} |"
-                f" {marks:>6}   (first sync {synced:.0f} s)",
+                f" {marks:>6}   (first sync {opened.synced:.0f} s)",
                 flush=True,
             )
-            services(app).pool.close_all()
-    finally:
-        server.cleanup()
-        if redis_server is not None:
-            redis_server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+            opened.close()
     return 0
 
 

@@ -17,7 +17,7 @@ interleaved, medians of ``--rounds``:
 - **words** ``"west office"`` (a phrase in any field: a quarter of the folder);
 - **range** ``after:… before:…`` (three days of true sent time: ~7,000 messages at 100k);
 - **incident** ``held:HOST after:… before:… is:late`` (the delays page's query);
-- **-is:read** (a negated flag: ~30 %).
+- **-is:read** (a negated flag: ~30 %), **is:flagged** (~5 %), **is:read** (~70 %).
 
 Each search is the same page as the list (``GET /folder/INBOX?q=…``: the same LIST, sync
 check and rendering, one page of 50 matches) plus the count of every match. It prints the
@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,31 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
 
-    import grp
-    import pwd
-
-    from bench.maildir import RELAYS, START, STEP, generate
-    from tests.support.imapserver import Dovecot
-    from tests.support.webmail_client import Reader, webmail_app
-    from webmail.config import Settings
-    from webmail.services import services
+    from bench.folders import bench_folders
+    from bench.maildir import RELAYS, START, STEP
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    server = Dovecot(users=len(sizes), extra_config="maildir_very_dirty_syncs = yes")
-    redis_server = None
-    uid, gid = pwd.getpwnam("dovecot").pw_uid, grp.getgrnam("dovecot").gr_gid
-    work = Path(tempfile.mkdtemp(prefix="webmail-bench-search-"))
-    try:
-        for i, size in enumerate(sizes, 1):
-            g = generate(server.maildir(f"user{i}"), size, uid=uid, gid=gid)
-            print(f"wrote {size:>7} messages ({g.late} late) in {g.seconds:5.1f} s", flush=True)
-        server.start()
-        extra: dict[str, object] = {"index_backend": args.backend}
-        if args.backend == "redis":
-            from tests.support.redisserver import RedisServer
-
-            redis_server = RedisServer()
-            extra["redis_url"] = redis_server.url
+    with bench_folders(sizes, args.backend, "webmail-bench-search-") as folders:
         print(
             f"\ncpus={os.cpu_count()}  python={sys.version.split()[0]}  index={args.backend}"
             f"  (ms, median of {args.rounds}; ratio to the list page; matches)\n"
@@ -95,19 +73,11 @@ def main(argv: list[str] | None = None) -> int:
                 "range": span,
                 "incident": f"held:{RELAYS[1]} {span} is:late",
                 "-is:read": "-is:read",
+                "is:flagged": "is:flagged",
+                "is:read": "is:read",
             }
-            settings = Settings(
-                imap_host="127.0.0.1", imap_port=server.port, imap_security="plain",
-                imap_connect_timeout=5.0, imap_timeout=300.0, request_deadline=600,
-                secret_key="bench-secret", **extra,  # type: ignore[arg-type]
-            )  # fmt: skip
-            app = webmail_app(settings, work / f"instance-{size}")
-            services(app).inline_sync_limit = 10**9  # the first page syncs inline, untimed
-            reader = Reader(app.test_client())
-            assert reader.login(f"user{i}", f"secret-{i}").status_code == 302
-            started = time.perf_counter()
-            reader.page("/folder/INBOX")
-            synced = time.perf_counter() - started
+            opened = folders.open(i)
+            reader = opened.reader
             paths = {"list": "/folder/INBOX"} | {
                 name: f"/folder/INBOX?q={quote(q)}" for name, q in queries.items()
             }
@@ -123,19 +93,14 @@ def main(argv: list[str] | None = None) -> int:
                     reader.page(path)
                     times[name].append(time.perf_counter() - t)
             ms = {name: statistics.median(v) * 1000 for name, v in times.items()}
-            print(f"size {size:,} (first sync {synced:.0f} s): list {ms['list']:.1f} ms")
+            print(f"size {size:,} (first sync {opened.synced:.0f} s): list {ms['list']:.1f} ms")
             for name, q in queries.items():
                 print(
-                    f"  {name:<9} {ms[name]:8.1f} ms  {ms[name] / ms['list']:5.2f}x"
+                    f"  {name:<10} {ms[name]:8.1f} ms  {ms[name] / ms['list']:5.2f}x"
                     f"  {matches[name]:>7,} matches   q={q}",
                     flush=True,
                 )
-            services(app).pool.close_all()
-    finally:
-        server.cleanup()
-        if redis_server is not None:
-            redis_server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+            opened.close()
     return 0
 
 
