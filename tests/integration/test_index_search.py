@@ -135,12 +135,44 @@ def test_far_apart_uids_and_two_writes_in_one_transaction(index: IndexStore) -> 
     assert len(found(index, account, "-zzz")) == 6
 
 
+def test_flags_across_buckets_follow_changes_in_and_after_the_filling_transaction(
+    index: IndexStore,
+) -> None:
+    base = demo_rows()[:6]
+    uids = (1, 2, 1023, 1024, 5000, 4_000_000_000)
+    spread = [
+        MessageSummary(
+            **{**{f: getattr(s, f) for f in s.__dataclass_fields__}, "uid": uid, "flags":
+               frozenset()}
+        )
+        for s, uid in zip(base, uids, strict=True)
+    ]
+    account = account_key("imap.example.com:993", f"search-{secrets.token_hex(6)}")
+    with index.transaction() as conn:  # rows, then their flags changed, in one transaction
+        folder = index.folder_id(conn, account, "INBOX", 7)
+        index.put_rows(conn, folder, 7, [row_values(s) for s in spread])
+        index.set_flags(conn, folder, 7, [(1023, ["\\Seen"]), (5000, ["\\Seen", "\\Flagged"])])
+    assert sorted(found(index, account, "is:read")) == [1023, 5000]
+    assert sorted(found(index, account, "is:unread")) == [1, 2, 1024, 4_000_000_000]
+    assert found(index, account, "is:flagged") == [5000]
+    with index.transaction() as conn:  # later: one bucket rewritten, one row gone
+        folder = index.folder_id(conn, account, "INBOX", 7)
+        index.set_flags(conn, folder, 7, [(5000, []), (1, ["\\Flagged"]), (77, ["\\Seen"])])
+        index.delete_uids(conn, folder, 7, [1023])
+    assert found(index, account, "is:read") == []
+    assert found(index, account, "is:flagged") == [1]
+    assert sorted(found(index, account, "-is:flagged")) == [2, 1024, 5000, 4_000_000_000]
+    first_day = min(s.sent for s in spread).astimezone(UTC).date()
+    in_range = f"after:{first_day} -is:flagged"  # a date range reads the buckets it needs
+    assert sorted(found(index, account, in_range)) == [2, 1024, 5000, 4_000_000_000]
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(st.sampled_from(
     ["is:late", "-is:read", "has:attachment", "mx", "-e", '"the"', "from:a", "to:o",
-     "after:2026-10-31", "before:2026-11-03", "held:mx2.example.com", "subject:s", "ü"]
+     "after:2026-10-31", "before:2026-11-03", "held:mx2.example.com", "subject:s", "ü",
+     "is:flagged", "-is:unread", "is:read"]
 ), min_size=1, max_size=4))
 def test_any_combination_lists_what_the_rule_keeps(index: IndexStore, terms: list[str]) -> None:
     summaries = demo_rows()

@@ -8,6 +8,9 @@ account (``wm:ix:<account key>:``) and per folder (``<prefix><sha256(folder)[:24
                            complete, settled_since, synced_at
     <folder>rows           hash: member -> JSON row (webmail.index.rows.DB_ORDER)
     <folder>flags          hash: member -> flags (kept apart: a flag change rewrites one field)
+    <folder>flagbuckets    hash: UID // 1024 -> the flags of those UIDs, one string (the same
+                           flags again, for a search's is:read / is:unread / is:flagged term:
+                           a hundred strings, not 100,000 fields)
     <folder>delay          hash: member -> delay in seconds ("" unknown), for the delays plot
     <folder>search         hash: UID // 1024 -> the search records of those UIDs, one string
                            (see _search_record; read whole in a hundred strings, not 100,000)
@@ -51,7 +54,7 @@ from webmail.message.query import Fields, Query, fold_host
 
 PREFIX = "wm:ix:"
 #: The layout of the keys below; a Redis holding another one is emptied of index keys on start.
-LAYOUT = "3"  # 3: search records in buckets of 1024 UIDs; 2: the search hash
+LAYOUT = "4"  # 4: flags in buckets too; 3: search records in buckets of 1024 UIDs
 MAX_PAGE = 500
 #: Rows read per HMGET when a whole folder is read (the delays page).
 READ_CHUNK = 1000
@@ -103,7 +106,7 @@ _NO_SEPARATORS = str.maketrans({"\x1d": "\x00", "\x1e": "\x00"})
 _ROW = {name: i for i, name in enumerate(DB_ORDER)}
 
 
-_BUCKET = 1024  # UIDs per field of the search hash
+_BUCKET = 1024  # UIDs per field of the search and flagbuckets hashes
 _RS = "\x1e"  # between a member and its record
 _GS = "\x1d"  # between the records of a bucket
 
@@ -113,7 +116,7 @@ def _bucket(member: str) -> str:
 
 
 def _unpack(text: str | None) -> dict[str, str]:
-    """member -> record of one bucket of the search hash."""
+    """member -> record of one bucket of the search or flagbuckets hash."""
     if not text:
         return {}
     out: dict[str, str] = {}
@@ -143,6 +146,12 @@ def _search_record(row: Sequence[object]) -> str:
     ))
 
 
+def _bucket_flags(flags: object) -> str:
+    """A row's flags as kept in its bucket: IMAP flags are atoms (no control character), but
+    what a server sent is not trusted to keep the bucket's separators out."""
+    return str(flags).translate(_NO_SEPARATORS)
+
+
 def _int(value: str | None) -> int | None:
     return None if value is None or value == "" else int(float(value))
 
@@ -169,7 +178,7 @@ class RedisIndex:
         # stubs); this client is the synchronous one.
         self._r: Any = client
         self.threshold = threshold
-        # Per open transaction (by id of its pipeline): (folder, bucket) -> its records.
+        # Per open transaction (by id of its pipeline): (hash key, bucket) -> its records.
         self._pending: dict[int, dict[tuple[str, str], dict[str, str]]] = {}
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
@@ -310,12 +319,19 @@ class RedisIndex:
         """The matches of ``query`` in ``folders`` (see :meth:`IndexStore.search`), decided
         here by :meth:`Query.matches` on each row's search record (Redis has no query
         language): the records of a date range only (from the ``sent`` sorted set) when the
-        query has one, else the folder's whole ``search`` hash; then the page's rows."""
+        query has one, else the folder's whole ``search`` hash, and for an ``is:read``,
+        ``is:unread`` or ``is:flagged`` term the same buckets of ``flagbuckets``; then the
+        page's rows."""
         lo, hi = _sent_range(query)
         needles = [t.value for t in query.row_terms
                    if not t.negated and t.field in ("any", "from", "to", "subject")]
-        # Flags are read only when a term asks about them (a big hash of its own).
-        needs_flags = any(t.field == "is" and t.value != "late" for t in query.row_terms)
+        # Flags are read only when a term asks about them (their own buckets), and decided
+        # first, once per distinct set of flags (a folder holds a handful).
+        needs_flags = query.asks_flags
+        only_flags = needs_flags and all(
+            t.field == "is" and t.value != "late" for t in query.row_terms
+        )
+        verdicts: dict[str, bool] = {}
         found: list[tuple[int, int, str, str]] = []  # (time, uid, folder, member)
         late = 0
         for name in dict.fromkeys(folders):
@@ -323,51 +339,37 @@ class RedisIndex:
             if allowed is not None and not allowed:
                 continue
             gone = set((exclude or {}).get(name, ()))
-            f = self._folder(account, name)
-            flags: dict[str, str] = {}
-            records: dict[str, str] = {}
-            if lo is None and hi is None:
-                pipe = self._r.pipeline(transaction=False)
-                pipe.hvals(f + "search")
-                if needs_flags:
-                    pipe.hgetall(f + "flags")
-                answers = pipe.execute()
-                for packed in answers[0]:
-                    records.update(_unpack(packed))
-                flags = answers[1] if needs_flags else {}
-            else:  # a date range: only its stretch of the sent sorted set, then those records
-                members = self._r.zrangebyscore(
-                    f + "sent", "-inf" if lo is None else lo, "+inf" if hi is None else f"({hi}"
-                )
-                wanted = set(members)
-                buckets = sorted({_bucket(m) for m in members})
-                pipe = self._r.pipeline(transaction=False)
-                pipe.hmget(f + "search", buckets or ["-"])
-                if needs_flags:
-                    pipe.hmget(f + "flags", members or ["-"])
-                answers = pipe.execute()
-                for packed in answers[0]:
-                    records.update((m, r) for m, r in _unpack(packed).items() if m in wanted)
-                if needs_flags:
-                    flags = {m: v for m, v in zip(members, answers[1], strict=False) if v}
+            records, flags = self._records(self._folder(account, name), lo, hi, needs_flags)
             for member, record in records.items():
                 if needles and not all(n in record for n in needles):
                     continue  # cheap: a word the record lacks is in none of its fields
+                if needs_flags:
+                    flagged = flags.get(member, "")
+                    verdict = verdicts.get(flagged)
+                    if verdict is None:
+                        verdict = verdicts[flagged] = query.matches_flags(
+                            frozenset(flagged.split())
+                        )
+                    if not verdict:
+                        continue
                 uid = int(member)
                 if (allowed is not None and uid not in allowed) or uid in gone:
                     continue
                 parts = record.split(_SEP, 7)
-                row = Fields(
-                    subject=parts[0], sender=parts[1], recipients=parts[2],
-                    flags=frozenset(flags.get(member, "").split()), attachments=parts[3] == "1",
-                    late=parts[4] == "1", held=parts[7], sent=int(parts[5]),
-                )
-                if not query.matches(row):
+                if not only_flags:  # the flags alone decide an is:read/unread/flagged query
+                    row = Fields(
+                        subject=parts[0], sender=parts[1], recipients=parts[2],
+                        flags=frozenset(flags.get(member, "").split()),
+                        attachments=parts[3] == "1", late=parts[4] == "1", held=parts[7],
+                        sent=int(parts[5]),
+                    )  # fmt: skip
+                    if not query.matches(row):
+                        continue
+                is_late = parts[4] == "1"
+                late += is_late
+                if late_only and not is_late:
                     continue
-                late += row.late
-                if late_only and not row.late:
-                    continue
-                when = int(parts[6]) if order == "arrival" else row.sent
+                when = int(parts[6] if order == "arrival" else parts[5])
                 found.append((when, uid, name, member))
         found.sort(reverse=True)
         start = max(0, offset)
@@ -382,6 +384,39 @@ class RedisIndex:
         }
         rows = [read[(n, u)] for _, u, n, _ in chosen if (n, u) in read]
         return SearchHits(rows, len(found), late)
+
+    def _records(
+        self, f: str, lo: int | None, hi: int | None, with_flags: bool
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(member -> search record, member -> flags if ``with_flags``) of one folder: every
+        row, or with a date range [lo, hi) only its stretch of the ``sent`` sorted set (those
+        records' buckets read, the others' records left out)."""
+        records: dict[str, str] = {}
+        flags: dict[str, str] = {}
+        pipe = self._r.pipeline(transaction=False)
+        wanted: set[str] | None = None
+        if lo is None and hi is None:
+            pipe.hvals(f + "search")
+            if with_flags:
+                pipe.hvals(f + "flagbuckets")
+        else:
+            members = self._r.zrangebyscore(
+                f + "sent", "-inf" if lo is None else lo, "+inf" if hi is None else f"({hi}"
+            )
+            wanted = set(members)
+            buckets = sorted({_bucket(m) for m in members}) or ["-"]
+            pipe.hmget(f + "search", buckets)
+            if with_flags:
+                pipe.hmget(f + "flagbuckets", buckets)
+        answers = pipe.execute()
+        for packed in answers[0]:
+            if wanted is None:
+                records.update(_unpack(packed))
+            else:
+                records.update((m, r) for m, r in _unpack(packed).items() if m in wanted)
+        for packed in answers[1] if with_flags else ():
+            flags.update(_unpack(packed))
+        return records, flags
 
     def delay_rows(self, account: str, folder: str, *, late_only: bool = False) -> list[DelayRow]:
         """Every row of the folder (late ones with ``late_only``) as a :class:`DelayRow`,
@@ -441,7 +476,8 @@ class RedisIndex:
         if stored != uidvalidity:
             if stored is not None:
                 conn.delete(
-                    f + "rows", f + "flags", f + "delay", f + "search", *(f + k for k in _SORTED)
+                    f + "rows", f + "flags", f + "flagbuckets", f + "delay", f + "search",
+                    *(f + k for k in _SORTED),
                 )
                 self._pending.pop(id(conn), None)
                 conn.delete(f + "state")
@@ -463,12 +499,14 @@ class RedisIndex:
         flags: dict[str, str] = {}
         delays: dict[str, str] = {}
         searched: dict[str, str] = {}
+        bucketed: dict[str, str] = {}
         scores: dict[str, dict[str, float]] = {k: {} for k in _SORTED}
         punctual: list[str] = []
         for row in rows:
             m = _member(int(row[0]))  # type: ignore[call-overload]
             data[m] = json.dumps(list(row), separators=(",", ":"), ensure_ascii=False)
             flags[m] = str(row[6])
+            bucketed[m] = _bucket_flags(row[6])
             delays[m] = "" if row[4] is None else str(row[4])
             searched[m] = _search_record(row)
             scores["sent"][m] = float(row[2])  # type: ignore[arg-type]
@@ -484,7 +522,8 @@ class RedisIndex:
         conn.hset(f + "rows", mapping=data)
         conn.hset(f + "flags", mapping=flags)
         conn.hset(f + "delay", mapping=delays)
-        self._put_search(conn, f, searched, ())
+        self._put_buckets(conn, f + "search", searched, ())
+        self._put_buckets(conn, f + "flagbuckets", bucketed, ())
         for key, mapping in scores.items():
             if mapping:
                 conn.zadd(f + key, mapping)
@@ -492,35 +531,46 @@ class RedisIndex:
             conn.zrem(f + "late:sent", *punctual)
             conn.zrem(f + "late:arrival", *punctual)
 
-    def _put_search(
-        self, conn: Any, folder_id: str, records: dict[str, str], gone: Iterable[str]
+    def _put_buckets(
+        self, conn: Any, key: str, records: dict[str, str], gone: Iterable[str]
     ) -> None:
-        """Queue on ``conn`` the search buckets with ``records`` put in and ``gone`` taken
-        out. A bucket is read as it stands (or as an earlier write of this transaction left
-        it: the sync lease makes each folder's writer the only one) and written whole."""
+        """Queue on ``conn`` the buckets of hash ``key`` (a folder's ``search`` or
+        ``flagbuckets``) with ``records`` put in and ``gone`` taken out. A bucket is read as it
+        stands (or as an earlier write of this transaction left it: the sync lease makes each
+        folder's writer the only one) and written whole."""
         pending = self._pending.setdefault(id(conn), {})
+        gone = list(gone)
         touched = {_bucket(m) for m in records} | {_bucket(m) for m in gone}
-        unknown = sorted(b for b in touched if (folder_id, b) not in pending)
+        unknown = sorted(b for b in touched if (key, b) not in pending)
         if unknown:
-            for b, packed in zip(unknown, self._r.hmget(folder_id + "search", unknown),
-                                 strict=True):
-                pending[(folder_id, b)] = _unpack(packed)
+            for b, packed in zip(unknown, self._r.hmget(key, unknown), strict=True):
+                pending[(key, b)] = _unpack(packed)
         for m, record in records.items():
-            pending[(folder_id, _bucket(m))][m] = record
+            pending[(key, _bucket(m))][m] = record
         for m in gone:
-            pending[(folder_id, _bucket(m))].pop(m, None)
-        keep = {b: _pack(pending[(folder_id, b)]) for b in touched if pending[(folder_id, b)]}
-        empty = [b for b in touched if not pending[(folder_id, b)]]
+            pending[(key, _bucket(m))].pop(m, None)
+        keep = {b: _pack(pending[(key, b)]) for b in touched if pending[(key, b)]}
+        empty = [b for b in touched if not pending[(key, b)]]
         if keep:
-            conn.hset(folder_id + "search", mapping=keep)
+            conn.hset(key, mapping=keep)
         if empty:
-            conn.hdel(folder_id + "search", *empty)
+            conn.hdel(key, *empty)
 
-    def _present(self, folder_id: str, members: list[str]) -> list[str]:
+    def _present(self, conn: Any, folder_id: str, members: list[str]) -> list[str]:
+        """The ``members`` indexed in the folder as this transaction sees it: a bucket it
+        already wrote says for its UIDs (rows put or deleted before in the same transaction),
+        the stored flags for the others."""
         if not members:
             return []
-        found = self._r.hmget(folder_id + "flags", members)
-        return [m for m, v in zip(members, found, strict=True) if v is not None]
+        pending = self._pending.get(id(conn), {})
+        key = folder_id + "flagbuckets"
+        known = {
+            m: m in pending[(key, _bucket(m))] for m in members if (key, _bucket(m)) in pending
+        }
+        asked = [m for m in members if m not in known]
+        found = self._r.hmget(folder_id + "flags", asked) if asked else []
+        stored = {m for m, v in zip(asked, found, strict=True) if v is not None}
+        return [m for m in members if known.get(m, m in stored)]
 
     def set_flags(
         self,
@@ -531,19 +581,24 @@ class RedisIndex:
     ) -> int:
         """Replace the flags of indexed UIDs (others ignored); returns how many rows changed."""
         wanted = {_member(uid): " ".join(sorted(flags)) for uid, flags in changes}
-        present = self._present(folder_id, list(wanted))
+        present = self._present(conn, folder_id, list(wanted))
         if present:
             conn.hset(folder_id + "flags", mapping={m: wanted[m] for m in present})
+            self._put_buckets(
+                conn, folder_id + "flagbuckets",
+                {m: _bucket_flags(wanted[m]) for m in present}, (),
+            )  # fmt: skip
         return len(present)
 
     def delete_uids(self, conn: Any, folder_id: str, uidvalidity: int, uids: Iterable[int]) -> int:
         """Remove the rows of expunged UIDs; returns how many went."""
-        present = self._present(folder_id, [_member(uid) for uid in uids])
+        present = self._present(conn, folder_id, [_member(uid) for uid in uids])
         if present:
             conn.hdel(folder_id + "rows", *present)
             conn.hdel(folder_id + "flags", *present)
             conn.hdel(folder_id + "delay", *present)
-            self._put_search(conn, folder_id, {}, present)
+            self._put_buckets(conn, folder_id + "search", {}, present)
+            self._put_buckets(conn, folder_id + "flagbuckets", {}, present)
             for key in _SORTED:
                 conn.zrem(folder_id + key, *present)
         return len(present)
@@ -578,7 +633,7 @@ class RedisIndex:
         f = self._folder(account, folder)
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
-            f + "rows", f + "flags", f + "delay", f + "search", f + "state",
+            f + "rows", f + "flags", f + "flagbuckets", f + "delay", f + "search", f + "state",
             *(f + k for k in _SORTED),
         )
         pipe.hdel(self._account(account) + "folders", folder)

@@ -250,10 +250,33 @@ class Query:
         """The terms :meth:`matches` decides (all but ``text:`` and ``in:``)."""
         return tuple(t for t in self.terms if t.field not in ("text", "in"))
 
+    @property
+    def asks_flags(self) -> bool:
+        """A term asks about IMAP flags (``is:read``, ``is:unread``, ``is:flagged``)."""
+        return any(t.field == "is" and t.value != "late" for t in self.row_terms)
+
+    def matches_flags(self, flags: frozenset[str]) -> bool:
+        """Whether a row with ``flags`` meets the flag terms (``is:`` but ``is:late``); a row
+        that fails them fails :meth:`matches` too, so an index may decide them first."""
+        return all(
+            _flag_holds(t.value, flags) != t.negated
+            for t in self.row_terms
+            if t.field == "is" and t.value != "late"
+        )
+
     def matches(self, row: Searchable) -> bool:
         """Whether ``row`` meets every term but ``text:`` and ``in:`` (those are the mail
         server's and the caller's)."""
         return all(_holds(t, row) != t.negated for t in self.row_terms)
+
+
+def _flag_holds(value: str, flags: frozenset[str]) -> bool:
+    """Whether ``is:<value>`` (``unread``, ``read`` or ``flagged``) holds for ``flags``."""
+    if value == "unread":
+        return _SEEN not in flags
+    if value == "read":
+        return _SEEN in flags
+    return _FLAGGED in flags
 
 
 def _holds(term: Term, row: Searchable) -> bool:
@@ -270,13 +293,7 @@ def _holds(term: Term, row: Searchable) -> bool:
     if field == "has":
         return row.attachments
     if field == "is":
-        if value == "unread":
-            return _SEEN not in row.flags
-        if value == "read":
-            return _SEEN in row.flags
-        if value == "flagged":
-            return _FLAGGED in row.flags
-        return row.late
+        return row.late if value == "late" else _flag_holds(value, row.flags)
     if field == "held":
         return row.held == value
     if field == "after":
