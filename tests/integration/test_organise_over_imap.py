@@ -216,6 +216,78 @@ def test_without_move_the_copy_is_expunged_by_uid(
     assert notice(reader)[1] is not None  # COPYUID gave the new UIDs: undo is offered
 
 
+def append(dovecot: Dovecot, user: MailUser, *raws: bytes) -> None:
+    """APPEND ``raws`` to INBOX after the messages delivered there (UIDs 6, 7, ...)."""
+    client = dovecot.client(user.name, user.password)
+    try:
+        client.select_folder("INBOX", readonly=True)  # the delivered files get their UIDs first
+        for raw in raws:
+            client.append("INBOX", raw)
+    finally:
+        client.logout()
+
+
+def plain(subject: str, message_id: str | None) -> bytes:
+    head = f"Message-ID: {message_id}\r\n" if message_id else ""
+    return (
+        f"From: a@example.net\r\nTo: b@example.org\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n{head}\r\nHello.\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("hidden", [["UIDPLUS"], ["MOVE", "UIDPLUS"]], ids="-".join)
+def test_without_uidplus_undo_finds_the_moved_messages_by_message_id(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot,
+    capability_proxy: Callable[..., CapabilityProxy], hidden: list[str],
+) -> None:
+    odd = '<a"b\\c(*)%{5}@x.example>'  # a quote, a backslash, a brace: sent as a literal
+    append(dovecot, five, plain("Odd", odd))
+    proxy = capability_proxy(dovecot, hide=hidden)
+    reader = reader_for(five, proxy.port)
+    bulk(reader, "move", 1, 3, 6, target="Archive")
+    assert set(server(dovecot, five, "Archive")) == ids(0, 2) | {odd}
+    text, undo = notice(reader)
+    assert text == "3 messages moved to Archive." and undo is not None
+    searches = [c.split(None, 1)[1] for c in proxy.commands if b"HEADER Message-ID" in c]
+    assert len(searches) == 3 and all(
+        re.fullmatch(rb"UID SEARCH (RETURN \(ALL\) )?UID 1:4294967295 HEADER Message-ID \{\d+\}",
+                     c) for c in searches
+    ), searches  # Archive's UIDNEXT was 1; the Message-ID itself went as a literal
+    assert reader.post("/undo", undo=undo, next="/folder/INBOX").status_code == 303
+    assert notice(reader)[0] == "3 messages put back."
+    assert server(dovecot, five, "Archive") == {}
+    assert set(server(dovecot, five)) == ids(0, 1, 2, 3, 4) | {odd}
+
+
+def test_without_uidplus_undo_is_said_to_be_unavailable_for_what_cannot_be_found(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot,
+    capability_proxy: Callable[..., CapabilityProxy],
+) -> None:
+    append(dovecot, five, plain("No id 1", None), plain("No id 2", None))  # UIDs 6 and 7
+    proxy = capability_proxy(dovecot, hide=["UIDPLUS"])
+    reader = reader_for(five, proxy.port)
+    bulk(reader, "move", 6, 7, target="Archive")
+    text, undo = notice(reader)
+    assert undo is None
+    assert text == (
+        "2 messages moved to Archive. Undo is not available: this server did not say where"
+        " they went, and they could not be found there by their Message-ID."
+    )
+    bulk(reader, "delete", 1, 2)
+    assert notice(reader)[1] is not None  # both found in Trash by Message-ID
+    reader.page("/folder/INBOX")
+    append(dovecot, five, plain("No id 3", None))  # UID 8
+    bulk(reader, "move", 3, 8, target="Archive")
+    text, undo = notice(reader)
+    assert undo is not None and text == (
+        "2 messages moved to Archive. Undo can put back 1 of them: the server did not say"
+        " where the others went, and they could not be found there by their Message-ID."
+    )
+    reader.post("/undo", undo=undo, next="/folder/INBOX")
+    assert notice(reader)[0] == "1 message put back."
+    assert ids(2) <= set(server(dovecot, five))
+
+
 def test_deleting_in_trash_asks_first_and_then_deletes_for_good(
     reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
 ) -> None:
@@ -247,6 +319,55 @@ def test_the_single_delete_button_in_trash_asks_first_too(
     assert response.status_code == 200
     assert "1 message in Trash will be deleted for good" in response.get_data(as_text=True)
     assert set(server(dovecot, five, "Trash")) == ids(0)
+
+
+def test_a_mixed_in_all_delete_names_the_permanent_part_by_folder_and_moves_the_rest(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
+) -> None:
+    append(dovecot, five, plain("Six", "<5@example.net>"), plain("Seven", "<6@example.net>"))
+    reader = reader_for(five)
+    bulk(reader, "delete", 1, 2, 3)  # Trash: 0, 1, 2
+    bulk(reader, "spam", 4, 5)  # Junk: 3, 4
+    bulk(reader, "move", 6, target="Archive")  # Archive: 5; INBOX: 6
+    trash, junk = reader.uids("/folder/Trash"), reader.uids("/folder/Junk")
+    (archived,) = reader.uids("/folder/Archive")
+    chosen = [f"{u}:Trash" for u in trash] + [f"{u}:Junk" for u in junk] + [
+        f"{archived}:Archive", "7"]
+    response = reader.client.post("/bulk/INBOX", data={  # from the in:all results
+        "csrf_token": reader.csrf(), "action": "delete", "uid": chosen, "q": "in:all",
+        "next": "/folder/INBOX?q=in%3Aall",
+    })
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "5 messages will be deleted for good (Trash: 3, Junk: 2). This cannot be undone." \
+        in page
+    assert "The other 2 messages will be moved to Trash (Archive: 1, Inbox: 1)." in page
+    assert len(server(dovecot, five, "Trash")) == 3 and len(server(dovecot, five)) == 1  # asked
+    form = re.search(r'<form method="post" action="/destroy".*?</form>', page, re.S)
+    assert form is not None
+    fields = re.findall(r'name="(destroy|trash|next)" value="([^"]*)"', form.group(0))
+    data: dict[str, Any] = {"csrf_token": reader.csrf()}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    done = reader.client.post("/destroy", data=data)
+    assert done.status_code == 303 and done.headers["Location"] == "/folder/INBOX?q=in%3Aall"
+    assert set(server(dovecot, five, "Trash")) == ids(5, 6)  # the 3 gone, the 2 moved in
+    assert server(dovecot, five, "Junk") == {} and server(dovecot, five) == {}
+    assert server(dovecot, five, "Archive") == {}
+    text, undo = notice(reader)
+    assert text == "5 messages deleted for good. 2 messages moved to Trash."
+    assert undo is not None
+    reader.post("/undo", undo=undo, next="/folder/INBOX")  # puts back the moved part only
+    assert set(server(dovecot, five)) == ids(6) and set(server(dovecot, five, "Archive")) == ids(5)
+
+
+def test_the_mixed_delete_refuses_to_destroy_outside_trash_and_junk(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
+) -> None:
+    reader = reader_for(five)
+    response = reader.post("/destroy", destroy="1:5 INBOX", next="/folder/INBOX")
+    assert response.status_code == 400
+    assert len(server(dovecot, five)) == 5
 
 
 def test_empty_trash_names_how_many_and_deletes_only_those(

@@ -12,6 +12,9 @@ extension it hides:
   extension does: a client that uses an extension it was not offered fails for real;
 - with SPECIAL-USE hidden, the special-use attributes (``\\Trash``, ``\\Sent``, ...) are removed
   from LIST responses, as a server without RFC 6154 sends them.
+- with UIDPLUS hidden, the ``[COPYUID ...]`` and ``[APPENDUID ...]`` response codes are removed
+  from the server's answers (to COPY, MOVE and APPEND), as a server without RFC 4315 never
+  sends them: a client learns no new UID from them.
 
 ``advertise`` adds names to the capability lists instead, for an extension whose syntax the
 server parses without announcing it (Dovecot 2.3 accepts ``CREATE name (USE (\\Trash))``, RFC
@@ -67,6 +70,7 @@ _FETCH_UID_FLAGS = re.compile(
     rb"^(\* \d+ FETCH \()UID (\d+) ((?:MODSEQ \(\d+\) )?)FLAGS \(([^)]*)\)", re.I
 )
 _SEARCH_DATA = re.compile(rb"^\* (SEARCH|ESEARCH)\b", re.I)
+_UIDPLUS_CODE = re.compile(rb"\[(?:COPYUID|APPENDUID) [^\]]*\] ?", re.I)
 
 
 def _hidden_set(names: Iterable[str]) -> frozenset[str]:
@@ -213,6 +217,8 @@ class CapabilityProxy:
                 line = _CAPABILITY_CODE.sub(
                     lambda c: b"[CAPABILITY " + self._keep(c.group(1)) + b"]", line
                 )
+            if "UIDPLUS" in self.hidden and b"UID " in line.upper():
+                line = _UIDPLUS_CODE.sub(b"", line)
             if "SPECIAL-USE" in self.hidden:
                 m = _LIST_LINE.match(line)
                 if m is not None:

@@ -66,6 +66,7 @@ from webmail.mailbox.rawimap import (
     create_with_use,
     imaplib_of,
     list_with_status,
+    search_header_uids,
     search_uids,
     uid_command,
 )
@@ -86,6 +87,11 @@ FETCH_CHUNK = 1000
 _DISPLAY = {"inbox": "Inbox"}
 _APPENDUID = re.compile(r"\[APPENDUID \d+ (\d+)\]", re.I)
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)")
+# A moved message's Message-ID, to find it again in the target without COPYUID: anything but
+# white space and angle brackets between them (it goes to the server as a literal).
+_MOVED_ID = re.compile(rb"(?i)message-id:\s*(<[^<>\s]{1,250}>)")
+_MESSAGE_ID_ITEM = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+_MESSAGE_ID_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 _NO_SELECT = (b"\\noselect", b"\\nonexistent")
 # Response codes of a NO about a mailbox that is not there (RFC 5530 NONEXISTENT; RFC 3501
 # TRYCREATE on COPY/APPEND/MOVE to a missing mailbox).
@@ -693,6 +699,11 @@ class ImapMailbox:
             present = self._present(uids)
             if not present:
                 return Moved(folder, target, 0)
+            # Without UIDPLUS no COPYUID will say where they went: note the target's UIDNEXT
+            # and their Message-IDs now, to find them there afterwards (for Undo).
+            before = None if self.client.has_capability("UIDPLUS") else self._traces(
+                present, target
+            )
             try:
                 if self.client.has_capability("MOVE"):
                     mapping = uid_transfer(self.client, "MOVE", present, target, FETCH_CHUNK)
@@ -704,7 +715,47 @@ class ImapMailbox:
                 if "TRYCREATE" in str(refused).upper() or "NONEXISTENT" in str(refused).upper():
                     raise NotFound(f"no folder {target!r}: {refused}") from None
                 raise
+            if before is not None and len(mapping) < len(present):
+                mapping = {**self._found_again(target, *before), **mapping}
             return Moved(folder, target, len(present), mapping, kept)
+
+    def _traces(self, uids: list[int], target: str) -> tuple[int, dict[int, bytes]] | None:
+        """(the UIDNEXT of ``target``, UID -> Message-ID of those of ``uids`` in the selected
+        folder that have one), or ``None`` when the target's STATUS is refused."""
+        try:
+            uidnext = self.client.folder_status(target, [b"UIDNEXT"]).get(b"UIDNEXT")
+        except IMAPClientAbortError:  # the connection is gone: translated_errors says so
+            raise
+        except IMAPClientError:  # a NO: the move itself will say what is wrong
+            return None
+        if not isinstance(uidnext, int):
+            return None
+        ids: dict[int, bytes] = {}
+        for chunk in batches(uids, FETCH_CHUNK):
+            answer = self.client.fetch(list(chunk), [_MESSAGE_ID_ITEM])
+            for uid, data in answer.items():
+                found = _MOVED_ID.search(data.get(_MESSAGE_ID_KEY) or b"")
+                if found is not None:
+                    ids[uid] = found.group(1)
+        return uidnext, ids
+
+    def _found_again(self, target: str, uidnext: int, ids: dict[int, bytes]) -> dict[int, int]:
+        """Old UID -> UID in ``target`` of the moved messages found there by Message-ID among
+        the messages from ``uidnext`` (the target's UIDNEXT before the move) up: a move the
+        server gave no COPYUID for. Each UID found is given once; a Message-ID that is not
+        found is left out (that message cannot be put back by Undo)."""
+        if not ids:
+            return {}
+        self._select(target, readonly=True)
+        imap = imaplib_of(self.client)
+        esearch = self.client.has_capability("ESEARCH")
+        mapping: dict[int, int] = {}
+        for old, message_id in sorted(ids.items()):
+            found = search_header_uids(imap, "Message-ID", message_id, uidnext, esearch)
+            new = next((u for u in found if u not in mapping.values()), None)
+            if new is not None:
+                mapping[old] = new
+        return mapping
 
     def destroy_messages(self, folder: str, uids: Iterable[int]) -> int:
         """``\\Deleted`` and ``UID EXPUNGE`` of exactly ``uids`` (see :meth:`_expunge_these`);

@@ -26,6 +26,7 @@ __all__ = [
     "create_with_use",
     "imaplib_of",
     "list_with_status",
+    "search_header_uids",
     "search_text_uids",
     "search_uids",
     "uid_command",
@@ -140,6 +141,31 @@ def search_text_uids(imap: imaplib.IMAP4, text: str, esearch: bool) -> list[int]
             return wire.esearch_uids(line for line in lines if isinstance(line, bytes))
         return sorted({int(w) for line in data if line for w in line.split()})
     return []
+
+
+def search_header_uids(
+    imap: imaplib.IMAP4, header: str, value: bytes, lowest: int, esearch: bool
+) -> list[int]:
+    """UIDs from ``lowest`` up of the selected folder's messages whose ``header`` (an atom such
+    as ``Message-ID``) holds ``value``: ``UID SEARCH UID <lowest>:4294967295 HEADER <header>
+    <literal>``, ascending. The value always goes as a literal, as in
+    :func:`search_text_uids`: whatever a message's header held cannot change the command. The
+    range is written out, not ``<lowest>:*`` (GNU Mailutils answers ``UID 1:*`` wrongly, and
+    ``n:*`` holds the last message even when it is below ``n``). Raises as
+    :func:`uid_command` does."""
+    head = ("SEARCH", "RETURN", "(ALL)") if esearch else ("SEARCH",)
+    imap.untagged_responses.pop("ESEARCH", None)
+    imap.literal = value  # type: ignore[assignment]  # imaplib sends bytes as they are
+    try:
+        data = uid_command(imap, *head, "UID", f"{max(1, lowest)}:4294967295", "HEADER", header)
+    finally:
+        imap.literal = None
+    if esearch:
+        lines = imap.untagged_responses.pop("ESEARCH", [])
+        found = wire.esearch_uids(line for line in lines if isinstance(line, bytes))
+    else:
+        found = sorted({int(w) for line in data if line for w in line.split()})
+    return [u for u in found if u >= lowest]
 
 
 def _uid_set(text: str, cap: int) -> list[int]:

@@ -9,10 +9,14 @@ or every message the list or search matches (at most :data:`webmail.search.BULK_
 - ``POST /bulk/<folder>``: ``uid`` values (``7``, or ``7:Archive`` for a row of another
   folder in ``in:all`` results) and ``action``: ``read``, ``unread``, ``flag``, ``unflag``,
   ``move`` (to ``target``), ``spam`` (to Junk), ``notspam`` (to the Inbox) or ``delete`` (to
-  Trash; in Trash or Junk a confirmation page first, then ``POST /destroy/<folder>``).
+  Trash; in Trash or Junk a confirmation page first, then ``POST /destroy/<folder>``; a
+  selection from both, in ``in:all`` results, one page asking about both, then
+  ``POST /destroy``).
 - ``POST /empty/<folder>``: the confirmation page for emptying Trash or Junk.
 - ``POST /undo``: puts back what the last move or delete moved (by the UIDs the server gave
-  them, COPYUID); the list page after a move offers it.
+  them, COPYUID; without UIDPLUS, found again in the target by Message-ID among the messages
+  newer than its UIDNEXT before the move); the list page after a move offers it, and says
+  so plainly when it cannot.
 - ``GET /api/news/<folder>``: the folder's message count and every folder's unread count,
   for the list page to offer new mail without a reload (``static/app.js`` polls it).
 """
@@ -187,6 +191,17 @@ def _moved_text(done: list[Moved], kept: int, verb: str) -> str:
     if not count:
         return "Nothing was moved: those messages are not there any more."
     text = f"{_messages(count)} {verb}."
+    known = sum(len(m.uids) for m in done)
+    if not known:
+        text += (
+            " Undo is not available: this server did not say where they went, and they could"
+            " not be found there by their Message-ID."
+        )
+    elif known < count:
+        text += (
+            f" Undo can put back {known:,} of them: the server did not say where the others"
+            " went, and they could not be found there by their Message-ID."
+        )
     if kept:
         text += (
             f" {_messages(kept)} also stayed here marked as deleted: this server cannot remove"
@@ -205,16 +220,47 @@ def confirm_destroy(folder: str, uids: Iterable[int], back: str, *, emptying: bo
     )
 
 
+def _label(folders: Iterable[Folder], name: str) -> str:
+    return next((f.display_name for f in folders if f.name == name), name)
+
+
+def confirm_mixed(
+    folders: list[Folder], final: Mapping[str, list[int]], rest: Mapping[str, list[int]],
+    back: str,
+) -> str:
+    """The page that asks before a delete of messages from Trash or Junk (``final``: deleted
+    for good) and from other folders (``rest``: moved to Trash) in one selection, naming how
+    many in which folder; nothing happens before it is answered."""
+
+    def parts(chosen: Mapping[str, list[int]]) -> list[dict[str, Any]]:
+        return [
+            {"label": _label(folders, name), "count": len(set(uids)),
+             "value": f"{_set_text(uids)} {name}"}
+            for name, uids in chosen.items()
+        ]  # fmt: skip
+
+    final_parts, rest_parts = parts(final), parts(rest)
+    return render_template(
+        "organise/confirm_mixed.html", final=final_parts, rest=rest_parts, back=back,
+        final_count=sum(p["count"] for p in final_parts),
+        rest_count=sum(p["count"] for p in rest_parts),
+    )  # fmt: skip
+
+
 def delete_or_confirm(
     mbox: Mailbox, folders: list[Folder], chosen: Mapping[str, list[int]], back: str
 ) -> str | None:
     """"Delete" of ``chosen``: out of Trash or Junk, a move to Trash (made when missing) with
     an Undo on the next page (``None``); in Trash or Junk, the page that asks before deleting
-    for good (the messages of the first such folder)."""
+    for good; both in one selection (``in:all``), the page that asks about both (those in
+    Trash and Junk deleted for good, the others moved to Trash)."""
     final = {n: u for n, u in chosen.items() if _role(folders, n) in FOR_GOOD}
     if final:
-        name, uids = next(iter(final.items()))
-        return confirm_destroy(name, uids, back)
+        rest = {n: u for n, u in chosen.items() if n not in final}
+        if len(final) == 1 and not rest:
+            name, uids = next(iter(final.items()))
+            return confirm_destroy(name, uids, back)
+        return confirm_mixed(folders, final, rest, back)
     trash = mbox.role_folder("trash", create=True) or "Trash"
     done, kept = _move_all(mbox, chosen, trash)
     _notice(_moved_text(done, kept, "moved to Trash"), done)
@@ -273,11 +319,58 @@ def destroy(folder: str) -> Response:
         gone = mbox.destroy_messages(folder, uids) if uids else 0
     for uid in uids:
         forget_opened(folder, uid)
-    left = len(uids) - gone
+    _notice(_destroyed_text(gone, len(uids)))
+    return _redirect(back)
+
+
+def _destroyed_text(gone: int, asked: int) -> str:
     text = f"{_messages(gone)} deleted for good."
-    if left:
-        text += f" {_messages(left)} could not be removed (already gone, or marked as deleted)."
-    _notice(text)
+    if asked > gone:
+        text += (
+            f" {_messages(asked - gone)} could not be removed (already gone, or marked as"
+            " deleted)."
+        )
+    return text
+
+
+def _parts(field: str) -> dict[str, list[int]]:
+    """The ``<uid set> <folder>`` values of ``field`` (:func:`confirm_mixed`), by folder; at
+    most :data:`BULK_LIMIT` UIDs in all."""
+    out: dict[str, list[int]] = {}
+    room = BULK_LIMIT
+    for value in request.form.getlist(field)[:BULK_LIMIT]:
+        uid_text, _, name = value.partition(" ")
+        uids = _uid_set(uid_text)[:room]
+        if name and uids:
+            out.setdefault(name, []).extend(uids)
+            room -= len(uids)
+    return out
+
+
+@bp.post("/destroy")
+@login_required
+def destroy_mixed() -> Response:
+    """The answer to :func:`confirm_mixed`: the ``destroy`` parts deleted for good (Trash or
+    Junk only, else 400), then the ``trash`` parts moved to Trash, with an Undo for those."""
+    back = safe_next(request.form.get("next"), url_for("mail.index"))
+    final, rest = _parts("destroy"), _parts("trash")
+    done: list[Moved] = []
+    with user_mailbox() as mbox:
+        folders = mbox.folders()
+        if any(_role(folders, name) not in FOR_GOOD for name in final):
+            abort(400)
+        gone = sum(mbox.destroy_messages(name, uids) for name, uids in final.items())
+        names = {f.name for f in folders}
+        rest = {n: u for n, u in rest.items() if n in names and _role(folders, n) not in FOR_GOOD}
+        text = _destroyed_text(gone, sum(len(u) for u in final.values()))
+        if rest:
+            trash = mbox.role_folder("trash", create=True) or "Trash"
+            done, kept = _move_all(mbox, rest, trash)
+            text += " " + _moved_text(done, kept, "moved to Trash")
+    for name, uids in final.items():
+        for uid in uids:
+            forget_opened(name, uid)
+    _notice(text, done)
     return _redirect(back)
 
 
