@@ -6,6 +6,40 @@
 //    open; the GET that shows it changes nothing.
 // 5. After an action the page comes back at the same row (#msg-N / #star-N): the focus goes
 //    back to that button or row too, not to the top of the page.
+// Every word this script writes comes from the page (<meta name="ui-words">, in the page's
+// language: webmail/views/words.py); counts choose their plural form with Intl.PluralRules.
+var uiWords = (function () {
+  var cache = null;
+  function all() {
+    if (cache === null) {
+      var meta = document.querySelector('meta[name="ui-words"]');
+      try { cache = JSON.parse(meta ? meta.getAttribute("content") : "{}") || {}; } catch (e) { cache = {}; }
+    }
+    return cache;
+  }
+  function lang() { return document.documentElement.lang || "en"; }
+  function number(n) {
+    try { return Number(n).toLocaleString(lang()); } catch (e) { return String(n); }
+  }
+  return {
+    text: function (key) { return all()[key] || ""; },
+    list: function (key) { return all()[key] || []; },
+    number: number,
+    // forms: {"one": "{n} new message", "other": "{n} new messages"}; values fill {name}s.
+    count: function (key, n, values) {
+      var forms = all()[key] || {};
+      var category = "other";
+      try { category = new Intl.PluralRules(lang()).select(n); } catch (e) { /* other */ }
+      var text = forms[category] || forms.other || "";
+      var fill = values || {};
+      fill.n = number(n);
+      return text.replace(/\{(\w+)\}/g, function (whole, name) {
+        return Object.prototype.hasOwnProperty.call(fill, name) ? fill[name] : whole;
+      });
+    }
+  };
+})();
+
 (function () {
   "use strict";
 
@@ -61,12 +95,11 @@
         .then(function (data) {
           if (!data || !text) { return; }
           if (data.indexing) {
-            text.textContent = "Indexing " + data.done.toLocaleString("en") + " of " +
-              data.total.toLocaleString("en") + " messages… Older messages appear here once " +
-              "they can be sorted correctly.";
+            text.textContent = uiWords.count("indexing", data.total,
+              { done: uiWords.number(data.done) });
           } else {
             window.clearInterval(timer);
-            text.textContent = "Indexing is done: reload the page to see every message.";
+            text.textContent = uiWords.text("indexingDone");
           }
         })
         .catch(function () { /* try again at the next tick */ });
@@ -125,12 +158,10 @@
 (function () {
   "use strict";
 
-  var SHORTCUTS = [
-    ["j", "next message"], ["k", "previous message"], ["o or Enter", "open"],
-    ["u", "back to the list"], ["r", "reply"], ["a", "reply all"], ["f", "forward"],
-    ["c", "compose"], ["#", "delete"], ["!", "spam"], ["s", "flag or unflag"],
-    ["/", "search"], ["?", "this help"]
-  ];
+  // The keys and what they do (j next message, k previous, o or Enter open, u back to the
+  // list, r reply, a reply all, f forward, c compose, # delete, ! spam, s flag or unflag,
+  // / search, ? this help), in the page's language: <meta name="ui-words">.
+  var SHORTCUTS = uiWords.list("shortcuts");
 
   function selectWholePage() {
     var label = document.querySelector(".bulk-bar .select-page");
@@ -195,9 +226,9 @@
     box.id = "shortcut-help";
     box.className = "shortcut-help";
     box.setAttribute("role", "dialog");
-    box.setAttribute("aria-label", "Keyboard shortcuts");
+    box.setAttribute("aria-label", uiWords.text("shortcutsTitle"));
     var title = document.createElement("h2");
-    title.textContent = "Keyboard shortcuts";
+    title.textContent = uiWords.text("shortcutsTitle");
     box.appendChild(title);
     var list = document.createElement("dl");
     SHORTCUTS.forEach(function (pair) {
@@ -212,7 +243,7 @@
     });
     box.appendChild(list);
     var hint = document.createElement("p");
-    hint.textContent = "Press ? or Esc to close. Shortcuts rest while you type in a field.";
+    hint.textContent = uiWords.text("shortcutsHint");
     box.appendChild(hint);
     document.body.appendChild(box);
   }
@@ -266,17 +297,37 @@
     var marker = document.querySelector("[data-news-url]");
     if (!marker) { return; }
     var shown = parseInt(marker.getAttribute("data-total"), 10);
-    var seconds = parseInt(marker.getAttribute("data-every"), 10) || 30;
-    function check() {
+    // Asked every data-every seconds (15) while the tab is in view. While it is hidden the
+    // wait doubles after each check, up to 16 times that (4 min): nobody is looking, and the
+    // server is asked little. When the tab comes back in view (visibilitychange) it asks at
+    // once and goes back to data-every. Each check is one cheap request: GET /api/news is one
+    // LIST with STATUS on the pooled IMAP connection, no sync (views/organise.news).
+    var every = (parseInt(marker.getAttribute("data-every"), 10) || 15) * 1000;
+    var wait = every;
+    var timer = null;
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(tick, wait);
+    }
+    function tick() {
+      wait = document.hidden ? Math.min(wait * 2, every * 16) : every;
+      check();
+      later();
+    }
+    document.addEventListener("visibilitychange", function () {
       if (document.hidden) { return; }
+      wait = every;
+      check();
+      later();
+    });
+    function check() {
       fetch(marker.getAttribute("data-news-url"), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) { return; }
           var fresh = (data.total || 0) - shown;
           if (fresh > 0) {
-            marker.querySelector(".new-count").textContent =
-              fresh + (fresh === 1 ? " new message" : " new messages");
+            marker.querySelector(".new-count").textContent = uiWords.count("newMail", fresh);
             marker.hidden = false;
           }
           Object.keys(data.folders || {}).forEach(function (name) {
@@ -292,14 +343,14 @@
               if (count) {
                 count.textContent = unseen ? String(unseen) : "";
                 count.hidden = !unseen;
-                count.title = unseen + " unread";
+                count.title = uiWords.count("unread", unseen);
               }
             });
           });
         })
         .catch(function () { /* try again next time */ });
     }
-    window.setInterval(check, seconds * 1000);
+    later();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -308,5 +359,44 @@
     document.addEventListener("keydown", onKey);
     var print = document.querySelector("article[data-print-now]");
     if (print) { window.print(); }
+  });
+})();
+
+// Read view: the message frame is as tall as the mail in it (issue 13, defect 17), between
+// 8em and three screens (beyond that it scrolls inside). The frame is same-origin but runs no
+// script (sandbox without allow-scripts, script-src 'none'), so this page measures it: once it
+// has loaded (its images included), and again when the window's width changes the layout.
+// Without JavaScript the stylesheet's fixed height stays.
+(function () {
+  function fit(frame) {
+    var doc = null;
+    try { doc = frame.contentDocument; } catch (e) { return; }
+    if (!doc || !doc.documentElement || !doc.body || doc.URL === "about:blank") { return; }
+    var em = parseFloat(window.getComputedStyle(frame).fontSize) || 16;
+    var least = 8 * em;
+    var most = Math.max(3 * window.innerHeight, least);
+    var edges = frame.offsetHeight - frame.clientHeight;  // its borders
+    frame.style.minHeight = least + "px";
+    frame.style.height = least + "px";  // measure the content, not the frame's own height
+    var root = doc.documentElement;
+    var height = Math.max(root.scrollHeight, doc.body.scrollHeight);
+    if (root.scrollWidth > root.clientWidth) { height += 20; }  // room for a scroll bar
+    frame.style.height = Math.min(Math.max(height + edges, least), most) + "px";
+    frame.setAttribute("data-fitted", height + edges > most ? "max" : "content");
+  }
+
+  function watch(frame) {
+    var width = window.innerWidth;
+    frame.addEventListener("load", function () { fit(frame); });
+    var doc = null;
+    try { doc = frame.contentDocument; } catch (e) { doc = null; }
+    if (doc && doc.readyState === "complete") { fit(frame); }  // loaded before this ran
+    window.addEventListener("resize", function () {
+      if (window.innerWidth !== width) { width = window.innerWidth; fit(frame); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("iframe.mail-frame").forEach(watch);
   });
 })();

@@ -111,7 +111,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     security.init_app(app)
+    from webmail import i18n
+
+    i18n.init_app(app)  # the pages' language: catalogs compiled, Flask-Babel (issue 13)
     timefmt.init_app(app)
+    from webmail.views import words
+
+    words.init_app(app)
     explain.init_app(app)
     app.url_map.converters["uid"] = UidConverter  # before the routes that use <uid:uid>
     for blueprint in (auth.bp, mail.bp, message.bp, compose.bp, settings_view.bp, errors.bp):

@@ -13,6 +13,9 @@ about five times faster this way. Every text and attribute value goes through
 event handler (the page's CSP allows neither), only classes that ``static/style.css`` colours
 for light, dark and print. The marks are hidden from screen readers and out of the tab
 order: the incidents table under the plot is their accessible alternative.
+
+Its words come from a :class:`Words` (English by default): the web passes the page's language
+(gettext, and day and month names from its locale), so this module stays pure.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 from typing import Protocol
 
-__all__ = ["HOST_STYLES", "LegendEntry", "Plot", "delay_plot", "shape_path"]
+__all__ = ["ENGLISH", "HOST_STYLES", "LegendEntry", "Plot", "Words", "delay_plot", "shape_path"]
 
 WIDTH, HEIGHT = 960, 400
 LEFT, RIGHT, TOP, BOTTOM = 72, 24, 16, 54
@@ -38,6 +41,11 @@ _Y_TICKS = (
     (86400, "1 d"), (7 * 86400, "1 wk"), (30 * 86400, "30 d"), (365 * 86400, "1 yr"),
     (10 * 365 * 86400, "10 yr"),
 )
+#: Each y tick as (number, unit), for :func:`_y_label`.
+_Y_UNITS = (
+    (1, "s"), (10, "s"), (1, "min"), (10, "min"), (1, "h"), (6, "h"), (1, "d"), (1, "wk"),
+    (30, "d"), (1, "yr"), (10, "yr"),
+)
 _HOUR, _DAY = 3600, 86400
 # x tick steps: (seconds, kind); the first giving at most 8 ticks is used.
 _X_STEPS = (
@@ -45,6 +53,38 @@ _X_STEPS = (
     (2 * _DAY, "d"), (7 * _DAY, "d"), (14 * _DAY, "d"), (31 * _DAY, "m"), (92 * _DAY, "m"),
     (366 * _DAY, "y"), (5 * 366 * _DAY, "y"), (25 * 366 * _DAY, "y"),
 )
+
+
+def _english(text: str, **values: object) -> str:
+    return text % values if values else text
+
+
+def _english_plural(singular: str, plural: str, num: int, **values: object) -> str:
+    values.setdefault("num", num)
+    return (singular if num == 1 else plural) % values
+
+
+_EN_DATES = {"weekday_time": "%a %H:%M", "day_month": "%d %b", "weekday": "%a", "month": "%b",
+             "year": "%Y"}
+
+
+def _english_date(at: datetime, kind: str) -> str:
+    text = f"{at:{_EN_DATES[kind]}}"
+    return text.lstrip("0") if kind == "day_month" else text
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The plot's words: ``gettext(msgid, **values)`` and ``ngettext(singular, plural, num,
+    **values)`` with ``%(name)s`` placeholders, and ``date(at, kind)`` for the time axis (kinds
+    ``weekday_time``, ``day_month``, ``weekday``, ``month``, ``year``)."""
+
+    gettext: Callable[..., str] = _english
+    ngettext: Callable[..., str] = _english_plural
+    date: Callable[[datetime, str], str] = _english_date
+
+
+ENGLISH = Words()
 
 
 class MarkLike(Protocol):
@@ -175,12 +215,14 @@ def delay_plot(
     mark_href: Callable[[MarkLike], str],
     cluster_href: Callable[[ClusterLike], str],
     title: str,
+    words: Words = ENGLISH,
 ) -> Plot:
     """Draw ``marks`` (one per message) or ``clusters`` (shared marks) with the ``incidents``
     as bands. ``when`` and ``duration`` write times and delays as the rest of the page does
     (the reader's zone); ``zone`` places the time axis' ticks on local days. ``mark_href`` and
     ``cluster_href`` give each mark's link; ``title`` names the plot for screen readers."""
     when = _by_the_minute(when)
+    gettext = words.gettext
     host_class, legend = _hosts(marks, clusters)
     times = [m.sent.timestamp() for m in marks]
     times += [t for c in clusters for t in (c.first_sent.timestamp(), c.last_sent.timestamp())]
@@ -195,24 +237,31 @@ def delay_plot(
         f'<svg class="delay-plot" viewBox="0 0 {WIDTH} {HEIGHT}" role="group"'
         ' aria-labelledby="delay-plot-title delay-plot-desc">',
         f'<title id="delay-plot-title">{escape(title)}</title>',
-        '<desc id="delay-plot-desc">Each mark is a message: across, when it was really sent;'
-        " up, how late it arrived (log scale). Shaded bands are delivery incidents; the"
-        " table below lists them.</desc>",
+        '<desc id="delay-plot-desc">'
+        + escape(gettext(
+            "Each mark is a message: across, when it was really sent; up, how late it arrived"
+            " (log scale). Shaded bands are delivery incidents; the table below lists them."
+        ))
+        + "</desc>",
     ]
-    out.extend(_bands(incidents, scale, host_class, when))
-    out.extend(_axes(scale, top, zone))
+    out.extend(_bands(incidents, scale, host_class, when, words))
+    out.extend(_axes(scale, top, zone, words))
     limit = scale.y(threshold.total_seconds())
     out.append(
         f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}"'
         f' y1="{limit:.1f}" y2="{limit:.1f}"/>'
         f'<text class="threshold-label" x="{WIDTH - RIGHT - 4}" y="{limit - 5:.1f}"'
-        f' text-anchor="end">late: over {escape(duration(int(threshold.total_seconds())))}</text>'
+        ' text-anchor="end">'
+        + escape(gettext(
+            "late: over %(duration)s", duration=duration(int(threshold.total_seconds()))
+        ))
+        + "</text>"
     )
     out.append('<g class="marks" aria-hidden="true">')
     for m in marks:
-        out.append(_mark(m, scale, host_class, when, duration, mark_href(m)))
+        out.append(_mark(m, scale, host_class, when, duration, mark_href(m), words))
     for c in clusters:
-        out.append(_cluster(c, scale, host_class, when, duration, cluster_href(c)))
+        out.append(_cluster(c, scale, host_class, when, duration, cluster_href(c), words))
     out.append("</g></svg>")
     return Plot("".join(out), legend, len(marks) + len(clusters))
 
@@ -280,30 +329,48 @@ def _bands(
     scale: _Scale,
     host_class: dict[str, str],
     when: Callable[[datetime | None], str],
+    words: Words = ENGLISH,
 ) -> Iterator[str]:
     for i in incidents:
         x1, x2 = scale.x(i.start.timestamp()), scale.x(i.end.timestamp())
         css = host_class.get(i.host, "host-other")
-        noun = "message" if i.count == 1 else "messages"
-        label = f"{i.host} held {i.count} {noun} from {when(i.start)} until {when(i.end)}"
+        label = words.ngettext(
+            "%(host)s held %(num)s message from %(start)s until %(end)s",
+            "%(host)s held %(num)s messages from %(start)s until %(end)s",
+            i.count, host=i.host, start=when(i.start), end=when(i.end),
+        )
         yield (
             f'<rect class="band {css}" x="{x1:.1f}" y="{TOP}" width="{max(x2 - x1, 2.0):.1f}"'
             f' height="{HEIGHT - TOP - BOTTOM}"><title>{escape(label)}</title></rect>'
         )
 
 
-def _axes(scale: _Scale, top: int, zone: tzinfo) -> Iterator[str]:
+def _y_label(seconds: int, words: Words) -> str:
+    """A y tick's label (``1 min``, ``1 wk``) in the plot's language."""
+    n, unit = next((n, u) for s, (n, u) in zip((s for s, _ in _Y_TICKS), _Y_UNITS, strict=True)
+                   if s == seconds)
+    gettext = words.gettext
+    units = {
+        "s": gettext("%(num)s s", num=n), "min": gettext("%(num)s min", num=n),
+        "h": gettext("%(num)s h", num=n), "d": gettext("%(num)s d", num=n),
+        "wk": gettext("%(num)s wk", num=n), "yr": gettext("%(num)s yr", num=n),
+    }
+    return units[unit]
+
+
+def _axes(scale: _Scale, top: int, zone: tzinfo, words: Words = ENGLISH) -> Iterator[str]:
     bottom = HEIGHT - BOTTOM
     yield '<g class="axis">'
-    for seconds, label in _Y_TICKS:
+    for seconds, _label in _Y_TICKS:
         if seconds > top:
             break
         y = scale.y(seconds)
         yield (
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
+            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(_y_label(seconds, words))}</text>"
         )
-    for at, first, second in _x_ticks(scale, zone):
+    for at, first, second in _x_ticks(scale, zone, words):
         x = scale.x(at.timestamp())
         yield (
             f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}"/>'
@@ -317,11 +384,14 @@ def _axes(scale: _Scale, top: int, zone: tzinfo) -> Iterator[str]:
         f'<line class="frame" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>'
         f'<line class="frame" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{bottom}"/>'
         f'<text class="axis-title" x="16" y="{TOP + (bottom - TOP) / 2:.0f}" text-anchor="middle"'
-        f' transform="rotate(-90 16 {TOP + (bottom - TOP) / 2:.0f})">delay</text></g>'
+        f' transform="rotate(-90 16 {TOP + (bottom - TOP) / 2:.0f})">'
+        f"{escape(words.gettext('delay'))}</text></g>"
     )
 
 
-def _x_ticks(scale: _Scale, zone: tzinfo) -> list[tuple[datetime, str, str]]:
+def _x_ticks(
+    scale: _Scale, zone: tzinfo, words: Words = ENGLISH
+) -> list[tuple[datetime, str, str]]:
     """Ticks on round local times (hours, midnights, first days of months or years) with a
     two-line label, at most 8."""
     span = scale.last - scale.first
@@ -332,13 +402,14 @@ def _x_ticks(scale: _Scale, zone: tzinfo) -> list[tuple[datetime, str, str]]:
     except (OverflowError, ValueError, OSError):
         return []
     ticks: list[tuple[datetime, str, str]] = []
+    date = words.date
     if kind == "h":
         hours = step // _HOUR
         at = start.replace(minute=0, second=0, microsecond=0)
         at = at.replace(hour=at.hour - at.hour % hours)
         while at <= end and len(ticks) < 12:
             if at >= start:
-                ticks.append((at, f"{at:%a} {at:%H:%M}", f"{at.day} {at:%b}"))
+                ticks.append((at, date(at, "weekday_time"), date(at, "day_month")))
             at = (at.astimezone(UTC) + timedelta(hours=hours)).astimezone(zone)
     elif kind == "d":
         days = step // _DAY
@@ -348,7 +419,7 @@ def _x_ticks(scale: _Scale, zone: tzinfo) -> list[tuple[datetime, str, str]]:
             if at > end:
                 break
             if at >= start:
-                ticks.append((at, f"{at:%a}", f"{at.day} {at:%b}"))
+                ticks.append((at, date(at, "weekday"), date(at, "day_month")))
             day += timedelta(days=days)
     else:
         months = {"m": step // (31 * _DAY), "y": 12 * (step // (366 * _DAY))}[kind]
@@ -360,7 +431,10 @@ def _x_ticks(scale: _Scale, zone: tzinfo) -> list[tuple[datetime, str, str]]:
             if at > end:
                 break
             if at >= start and (kind == "m" or month == 1):
-                ticks.append((at, f"{at:%b}", f"{at:%Y}") if kind == "m" else (at, f"{at:%Y}", ""))
+                ticks.append(
+                    (at, date(at, "month"), date(at, "year")) if kind == "m"
+                    else (at, date(at, "year"), "")
+                )
             if kind == "y" and month != 1:
                 year, month = year + 1, 1
                 continue
@@ -376,7 +450,9 @@ def _mark(
     when: Callable[[datetime | None], str],
     duration: Callable[[int | None], str],
     href: str,
+    words: Words = ENGLISH,
 ) -> str:
+    gettext = words.gettext
     x, y = scale.x(m.sent.timestamp()), scale.y(m.delay_seconds)
     if m.late:
         css = host_class.get(m.held_at or "", "host-other")
@@ -386,16 +462,16 @@ def _mark(
     if m.delay_seconds is None:
         kind += " unknown"
     parts = [
-        m.subject or "(no subject)",
-        f"sent {when(m.sent)}",
-        f"delivered {when(m.delivered)}",
+        m.subject or gettext("(no subject)"),
+        gettext("sent %(time)s", time=when(m.sent)),
+        gettext("delivered %(time)s", time=when(m.delivered)),
     ]
     if m.late:
-        parts.append(f"delivered {duration(m.delay_seconds)} late")
+        parts.append(gettext("delivered %(duration)s late", duration=duration(m.delay_seconds)))
     elif m.delay_seconds is None:
-        parts.append("delay unknown")
+        parts.append(gettext("delay unknown"))
     if m.held_at:
-        parts.append(f"held at {m.held_at}")
+        parts.append(gettext("held at %(host)s", host=m.held_at))
     return (
         f'<a href="{_attr(href)}" tabindex="-1"><path class="mark {kind} {css}"'
         f' d="{shape_path(shape, x, y, r)}"><title>{escape(" · ".join(parts))}</title></path></a>'
@@ -409,7 +485,9 @@ def _cluster(
     when: Callable[[datetime | None], str],
     duration: Callable[[int | None], str],
     href: str,
+    words: Words = ENGLISH,
 ) -> str:
+    gettext = words.gettext
     middle = (c.first_sent.timestamp() + c.last_sent.timestamp()) / 2
     low, high = c.min_delay, c.max_delay
     typical = None if low is None or high is None else math.sqrt(max(low, 1) * max(high, 1))
@@ -420,16 +498,22 @@ def _cluster(
         shape, kind = _shape_of(css), "late"
     else:
         css, shape, kind = "ontime", "circle", "on-time"
-    noun = "message" if c.count == 1 else "messages"
     if low is None or high is None:
-        delays = "delay unknown"
+        delays = gettext("delay unknown")
     elif low == high:
-        delays = f"delayed {duration(low)}"
+        delays = gettext("delayed %(duration)s", duration=duration(low))
     else:
-        delays = f"delayed {duration(low)} to {duration(high)}"
-    parts = [f"{c.count} {noun} sent {when(c.first_sent)} to {when(c.last_sent)}", delays]
+        delays = gettext("delayed %(low)s to %(high)s", low=duration(low), high=duration(high))
+    parts = [
+        words.ngettext(
+            "%(num)s message sent %(first)s to %(last)s",
+            "%(num)s messages sent %(first)s to %(last)s",
+            c.count, first=when(c.first_sent), last=when(c.last_sent),
+        ),
+        delays,
+    ]
     if c.late and c.held_at:
-        parts.append(f"held at {c.held_at}")
+        parts.append(gettext("held at %(host)s", host=c.held_at))
     return (
         f'<a href="{_attr(href)}" tabindex="-1"><path class="mark cluster {kind} {css}"'
         f' d="{shape_path(shape, x, y, r)}"><title>{escape(" · ".join(parts))}</title></path></a>'

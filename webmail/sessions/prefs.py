@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from webmail.sessions.database import database
 
 SORT_MODES = ("sent", "arrival")
+#: The languages the web pages are written in (webmail/translations); "" follows the browser.
+LANGUAGE_CODES = ("en", "de", "fr", "es", "ja")
 #: At most this many senders are remembered for remote content (the oldest go first).
 MAX_REMOTE_SENDERS = 500
 MAX_ADDRESS_CHARS = 320
@@ -122,6 +124,8 @@ class UserPrefs:
         epoch seconds, ``since`` 0 during a first visit; least recently seen first.
     :ivar display_name: the name shown with the reader's address in the From of their mail
         ("" for the address alone); one line.
+    :ivar language: the pages' language, one of :data:`LANGUAGE_CODES`, or "" for the
+        browser's (Accept-Language, see :mod:`webmail.i18n`).
     """
 
     timezone: str = "UTC"
@@ -130,6 +134,7 @@ class UserPrefs:
     remote_senders: tuple[str, ...] = ()
     folder_visits: tuple[tuple[str, int, int], ...] = ()
     display_name: str = ""
+    language: str = ""
 
     def allows_remote(self, address: str) -> bool:
         """True when the reader chose to always load remote content from ``address``."""
@@ -205,6 +210,9 @@ class Preferences:
         name = data.get("display_name")
         if isinstance(name, str):  # split() drops CR, LF and every other line break
             prefs = replace(prefs, display_name=" ".join(name.split())[:MAX_DISPLAY_NAME_CHARS])
+        language = data.get("language")
+        if language == "" or language in LANGUAGE_CODES:
+            prefs = replace(prefs, language=language)
         return prefs
 
     def allow_remote(self, username: str, address: str) -> bool:

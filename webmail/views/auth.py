@@ -10,31 +10,32 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from webmail.i18n import N_, gettext
 from webmail.mailbox import AuthError, MailboxError
 from webmail.services import services
 from webmail.sessions import PASSWORD_KEY, ServerSession
 from webmail.sessions.limits import DEVICE_COOKIE, DEVICE_SECONDS
 from webmail.sessions.security import rotate_csrf_token, safe_next
-from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, settings
+from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, forget_reader, settings
 
 bp = Blueprint("auth", __name__)
 
 MAX_FIELD = 320
-TOO_MANY = "Too many failed sign-ins. Please wait a few minutes and try again."
-TOO_MANY_SECONDS = "Too many failed sign-ins. Please wait {} seconds and try again."
+TOO_MANY = N_("Too many failed sign-ins. Please wait a few minutes and try again.")
+TOO_MANY_SECONDS = N_("Too many failed sign-ins. Please wait %(seconds)s seconds and try again.")
 
 
 def username_problem(username: str) -> str | None:
     """Why ``username`` cannot be used, or ``None``; address-shaped names must be valid."""
     if not username:
-        return "Please enter your username."
+        return gettext("Please enter your username.")
     if len(username) > MAX_FIELD or any(c.isspace() for c in username):
-        return "A username cannot contain spaces."
+        return gettext("A username cannot contain spaces.")
     if "@" in username:
         try:
             validate_email(username, check_deliverability=False)
         except EmailNotValidError as exc:
-            return f"That email address looks mistyped: {exc}"
+            return gettext("That email address looks mistyped: %(reason)s", reason=str(exc))
     return None
 
 
@@ -69,7 +70,7 @@ def login_post() -> Response | tuple[str, int] | tuple[str, int, Mapping[str, st
     if problem:
         return render_login(problem, username[:MAX_FIELD], 400)
     if not password or len(password) > 1024:
-        return render_login("Please enter your password.", username, 400)
+        return render_login(gettext("Please enter your password."), username, 400)
     limiter = services().limiter
     ip = request.remote_addr or "unknown"
     account = settings().account_name(username)
@@ -77,7 +78,7 @@ def login_post() -> Response | tuple[str, int] | tuple[str, int, Mapping[str, st
     attempt = limiter.attempt(account, ip, device)  # counted now, before it is tried
     if not attempt.allowed:
         wait = attempt.retry_seconds
-        text = TOO_MANY if wait >= 60 else TOO_MANY_SECONDS.format(wait)
+        text = gettext(TOO_MANY) if wait >= 60 else gettext(TOO_MANY_SECONDS, seconds=wait)
         page, status = render_login(text, username, 429)
         return page, status, {"Retry-After": str(wait)}
 
@@ -116,6 +117,7 @@ def login_post() -> Response | tuple[str, int] | tuple[str, int, Mapping[str, st
 @bp.post("/logout")
 def logout() -> Response:
     key = session.get(POOL_KEY)
+    forget_reader()  # the messages it opened, kept for a moment (mailbox/recent.py)
     if isinstance(key, str):
         services().pool.discard(key)
     assert isinstance(session, ServerSession)

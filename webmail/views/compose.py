@@ -36,6 +36,7 @@ from webmail.compose import (
     reply_prefill,
 )
 from webmail.compose.addresses import FIELD_LABELS, display_names, format_recipients
+from webmail.i18n import gettext
 from webmail.mailbox import Folder, MailboxError
 from webmail.outbox import AlreadySent, DeliveryUncertain, Outbox, SendError
 from webmail.outbox.ledger import SENDING, UNCERTAIN
@@ -86,9 +87,12 @@ def _room_for_a_message(endpoint: str | None, values: dict[str, Any] | None) -> 
 def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     mb = services().settings.max_message_mb
     return render_template(
-        "errors/http.html", code=413, title="Too large",
-        message=f"That was far more than the {mb} MB a message may have with its attachments, "
-        "so it was not read and nothing was sent. Go back and attach less.",
+        "errors/http.html", code=413, title=gettext("Too large"),
+        message=gettext(
+            "That was far more than the %(size)s MB a message may have with its attachments, "
+            "so it was not read and nothing was sent. Go back and attach less.",
+            size=mb,
+        ),
     ), 413
 
 
@@ -156,7 +160,7 @@ def new() -> Response | tuple[str, int]:
                 return redirect(url_for("compose.sent", form_id=form_id))
             abort(404)
         saved = request.args.get("saved") == "1"
-        return _form(state, notice="Draft saved." if saved else None)
+        return _form(state, notice=gettext("Draft saved.") if saved else None)
     again = request.args.get("again", "")
     if again and FORM_ID.fullmatch(again):
         return _again(again)
@@ -277,8 +281,10 @@ def submit() -> Response | tuple[str, int]:
     state, problems = _posted_state(user)
     sender = outbox.sender(user, g.prefs.display_name)
     if sender is None:
-        problems.append(Problem("from", "Your own address is not known, so nothing can be sent "
-                                "from it (sign in with your full address)."))
+        problems.append(Problem("from", gettext(
+            "Your own address is not known, so nothing can be sent from it "
+            "(sign in with your full address)."
+        )))
         return _form(state, problems=tuple(problems), status=400)
     attachments = outbox.forms.attachments(user, state)
     letter, found = check_letter(

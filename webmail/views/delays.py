@@ -16,8 +16,9 @@ from markupsafe import Markup
 
 from webmail.delays import Cluster, DelayReport, Mark, cluster_query
 from webmail.headers import Incident
+from webmail.i18n import gettext, ngettext
 from webmail.mailbox import Folder
-from webmail.render.delayplot import ClusterLike, MarkLike, Plot, delay_plot
+from webmail.render.delayplot import ClusterLike, MarkLike, Plot, Words, delay_plot
 from webmail.views.access import (
     current_user,
     load_prefs,
@@ -25,7 +26,7 @@ from webmail.views.access import (
     user_delays,
     user_mailbox,
 )
-from webmail.views.timefmt import duration, full_time, reader_zone
+from webmail.views.timefmt import duration, format_kind, full_time, reader_zone
 
 bp = Blueprint("delays", __name__)
 
@@ -112,7 +113,7 @@ def _plot(report: DelayReport, folders: list[Folder]) -> Plot:
             href = hrefs[key] = f"{base}?q={quote_plus(key[1], safe=':')}"
         return href
 
-    where = "every folder" if report.folder is None else report.folder
+    where = gettext("every folder") if report.folder is None else report.folder
     return delay_plot(
         report.marks,
         report.clusters,
@@ -123,6 +124,7 @@ def _plot(report: DelayReport, folders: list[Folder]) -> Plot:
         duration=duration,
         mark_href=mark_href,
         cluster_href=cluster_href,
-        title=f"Delivery delays of {where}",
+        title=gettext("Delivery delays of %(where)s", where=where),
+        words=Words(gettext=gettext, ngettext=ngettext, date=format_kind),
     )
 

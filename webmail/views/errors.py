@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
+from webmail.i18n import gettext
 from webmail.mailbox import AuthError, MailboxError, NotFound, ServerRefused
 from webmail.services import services
 from webmail.sessions import ServerSession
 from webmail.sessions.security import CSRFError
 from webmail.views.access import POOL_KEY, current_user
+from webmail.views.words import known
 
 bp = Blueprint("errors", __name__)
 
@@ -30,7 +32,7 @@ def auth_failed(error: AuthError) -> tuple[str, int]:
             services().pool.discard(key)
         assert isinstance(session, ServerSession)
         session.destroy()
-    return render_login(error.user_message, username, error.status)
+    return render_login(known(error.user_message), username, error.status)
 
 
 @bp.app_errorhandler(MailboxError)
@@ -45,12 +47,12 @@ def mailbox_failed(error: MailboxError) -> tuple[str, int]:
     # Nor is a missing folder or message: it is "not found", not a mail server problem.
     retry = not isinstance(error, (ServerRefused, NotFound))
     title = (
-        "Not found" if isinstance(error, NotFound)
-        else "The mail server refused this" if isinstance(error, ServerRefused)
-        else "Mail server problem"
+        gettext("Not found") if isinstance(error, NotFound)
+        else gettext("The mail server refused this") if isinstance(error, ServerRefused)
+        else gettext("Mail server problem")
     )
     return render_template(
-        "errors/mailbox.html", message=error.user_message, retry=retry, title=title
+        "errors/mailbox.html", message=known(error.user_message), retry=retry, title=title
     ), error.status
 
 
@@ -59,25 +61,34 @@ def csrf_failed(error: CSRFError) -> tuple[str, int]:
     return render_template(
         "errors/http.html",
         code=400,
-        title="Form expired",
-        message="This form was out of date or did not come from this site. "
-        "Please go back, reload the page and try again.",
+        title=gettext("Form expired"),
+        message=gettext(
+            "This form was out of date or did not come from this site. "
+            "Please go back, reload the page and try again."
+        ),
     ), 400
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    titles = {404: "Not found", 405: "Not allowed", 400: "Bad request", 413: "Too large"}
+    titles = {
+        404: gettext("Not found"),
+        405: gettext("Not allowed"),
+        400: gettext("Bad request"),
+        413: gettext("Too large"),
+    }
     messages = {
-        404: "There is nothing at this address.",
-        405: "That action is not available this way.",
+        404: gettext("There is nothing at this address."),
+        405: gettext("That action is not available this way."),
+        400: gettext("The request could not be understood."),
+        413: gettext("That was more than this page accepts."),
     }
     return render_template(
         "errors/http.html",
         code=code,
-        title=titles.get(code, error.name),
-        message=messages.get(code, error.description or ""),
+        title=titles.get(code, gettext("Error %(code)s", code=code)),
+        message=messages.get(code, gettext("The request could not be completed.")),
     ), code
 
 
@@ -87,6 +98,6 @@ def unexpected(error: Exception) -> tuple[str, int]:
     return render_template(
         "errors/http.html",
         code=500,
-        title="Something went wrong",
-        message="Something went wrong on our side. Please try again.",
+        title=gettext("Something went wrong"),
+        message=gettext("Something went wrong on our side. Please try again."),
     ), 500

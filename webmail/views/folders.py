@@ -15,6 +15,7 @@ import unicodedata
 from flask import Blueprint, abort, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from webmail.i18n import gettext, ngettext
 from webmail.mailbox import Folder
 from webmail.views.access import forget_folders, login_required, user_mailbox
 from webmail.views.organise import NOTICE_KEY
@@ -29,17 +30,23 @@ MAX_NAME = 100
 def name_problem(name: str, delimiter: str | None) -> str | None:
     """What is wrong with ``name`` as one level of a folder name, or ``None``."""
     if not name:
-        return "Type a name for the folder."
+        return gettext("Type a name for the folder.")
     if len(name) > MAX_NAME:
-        return f"A folder name has at most {MAX_NAME} characters."
+        return gettext("A folder name has at most %(num)s characters.", num=MAX_NAME)
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
-        return "A folder name cannot hold control characters or line breaks."
+        return gettext("A folder name cannot hold control characters or line breaks.")
     if delimiter and delimiter in name:
-        return f"A folder name cannot hold “{delimiter}”: choose the folder it goes in instead."
+        return gettext(
+            "A folder name cannot hold “%(delimiter)s”: choose the folder it goes in instead.",
+            delimiter=delimiter,
+        )
     if FORBIDDEN & set(name) or name in (".", ".."):
-        return "A folder name cannot be “.” or “..”, nor hold *, % or \\."
+        return gettext(
+            "A folder name cannot be “.” or “..”, nor hold %(star)s, %(percent)s or %(slash)s.",
+            star="*", percent="%", slash="\\",
+        )
     if name.upper() == "INBOX":
-        return "“INBOX” is the name of the Inbox."
+        return gettext("“INBOX” is the name of the Inbox.")
     return None
 
 
@@ -97,15 +104,15 @@ def create() -> Response | tuple[str, int]:
         delimiter = _delimiter(folders)
         problem = name_problem(name, delimiter)
         if parent and parent not in {f.name for f in folders}:
-            problem = "Choose the folder it goes in from the list."
+            problem = gettext("Choose the folder it goes in from the list.")
         full = f"{parent}{delimiter}{name}" if parent else name
         if problem is None and full in {f.name for f in folders}:
-            problem = f"There is a folder “{full}” already."
+            problem = gettext("There is a folder “%(folder)s” already.", folder=full)
         if problem is None:
             mbox.create_folder(full)
     if problem is not None:
         return _page(problem, 400)
-    return _done(f"Folder “{full}” made.")
+    return _done(gettext("Folder “%(folder)s” made.", folder=full))
 
 
 @bp.post("/rename")
@@ -125,19 +132,21 @@ def rename() -> Response | tuple[str, int]:
         new = f"{head}{sep}{name}"
         moved = [old, *(f.name for f in _subfolders(folder, folders))]
         if protected(folder, folders):
-            problem = f"“{folder.display_name}” is a special folder: it keeps its name."
+            problem = gettext(
+                "“%(folder)s” is a special folder: it keeps its name.", folder=folder.display_name
+            )
         else:
             problem = name_problem(name, delimiter)
         if problem is None and new != old and new in {f.name for f in folders}:
-            problem = f"There is a folder “{new}” already."
+            problem = gettext("There is a folder “%(folder)s” already.", folder=new)
         if problem is None and new != old:
             mbox.rename_folder(old, new)
     if problem is not None:
         return _page(problem, 400)
     if new == old:
-        return _done("The name is the same.")
+        return _done(gettext("The name is the same."))
     forget_folders(moved)
-    return _done(f"Folder “{old}” is now “{new}”.")
+    return _done(gettext("Folder “%(old)s” is now “%(new)s”.", old=old, new=new))
 
 
 @bp.post("/delete")
@@ -158,7 +167,9 @@ def delete() -> Response | tuple[str, int]:
             for f in [*below, folder]:
                 mbox.delete_folder(f.name)
     if locked:
-        return _page(f"“{folder.display_name}” is a special folder: it cannot be deleted.", 400)
+        return _page(gettext(
+            "“%(folder)s” is a special folder: it cannot be deleted.", folder=folder.display_name
+        ), 400)
     if not asked:
         count = sum(f.total or 0 for f in [folder, *below])
         return render_template(
@@ -166,5 +177,10 @@ def delete() -> Response | tuple[str, int]:
             folders=folders,
         ), 200
     forget_folders([name, *(f.name for f in below)])
-    extra = f" with {len(below)} subfolder{'s' if len(below) != 1 else ''}" if below else ""
-    return _done(f"Folder “{name}”{extra} deleted.")
+    if below:
+        return _done(ngettext(
+            "Folder “%(folder)s” with %(num)s subfolder deleted.",
+            "Folder “%(folder)s” with %(num)s subfolders deleted.",
+            len(below), folder=name,
+        ))
+    return _done(gettext("Folder “%(folder)s” deleted.", folder=name))

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from webmail.delays import banner_text
 from webmail.listing import Listing
 from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, NotFound, Page
 from webmail.render.download import INLINE_IMAGE_TYPES
@@ -29,6 +28,7 @@ from webmail.views.access import (
 from webmail.views.organise import delete_or_confirm
 from webmail.views.search import around_message, search_page
 from webmail.views.timefmt import reader_zone
+from webmail.views.words import late_news_text
 
 bp = Blueprint("mail", __name__)
 
@@ -99,7 +99,7 @@ def folder(folder: str) -> tuple[str, int]:
         only_late=only_late,
         sort=g.prefs.sort,
         news=news,
-        news_text="" if news is None else banner_text(news, reader_zone()),
+        news_text="" if news is None else late_news_text(news, reader_zone()),
     ), 404 if gone else 200
 
 

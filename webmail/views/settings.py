@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from webmail.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext
 from webmail.sessions.prefs import (
     MAX_ADDRESS_CHARS,
     SORT_MODES,
@@ -42,7 +43,7 @@ def save() -> Response | tuple[str, int]:
         return render_template(
             "settings/index.html",
             saved=False,
-            error=f"Unknown time zone: {zone[:64]}",
+            error=gettext("Unknown time zone: %(zone)s", zone=zone[:64]),
             **_zones(),
         ), 400
     # Choosing a zone other than the one shown turns following the browser off: otherwise
@@ -52,9 +53,16 @@ def save() -> Response | tuple[str, int]:
     changes: dict[str, object] = {"timezone": zone, "timezone_auto": follow}
     if "display_name" in request.form:  # the name on the reader's own mail (From)
         changes["display_name"] = request.form.get("display_name", "")
+    language = request.form.get("language")
+    if language is not None and (language == "" or language in LANGUAGES):
+        changes["language"] = language  # "" follows the browser (Accept-Language)
     preferences().update(_user(), **changes)
     response = redirect(url_for("settings.show", saved=1))
     _remember(response, FOLLOW_COOKIE, "1" if follow else "0")
+    if language == "":
+        response.delete_cookie(LANGUAGE_COOKIE)
+    elif language in LANGUAGES:  # the sign-in page of this browser speaks it too
+        _remember(response, LANGUAGE_COOKIE, language)
     return response
 
 
@@ -73,7 +81,8 @@ def detected() -> Response:
 
 
 def _remember(response: Response, name: str, value: str) -> None:
-    """A cookie of this browser's own time-zone choice (a year, never sent cross-site)."""
+    """A cookie of this browser's own choice of time zone or language (a year, never sent
+    cross-site)."""
     response.set_cookie(
         name, value, max_age=365 * 86400, httponly=True, samesite="Lax",
         secure=request.is_secure,

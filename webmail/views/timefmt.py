@@ -1,9 +1,17 @@
-"""Jinja filters for times, durations and sizes, shown in the reader's time zone.
+"""Jinja filters for times, durations and sizes, shown in the reader's time zone and language.
 
 Nothing here parses: inputs are tz-aware datetimes, whole seconds and byte counts. The
 reader's zone is ``flask.g.zone`` (set per request from the reader's preferences), UTC when unset.
 Every filter is total: a time the reader's zone cannot hold (year 9999 east of UTC, year 1 west
 of it) reads "unknown", never an error page.
+
+This is the one place that writes times for the web. Weekday and month names, the order of
+day and month, and the 12- or 24-hour clock follow the page's locale (Babel, CLDR skeletons;
+:mod:`webmail.i18n` chooses the locale); English keeps its own patterns ("Fri 14 Mar 2025,
+18:02 CDT", a 24-hour clock). Durations keep the library's one rounding rule
+(:func:`webmail.headers.policy.format_duration`, two units, the smaller rounded half up): its
+rounded parts are written with Babel's units in the page's language, short ("2 Tg. 3 Std.") or
+long for screen readers ("2 Tage 3 Stunden"); English keeps the library's "2 d 3 h".
 """
 
 from __future__ import annotations
@@ -11,11 +19,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_datetime, format_skeleton
+from babel.numbers import format_decimal
+from babel.units import format_unit
 from flask import Flask, g
+from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from webmail.headers.policy import format_duration
+from webmail.i18n import gettext
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -44,31 +58,87 @@ def _offset(when: datetime) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+ENGLISH = Locale("en")
+#: English as it always read (a 24-hour clock, day before month), by CLDR pattern.
+_EN_PATTERNS = {
+    "full": "EEE d MMM y, HH:mm",
+    "time": "HH:mm",
+    "weekday_time": "EEE HH:mm",
+    "day_month": "d MMM",
+    "date": "d MMM y",
+    "weekday": "EEE",
+    "month": "MMM",
+    "year": "y",
+}
+#: The same kinds of time for every other locale, as CLDR skeletons (``j``: the locale's clock).
+_SKELETONS = {
+    "time": "jm",
+    "weekday_time": "Ejm",
+    "day_month": "MMMd",
+    "date": "yMMMd",
+    "weekday": "E",
+    "month": "MMM",
+    "year": "y",
+}
+
+
+def page_locale() -> Locale:
+    """The Babel locale of this page (English outside a request)."""
+    try:
+        found = get_locale()
+    except (RuntimeError, KeyError):
+        found = None
+    return found if isinstance(found, Locale) else ENGLISH
+
+
+def _skeleton(skeleton: str, locale: Locale) -> str:
+    """``j`` (the locale's preferred hour) resolved to ``H`` or ``h``."""
+    if "j" in skeleton:
+        short = locale.time_formats["short"].pattern
+        skeleton = skeleton.replace("j", "h" if ("h" in short or "K" in short) else "H")
+    return skeleton
+
+
+def format_kind(t: datetime, kind: str, locale: Locale | None = None) -> str:
+    """``t`` (already in the reader's zone) written as one ``kind`` of :data:`_SKELETONS`
+    (or ``full``: date and time) in ``locale``, the page's by default."""
+    locale = locale or page_locale()
+    if locale.language == "en":
+        return format_datetime(t, _EN_PATTERNS[kind], locale=locale)
+    if kind == "full":
+        date = format_skeleton("yMMMEd", t, fuzzy=True, locale=locale)
+        clock = format_skeleton(_skeleton("jm", locale), t, fuzzy=True, locale=locale)
+        joined = locale.datetime_formats.get("medium", "{1} {0}")
+        return str(joined).replace("{1}", date).replace("{0}", clock)
+    return format_skeleton(_skeleton(_SKELETONS[kind], locale), t, fuzzy=True, locale=locale)
+
+
 def full_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """``Fri 14 Mar 2025, 18:02 CDT``; ``"unknown"`` for ``None``."""
+    """``Fri 14 Mar 2025, 18:02 CDT`` (``Fr., 14. März 2025, 18:02 CDT``); ``"unknown"`` for
+    ``None``."""
     t = None if when is None else local(when, zone)
     if t is None:
-        return "unknown"
-    return f"{t:%a} {t.day} {t:%b %Y, %H:%M} {t.tzname()}"
+        return gettext("unknown")
+    return f"{format_kind(t, 'full')} {t.tzname()}"
 
 
 def short_time(
     when: datetime | None, now: datetime | None = None, zone: ZoneInfo | None = None
 ) -> str:
     """For a list: ``18:02`` today, ``Tue 18:02`` this week, ``14 Mar`` this year,
-    else ``14 Mar 2021``."""
+    else ``14 Mar 2021`` (in the page's language: ``Di., 18:02``, ``14. März``)."""
     t = None if when is None else local(when, zone)
     now_here = local(now or datetime.now(UTC), zone)
     if t is None or now_here is None:
-        return "unknown"
+        return gettext("unknown")
     today = now_here.date()
     if t.date() == today:
-        return f"{t:%H:%M}"
+        return format_kind(t, "time")
     if timedelta(0) < today - t.date() < timedelta(days=6):
-        return f"{t:%a %H:%M}"
+        return format_kind(t, "weekday_time")
     if t.year == today.year:
-        return f"{t.day} {t:%b}"
-    return f"{t.day} {t:%b %Y}"
+        return format_kind(t, "day_month")
+    return format_kind(t, "date")
 
 
 def iso_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -86,52 +156,84 @@ def zone_label(when: datetime | None = None, zone: ZoneInfo | None = None) -> st
     return f"{zone.key} ({t.tzname()}, {_offset(t)})"
 
 
+#: The library's unit abbreviations and Babel's (CLDR) names for them.
+_UNITS = {"d": "duration-day", "h": "duration-hour", "min": "duration-minute",
+          "s": "duration-second"}
+
+
+def duration_parts(seconds: int | float) -> list[tuple[int, str]]:
+    """The rounded parts of :func:`webmail.headers.policy.format_duration` (its one rounding
+    rule) of ``abs(seconds)``: ``[(2, "d"), (3, "h")]``."""
+    words = format_duration(timedelta(seconds=abs(seconds))).split()
+    if len(words) % 2 or any(u not in _UNITS for u in words[1::2]):
+        return []  # pragma: no cover (the library writes "N unit" pairs)
+    return [(int(n), u) for n, u in zip(words[::2], words[1::2], strict=True)]
+
+
+def _units(seconds: int | float, length: str) -> str:
+    """The parts of ``abs(seconds)`` in the page's language (``short`` or ``long`` units)."""
+    locale = page_locale()
+    parts = duration_parts(seconds)
+    if (locale.language == "en" and length == "short") or not parts:
+        return format_duration(timedelta(seconds=abs(seconds)))  # "2 d 3 h", as it always read
+    return " ".join(
+        format_unit(n, _UNITS[u], length=length, locale=locale) for n, u in parts  # type: ignore[arg-type]
+    )
+
+
 def duration(seconds: int | float | None) -> str:
     """``2 d 4 h``, ``3 h 10 min``, ``45 min``, ``30 s``: the library's one formatter
-    (:func:`webmail.headers.policy.format_duration`, two units, rounded half up), with a sign;
-    ``unknown`` for None."""
+    (:func:`webmail.headers.policy.format_duration`, two units, rounded half up), with a sign,
+    its units in the page's language (``2 Tg. 4 Std.``); ``unknown`` for None."""
     if seconds is None:
-        return "unknown"
+        return gettext("unknown")
     sign = "-" if seconds < 0 else ""
-    return sign + format_duration(timedelta(seconds=abs(seconds)))
-
-
-_UNIT_WORDS = {"d": ("day", "days"), "h": ("hour", "hours"), "min": ("minute", "minutes"),
-               "s": ("second", "seconds")}
+    return sign + _units(seconds, "short")
 
 
 def duration_words(seconds: int | float | None) -> str:
-    """:func:`duration` with its units in words, for screen readers: ``1 day 19 hours``."""
-    text = duration(seconds)
-    parts = text.lstrip("-").split()
-    if len(parts) % 2:
-        return text
-    words = [
-        f"{n} {_UNIT_WORDS[u][0] if n == '1' else _UNIT_WORDS[u][1]}"
-        for n, u in zip(parts[::2], parts[1::2], strict=True)
-    ]
-    return ("minus " if text.startswith("-") else "") + " ".join(words)
+    """:func:`duration` with its units in words, for screen readers: ``1 day 19 hours``
+    (``1 Tag 19 Stunden``)."""
+    if seconds is None:
+        return gettext("unknown")
+    words = _units(seconds, "long")
+    return gettext("minus %(duration)s", duration=words) if seconds < 0 else words
 
 
 def late_words(seconds: int | None) -> str:
     """``delivered 1 day 19 hours late``: the late badge in words."""
-    return f"delivered {duration_words(seconds)} late"
+    return gettext("delivered %(duration)s late", duration=duration_words(seconds))
 
 
 def late_text(seconds: int | None) -> str:
     """``delivered 2 d 4 h late``: what a late badge says."""
-    return f"delivered {duration(seconds)} late"
+    return gettext("delivered %(duration)s late", duration=duration(seconds))
+
+
+def number(value: int | float | None) -> str:
+    """``12,345`` (``12.345`` in German): a count in the page's language."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=page_locale())
 
 
 def file_size(size: int | None) -> str:
-    """``512 B``, ``4.2 KB``, ``1.3 MB`` (powers of 1024)."""
+    """``512 B``, ``4.2 KB``, ``1.3 MB`` (powers of 1024), the number and the unit in the page's
+    language (``4,2 KB``)."""
     if size is None:
         return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    locale, value = page_locale(), float(size)
+    if value < 1024:
+        return gettext("%(size)s B", size=format_decimal(int(value), format="0", locale=locale))
+    for unit in ("KB", "MB", "GB"):
         value /= 1024
+        if value < 1024 or unit == "GB":
+            shown = format_decimal(value, format="#,##0.0", locale=locale)
+            if unit == "KB":
+                return gettext("%(size)s KB", size=shown)
+            return gettext("%(size)s MB", size=shown) if unit == "MB" else gettext(
+                "%(size)s GB", size=shown
+            )
     return f"{size} B"  # pragma: no cover
 
 
@@ -157,4 +259,5 @@ def init_app(app: Flask) -> None:
         late_words=late_words,
         duration_words=duration_words,
         file_size=file_size,
+        number=number,
     )

@@ -1,0 +1,132 @@
+"""The pages' language (issue 13, translations): Flask-Babel with gettext catalogs.
+
+The catalogs are ``webmail/translations/<lang>/LC_MESSAGES/messages.po`` (and
+``messages.pot``, extracted by ``scripts/i18n.sh``). They are compiled when the app starts,
+into the instance folder (``<instance>/translations``, rebuilt when a ``.po`` is newer than
+its ``.mo``), so a fresh clone and an installed wheel both work without a build step.
+
+The language of a page is, in order: the reader's setting (Settings → Language, kept with the
+other preferences), else this browser's cookie (set when the setting is saved, so the sign-in
+page of that browser speaks it too), else the best match of ``Accept-Language`` among
+:data:`LANGUAGES`, else English. ``<html lang>`` says it (:func:`html_lang`).
+
+Everything the web shows goes through :func:`gettext` / :func:`ngettext` here or in the
+templates (``_()``, ``ngettext()``, ``{% trans %}``); the library (webmail/headers) and the
+command line stay English. Placeholders are named, ``%(name)s``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations
+from flask_babel import gettext as _gettext
+from flask_babel import lazy_gettext as _lazy_gettext
+
+from webmail.sessions.prefs import LANGUAGE_CODES
+
+#: The languages offered, by code, each named in itself (the Settings page's choices).
+LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "ja": "日本語",
+}
+assert tuple(LANGUAGES) == LANGUAGE_CODES
+DEFAULT = "en"
+#: This browser's language, as last saved in Settings (read on the sign-in page too).
+LANGUAGE_COOKIE = "webmail_lang"
+CATALOGS = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+
+
+def gettext(text: str, **variables: Any) -> str:
+    """``text`` in the page's language, ``%(name)s`` placeholders filled from ``variables``."""
+    return str(_gettext(text, **variables))
+
+
+def ngettext(singular: str, plural: str, count: int, /, **variables: Any) -> str:
+    """The plural form for ``count`` in the page's language; ``%(num)s`` is ``count`` unless
+    ``num`` is given (a formatted number, ``12,345``)."""
+    text = get_translations().ungettext(singular, plural, count)
+    variables.setdefault("num", count)
+    return str(text % variables)
+
+
+def lazy_gettext(text: str, **variables: Any) -> Any:
+    """:func:`gettext` when the string is shown, not when it is defined (module constants)."""
+    return _lazy_gettext(text, **variables)
+
+
+#: Marks a constant for extraction only; it is translated where it is shown, with gettext().
+def N_(text: str) -> str:  # noqa: N802 (the gettext convention's name)
+    return text
+
+
+def offered() -> tuple[str, ...]:
+    """The language codes a page may be in: :data:`LANGUAGES`, plus any the app's config adds
+    (``WEBMAIL_EXTRA_LOCALES``, the tests' pseudo-locale)."""
+    extra = tuple(current_app.config.get("WEBMAIL_EXTRA_LOCALES", ()))
+    return (*LANGUAGES, *extra)
+
+
+def chosen_language() -> str:
+    """The code of this request's language (see the module docstring)."""
+    if not has_request_context():
+        return DEFAULT
+    codes = offered()
+    prefs = g.get("prefs")
+    if prefs is None:
+        from webmail.views.access import current_user, load_prefs
+
+        if current_user():
+            prefs = load_prefs()
+    choice = getattr(prefs, "language", "") if prefs is not None else ""
+    if choice in codes:
+        return str(choice)
+    cookie = request.cookies.get(LANGUAGE_COOKIE, "")
+    if cookie in codes:
+        return cookie
+    return request.accept_languages.best_match(codes) or DEFAULT
+
+
+def html_lang() -> str:
+    """``<html lang>``: the page's language as a BCP 47 tag (``de``, ``ja``)."""
+    return str(get_locale() or DEFAULT).replace("_", "-")
+
+
+def compile_catalogs(source: Path, target: Path) -> None:
+    """Compile every ``source/<lang>/LC_MESSAGES/*.po`` into ``target`` (same layout) where
+    the ``.mo`` is missing or older; each written to a temporary file and renamed into place,
+    so that several workers starting at once never read half a file."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=po.parts[-3])
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(tmp, mo)
+
+
+def init_app(app: Flask) -> None:
+    """Compile the catalogs into the instance folder and start Flask-Babel on them."""
+    compiled = Path(app.instance_path) / "translations"
+    compile_catalogs(CATALOGS, compiled)
+    extra = app.config.get("WEBMAIL_EXTRA_TRANSLATIONS", ())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(compiled), *map(str, extra)])
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    Babel(app, locale_selector=chosen_language)
+    app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded

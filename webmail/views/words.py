@@ -1,0 +1,326 @@
+"""The web's sentences that are built from parts (issue 13, translations): a list row's state for
+screen readers, the indexing progress, the late-news banner, the delays legend, the path line's
+stamps, the mail server's and the pure packages' messages in the page's language.
+
+The pure packages (webmail/headers, message, render) and the services below the views write
+English; what they say reaches a page through here, looked up in the catalogs (their constant
+sentences are listed with :func:`N_` so that extraction finds them), or matched by pattern
+when a sentence carries values (``_PATTERNS``). Anything not known is shown as it came.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from flask import Flask
+
+from webmail.i18n import N_, gettext, ngettext
+from webmail.views.timefmt import format_kind, late_words, reader_zone
+
+#: Roles of special folders (webmail/mailbox/roles.py), as Settings → Folders names them.
+ROLE_WORDS = {
+    "inbox": N_("inbox"),
+    "drafts": N_("drafts"),
+    "sent": N_("sent"),
+    "junk": N_("junk"),
+    "trash": N_("trash"),
+    "archive": N_("archive"),
+    "all": N_("all mail"),
+    "flagged": N_("flagged"),
+}
+
+#: The read view's header names (the fields themselves stay as the message says).
+HEADER_WORDS = {"From": N_("From"), "To": N_("To"), "Cc": N_("Cc"), "Bcc": N_("Bcc"),
+                "Reply-To": N_("Reply-To"), "Subject": N_("Subject"), "Message": N_("Message"),
+                "Attachments": N_("Attachments")}
+
+#: Constant sentences of the layers below the views, translated where they are shown.
+KNOWN = (
+    # webmail/mailbox/errors.py
+    N_("The mail server could not be reached. Please try again in a moment."),
+    N_("Wrong username or password."),
+    N_("The mail server cannot be reached right now. Please try again later."),
+    N_("The mail server took too long to answer. Please try again."),
+    N_("A secure connection to the mail server could not be made (TLS failed)."),
+    N_("The mail server closed the connection. Please try again."),
+    N_("That message or folder no longer exists."),
+    N_("Please sign in again."),
+    # webmail/message/query.py
+    N_("The search is not text."),
+    N_("There is nothing to search for in that."),
+    # webmail/message/parse.py, render/css.py
+    N_("The message has no body."),
+    N_("A style sheet in the message could not be read and was left out."),
+    # webmail/outbox/errors.py
+    N_("The message could not be sent. Nothing was sent; please try again."),
+    N_("Sending is off: this webmail has no outgoing mail server (WEBMAIL_SMTP_HOST). "
+       "You can still save the message as a draft."),
+    N_("The outgoing mail server cannot be reached right now. Nothing was sent; "
+       "please try again later."),
+    N_("The outgoing mail server did not answer in time. Nothing was sent; please try again."),
+    N_("A secure connection to the outgoing mail server could not be made (TLS failed). "
+       "Nothing was sent."),
+    N_("The outgoing mail server refused your sign-in (username or password). "
+       "Nothing was sent."),
+    N_("The connection to the outgoing mail server broke before the message was handed "
+       "over. Nothing was sent; please try again."),
+    N_("The outgoing mail server refused your address as the sender. Nothing was sent."),
+    N_("The outgoing mail server refused the message. Nothing was sent."),
+    N_("The outgoing mail server stopped answering after it had received the whole message, "
+       "so it may have been sent (no copy was put in Sent). Ask a recipient whether it "
+       "arrived before you send it again."),
+    # webmail/compose/letter.py
+    N_("Subject contains a line break; remove it."),
+    N_("Your display name contains a line break (Settings)."),
+    N_("Add at least one recipient in To, Cc or Bcc."),
+)
+
+#: Sentences with values from the layers below, as (pattern, msgid with the same names).
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), msgid)
+    for pattern, msgid in (
+        (r"^The mail server refused this: (?P<words>.*)$",
+         N_("The mail server refused this: %(words)s")),
+        (r"^The search is too long: at most (?P<num>\d+) characters\.$",
+         N_("The search is too long: at most %(num)s characters.")),
+        (r"^The search has too many terms: at most (?P<num>\d+)\.$",
+         N_("The search has too many terms: at most %(num)s.")),
+        (r"^“in:(?P<value>.*)” is not known: use in:all to search every folder\.$",
+         N_("“in:%(value)s” is not known: use in:all to search every folder.")),
+        (r"^Part (?P<section>[\d.]+): the encoding is damaged; it could not be decoded\.$",
+         N_("Part %(section)s: the encoding is damaged; it could not be decoded.")),
+        (r"^Part of the message could not be read \((?P<kind>\w+)\)\.$",
+         N_("Part of the message could not be read (%(kind)s).")),
+        # webmail/compose: a field's label is translated as a header name
+        (r"^(?P<field>To|Cc|Bcc) contains a line break; remove it\.$",
+         N_("%(field)s contains a line break; remove it.")),
+        (r"^(?P<field>To|Cc|Bcc) is too long\.$", N_("%(field)s is too long.")),
+        (r"^“(?P<shown>.*)” in (?P<field>To|Cc|Bcc) is not an address: (?P<reason>.*)$",
+         N_("“%(shown)s” in %(field)s is not an address: %(reason)s")),
+        (r"^Subject is longer than (?P<num>\d+) characters\.$",
+         N_("Subject is longer than %(num)s characters.")),
+        (r"^At most (?P<num>\d+) recipients per message\.$",
+         N_("At most %(num)s recipients per message.")),
+        (r"^The draft was not saved: (?P<reason>.*)$", N_("The draft was not saved: %(reason)s")),
+    )
+)
+
+
+def known(text: str) -> str:
+    """``text`` from a layer below the views in the page's language: a known constant, a known
+    pattern with its values kept, else as it came."""
+    if not text:
+        return text
+    for pattern, msgid in _PATTERNS:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if "field" in values:
+                values["field"] = header_name(values["field"])
+            if "reason" in values:  # a reason of our own (a mail server error) is known too
+                values["reason"] = known(values["reason"])
+            return gettext(msgid, **values)
+    return gettext(text)
+
+
+def row_state(row: Any) -> str:
+    """What a screen reader hears first on a list row: ``Unread, flagged, delivered 1 day 19
+    hours late, held at mx2.example.com, `` (the sender and subject follow)."""
+    parts = []
+    if not row.seen:
+        parts.append(gettext("Unread"))
+    if row.flagged:
+        parts.append(gettext("flagged"))
+    if row.late:
+        parts.append(late_words(row.analysis.delay_seconds))
+        if row.held_at:
+            parts.append(gettext("held at %(host)s", host=row.held_at))
+    return ", ".join(parts) + ", " if parts else ""
+
+
+def indexing_text(done: int, total: int) -> str:
+    """The list's indexing banner (app.js gets the same words from /api/indexing)."""
+    from webmail.views.timefmt import number
+
+    return ngettext(
+        "Indexing %(done)s of %(num)s message… Older messages appear here once they can be "
+        "sorted correctly.",
+        "Indexing %(done)s of %(num)s messages… Older messages appear here once they can be "
+        "sorted correctly.",
+        total,
+        done=number(done),
+        num=number(total),
+    )
+
+
+def indexing_done_text() -> str:
+    return gettext("Indexing is done: reload the page to see every message.")
+
+
+def new_mail_text(count: int) -> str:
+    """``2 new messages``: the list's new-mail line (app.js gets it from /api/news)."""
+    return ngettext("%(num)s new message", "%(num)s new messages", count)
+
+
+def hosts_text(hosts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``, ``a, b and 3 other hosts``."""
+    if len(hosts) == 1:
+        return hosts[0]
+    if len(hosts) == 2:
+        return gettext("%(first)s and %(second)s", first=hosts[0], second=hosts[1])
+    if len(hosts) == 3:
+        return gettext(
+            "%(first)s, %(second)s and %(third)s", first=hosts[0], second=hosts[1], third=hosts[2]
+        )
+    return ngettext(
+        "%(first)s, %(second)s and %(num)s other host",
+        "%(first)s, %(second)s and %(num)s other hosts",
+        len(hosts) - 2,
+        first=hosts[0],
+        second=hosts[1],
+    )
+
+
+def sent_days(first: datetime, last: datetime, zone: tzinfo) -> str:
+    """``Fri``, ``Fri–Sun`` (within a week), else ``30 Oct–8 Nov`` (with the years across a new
+    year); days in ``zone``, names in the page's language."""
+    try:
+        a, b = first.astimezone(zone), last.astimezone(zone)
+    except (OverflowError, ValueError):
+        return gettext("at unknown times")
+    if a.date() == b.date():
+        return format_kind(a, "weekday")
+    if (b.date() - a.date()).days < 7:
+        return gettext("%(first)s–%(last)s", first=format_kind(a, "weekday"),
+                       last=format_kind(b, "weekday"))
+    kind = "date" if a.year != b.year else "day_month"
+    return gettext("%(first)s–%(last)s", first=format_kind(a, kind), last=format_kind(b, kind))
+
+
+def late_news_text(news: Any, zone: tzinfo | None = None) -> str:
+    """The list banner (:class:`webmail.delays.LateNews`): ``3 late messages delivered since
+    your last visit — sent Fri–Sun, held at mx2.example.com``."""
+    zone = zone or reader_zone()
+    if news.since is None:
+        head = ngettext(
+            "%(num)s late message you have not read yet",
+            "%(num)s late messages you have not read yet",
+            news.count,
+        )
+    else:
+        head = ngettext(
+            "%(num)s late message delivered since your last visit",
+            "%(num)s late messages delivered since your last visit",
+            news.count,
+        )
+    days = sent_days(news.first_sent, news.last_sent, zone)
+    if news.hosts:
+        return gettext(
+            "%(head)s — sent %(days)s, held at %(hosts)s",
+            head=head, days=days, hosts=hosts_text(news.hosts),
+        )
+    return gettext("%(head)s — sent %(days)s", head=head, days=days)
+
+
+def legend_label(label: str) -> str:
+    """A delays legend entry: a host (data) or one of the plot's own words."""
+    words = {"on time": N_("on time"), "other hosts": N_("other hosts"),
+             "unknown host": N_("unknown host")}
+    return gettext(words[label]) if label in words else label
+
+
+def stamp_label(label: str) -> str:
+    """A path line stamp's name: ``Sent``, ``Delivered``, or the host that stamped it."""
+    if label == "sent":
+        return gettext("Sent")
+    if label == "delivered":
+        return gettext("Delivered")
+    return label
+
+
+def stretch_place(at: str) -> str:
+    """Where a stretch of the path line waited: ``the sender`` or a host."""
+    return gettext("the sender") if at == "the sender" else at
+
+
+def folder_role(role: str) -> str:
+    return gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role
+
+
+def header_name(name: str) -> str:
+    return gettext(HEADER_WORDS[name]) if name in HEADER_WORDS else name
+
+
+#: The keyboard shortcuts' help (static/app.js shows it): key, what it does.
+SHORTCUTS = (
+    ("j", N_("next message")), ("k", N_("previous message")), ("o", N_("open")),
+    ("u", N_("back to the list")), ("r", N_("reply")), ("a", N_("reply all")),
+    ("f", N_("forward")), ("c", N_("compose")), ("#", N_("delete")), ("!", N_("spam")),
+    ("s", N_("flag or unflag")), ("/", N_("search")), ("?", N_("this help")),
+)
+
+
+def plural_forms(singular: str, plural: str, **values: Any) -> dict[str, str]:
+    """One text per CLDR plural category of the page's locale (``one``, ``other``, ...), for
+    static/app.js to choose with ``Intl.PluralRules``: ``{n}`` stands for the number. Each is
+    the catalog's plural form for a number of that category."""
+    from webmail.views.timefmt import page_locale
+
+    rule = page_locale().plural_form
+    samples: dict[str, int] = {}
+    for n in range(0, 200):
+        samples.setdefault(rule(n), n)
+    return {
+        tag: ngettext(singular, plural, n, **{"num": "{n}", **values})
+        for tag, n in samples.items()
+    }
+
+
+def ui_words() -> str:
+    """The words static/app.js writes into pages, as JSON (``<meta name="ui-words">``): app.js
+    has no words of its own."""
+    import json
+
+    return json.dumps(
+        {
+            "shortcutsTitle": gettext("Keyboard shortcuts"),
+            "shortcuts": [
+                [gettext("o or Enter") if key == "o" else key, gettext(what)]
+                for key, what in SHORTCUTS
+            ],
+            "shortcutsHint": gettext(
+                "Press ? or Esc to close. Shortcuts rest while you type in a field."
+            ),
+            "indexing": plural_forms(
+                "Indexing %(done)s of %(num)s message… Older messages appear here once they can "
+                "be sorted correctly.",
+                "Indexing %(done)s of %(num)s messages… Older messages appear here once they can "
+                "be sorted correctly.",
+                done="{done}",
+            ),
+            "indexingDone": indexing_done_text(),
+            "newMail": plural_forms("%(num)s new message", "%(num)s new messages"),
+            "unread": plural_forms("%(num)s unread", "%(num)s unread"),
+        },
+        ensure_ascii=False,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """The helpers the templates call."""
+    app.jinja_env.globals.update(
+        row_state=row_state,
+        indexing_text=indexing_text,
+        ui_words=ui_words,
+        legend_label=legend_label,
+        stamp_label=stamp_label,
+        stretch_place=stretch_place,
+        folder_role=folder_role,
+        header_name=header_name,
+        known=known,
+        query_problem=known,
+        reading_warning=known,
+    )
