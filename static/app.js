@@ -297,30 +297,9 @@ var uiWords = (function () {
     var marker = document.querySelector("[data-news-url]");
     if (!marker) { return; }
     var shown = parseInt(marker.getAttribute("data-total"), 10);
-    // Asked every data-every seconds (15) while the tab is in view. While it is hidden the
-    // wait doubles after each check, up to 16 times that (4 min): nobody is looking, and the
-    // server is asked little. When the tab comes back in view (visibilitychange) it asks at
-    // once and goes back to data-every. Each check is one cheap request: GET /api/news is one
-    // LIST with STATUS on the pooled IMAP connection, no sync (views/organise.news).
-    var every = (parseInt(marker.getAttribute("data-every"), 10) || 15) * 1000;
-    var wait = every;
-    var timer = null;
-    function later() {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(tick, wait);
-    }
-    function tick() {
-      wait = document.hidden ? Math.min(wait * 2, every * 16) : every;
-      check();
-      later();
-    }
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) { return; }
-      wait = every;
-      check();
-      later();
-    });
+    var seconds = parseInt(marker.getAttribute("data-every"), 10) || 30;
     function check() {
+      if (document.hidden) { return; }
       fetch(marker.getAttribute("data-news-url"), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -350,7 +329,7 @@ var uiWords = (function () {
         })
         .catch(function () { /* try again next time */ });
     }
-    later();
+    window.setInterval(check, seconds * 1000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -359,44 +338,5 @@ var uiWords = (function () {
     document.addEventListener("keydown", onKey);
     var print = document.querySelector("article[data-print-now]");
     if (print) { window.print(); }
-  });
-})();
-
-// Read view: the message frame is as tall as the mail in it (issue 13, defect 17), between
-// 8em and three screens (beyond that it scrolls inside). The frame is same-origin but runs no
-// script (sandbox without allow-scripts, script-src 'none'), so this page measures it: once it
-// has loaded (its images included), and again when the window's width changes the layout.
-// Without JavaScript the stylesheet's fixed height stays.
-(function () {
-  function fit(frame) {
-    var doc = null;
-    try { doc = frame.contentDocument; } catch (e) { return; }
-    if (!doc || !doc.documentElement || !doc.body || doc.URL === "about:blank") { return; }
-    var em = parseFloat(window.getComputedStyle(frame).fontSize) || 16;
-    var least = 8 * em;
-    var most = Math.max(3 * window.innerHeight, least);
-    var edges = frame.offsetHeight - frame.clientHeight;  // its borders
-    frame.style.minHeight = least + "px";
-    frame.style.height = least + "px";  // measure the content, not the frame's own height
-    var root = doc.documentElement;
-    var height = Math.max(root.scrollHeight, doc.body.scrollHeight);
-    if (root.scrollWidth > root.clientWidth) { height += 20; }  // room for a scroll bar
-    frame.style.height = Math.min(Math.max(height + edges, least), most) + "px";
-    frame.setAttribute("data-fitted", height + edges > most ? "max" : "content");
-  }
-
-  function watch(frame) {
-    var width = window.innerWidth;
-    frame.addEventListener("load", function () { fit(frame); });
-    var doc = null;
-    try { doc = frame.contentDocument; } catch (e) { doc = null; }
-    if (doc && doc.readyState === "complete") { fit(frame); }  // loaded before this ran
-    window.addEventListener("resize", function () {
-      if (window.innerWidth !== width) { width = window.innerWidth; fit(frame); }
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("iframe.mail-frame").forEach(watch);
   });
 })();
