@@ -442,3 +442,24 @@ def test_messages_already_gone_are_said_to_be(
     assert bulk(reader, "move", 99, target="Archive").status_code == 303
     assert notice(reader)[0] == "Nothing was moved: those messages are not there any more."
     assert server(dovecot, five, "Archive") == {}
+
+
+def test_the_new_mail_check_is_one_list_with_status_and_follows_another_clients_append(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot,
+    capability_proxy: Callable[..., CapabilityProxy],
+) -> None:
+    proxy = capability_proxy(dovecot)
+    reader = reader_for(five, proxy.port)
+    reader.page("/folder/INBOX")
+    first = reader.client.get("/api/news/INBOX").get_json()
+    assert first["total"] == 5 and first["folders"]["INBOX"] == 5
+    append(dovecot, five, plain("Late news", "<news@example.net>"))
+    asked = len(proxy.commands)
+    answer = reader.client.get("/api/news/INBOX")
+    sent = [c.split(None, 1)[1] for c in list(proxy.commands)[asked:]]
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert answer.get_json()["total"] == 6 and answer.get_json()["folders"]["INBOX"] == 6
+    # The pool's NOOP (is the kept connection alive?) and one LIST with STATUS for every
+    # folder's counts: no SELECT, FETCH or SEARCH, no sync.
+    assert len(sent) == 2 and sent[0] == b"NOOP", sent
+    assert re.match(rb'LIST "" "\*" RETURN \(.*STATUS \(MESSAGES UNSEEN\)\)', sent[1]), sent
