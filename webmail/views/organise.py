@@ -39,6 +39,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from webmail.i18n import N_, gettext, ngettext
 from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, Moved, NotFound
 from webmail.message.query import Query, parse_query
 from webmail.message.summary import header_block, list_fields
@@ -52,7 +53,7 @@ from webmail.views.access import (
     user_mailbox,
     user_matching_uids,
 )
-from webmail.views.timefmt import reader_zone
+from webmail.views.timefmt import number, reader_zone
 
 bp = Blueprint("organise", __name__)
 
@@ -62,8 +63,6 @@ FLAG_CHANGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "flag": ((FLAGGED,), ()),
     "unflag": ((), (FLAGGED,)),
 }
-FLAG_WORDS = {"read": "marked read", "unread": "marked unread", "flag": "flagged",
-              "unflag": "unflagged"}
 MOVES = ("move", "spam", "notspam", "delete")
 #: Folders where "delete" is for good (after a confirmation).
 FOR_GOOD = ("trash", "junk")
@@ -87,8 +86,22 @@ def _role(folders: Iterable[Folder], name: str) -> str | None:
     return next((f.role for f in folders if f.name == name), None)
 
 
-def _messages(count: int) -> str:
-    return f"{count:,} message" + ("" if count == 1 else "s")
+#: Where "delete" moves mail, as the notices name it ("3 messages moved to Trash.").
+TRASH_WORD = N_("Trash")
+
+
+def _flagged_text(action: str, count: int) -> str:
+    """``3 messages marked read.`` (the notice of a flag change), in the page's language."""
+    n = number(count)
+    if action == "read":
+        return ngettext("%(num)s message marked read.", "%(num)s messages marked read.", count,
+                        num=n)
+    if action == "unread":
+        return ngettext("%(num)s message marked unread.", "%(num)s messages marked unread.",
+                        count, num=n)
+    if action == "flag":
+        return ngettext("%(num)s message flagged.", "%(num)s messages flagged.", count, num=n)
+    return ngettext("%(num)s message unflagged.", "%(num)s messages unflagged.", count, num=n)
 
 
 def _parse_uid(value: str, folder: str) -> tuple[str, int] | None:
@@ -186,28 +199,38 @@ def _move_all(
     return done, sum(len(m.kept) for m in done)
 
 
-def _moved_text(done: list[Moved], kept: int, verb: str) -> str:
+def _moved_text(done: list[Moved], kept: int, target: str) -> str:
+    """What a move to the folder labelled ``target`` did, in the page's language."""
     count = sum(m.count for m in done)
     if not count:
-        return "Nothing was moved: those messages are not there any more."
-    text = f"{_messages(count)} {verb}."
+        return gettext("Nothing was moved: those messages are not there any more.")
+    parts = [ngettext(
+        "%(num)s message moved to %(folder)s.", "%(num)s messages moved to %(folder)s.", count,
+        num=number(count), folder=target,
+    )]
     known = sum(len(m.uids) for m in done)
     if not known:
-        text += (
-            " Undo is not available: this server did not say where they went, and they could"
+        parts.append(gettext(
+            "Undo is not available: this server did not say where they went, and they could"
             " not be found there by their Message-ID."
-        )
+        ))
     elif known < count:
-        text += (
-            f" Undo can put back {known:,} of them: the server did not say where the others"
-            " went, and they could not be found there by their Message-ID."
-        )
+        parts.append(ngettext(
+            "Undo can put back %(num)s of them: the server did not say where the others"
+            " went, and they could not be found there by their Message-ID.",
+            "Undo can put back %(num)s of them: the server did not say where the others"
+            " went, and they could not be found there by their Message-ID.",
+            known, num=number(known),
+        ))
     if kept:
-        text += (
-            f" {_messages(kept)} also stayed here marked as deleted: this server cannot remove"
-            " one message without the others marked so."
-        )
-    return text
+        parts.append(ngettext(
+            "%(num)s message also stayed here marked as deleted: this server cannot remove"
+            " one message without the others marked so.",
+            "%(num)s messages also stayed here marked as deleted: this server cannot remove"
+            " one message without the others marked so.",
+            kept, num=number(kept),
+        ))
+    return " ".join(parts)
 
 
 def confirm_destroy(folder: str, uids: Iterable[int], back: str, *, emptying: bool = False
@@ -263,7 +286,7 @@ def delete_or_confirm(
         return confirm_mixed(folders, final, rest, back)
     trash = mbox.role_folder("trash", create=True) or "Trash"
     done, kept = _move_all(mbox, chosen, trash)
-    _notice(_moved_text(done, kept, "moved to Trash"), done)
+    _notice(_moved_text(done, kept, gettext(TRASH_WORD)), done)
     return None
 
 
@@ -281,14 +304,14 @@ def bulk(folder: str) -> Response | str:
             raise NotFound(f"no folder {folder!r}")
         chosen = {f: u for f, u in _chosen(mbox, folders, folder).items() if u}
         if not chosen:
-            _notice("Nothing was selected: tick the messages first, or choose “all”.")
+            _notice(gettext("Nothing was selected: tick the messages first, or choose “all”."))
             return _redirect(back)
         count = sum(len(u) for u in chosen.values())
         if action in FLAG_CHANGES:
             add, remove = FLAG_CHANGES[action]
             for name, uids in chosen.items():
                 mbox.flag_messages(name, uids, add=add, remove=remove)
-            _notice(f"{_messages(count)} {FLAG_WORDS[action]}.")
+            _notice(_flagged_text(action, count))
             return _redirect(back)
         if action == "delete":
             return delete_or_confirm(mbox, folders, chosen, back) or _redirect(back)
@@ -299,11 +322,11 @@ def bulk(folder: str) -> Response | str:
         else:
             target = request.form.get("target", "")
             if target not in {f.name for f in folders if f.total is not None}:
-                _notice("Choose the folder to move them to.")
+                _notice(gettext("Choose the folder to move them to."))
                 return _redirect(back)
         done, kept = _move_all(mbox, chosen, target)
         label = next((f.display_name for f in folders if f.name == target), target)
-        _notice(_moved_text(done, kept, f"moved to {label}"), done)
+        _notice(_moved_text(done, kept, label), done)
     return _redirect(back)
 
 
@@ -324,11 +347,13 @@ def destroy(folder: str) -> Response:
 
 
 def _destroyed_text(gone: int, asked: int) -> str:
-    text = f"{_messages(gone)} deleted for good."
+    text = ngettext("%(num)s message deleted for good.", "%(num)s messages deleted for good.",
+                    gone, num=number(gone))
     if asked > gone:
-        text += (
-            f" {_messages(asked - gone)} could not be removed (already gone, or marked as"
-            " deleted)."
+        text += " " + ngettext(
+            "%(num)s message could not be removed (already gone, or marked as deleted).",
+            "%(num)s messages could not be removed (already gone, or marked as deleted).",
+            asked - gone, num=number(asked - gone),
         )
     return text
 
@@ -366,7 +391,7 @@ def destroy_mixed() -> Response:
         if rest:
             trash = mbox.role_folder("trash", create=True) or "Trash"
             done, kept = _move_all(mbox, rest, trash)
-            text += " " + _moved_text(done, kept, "moved to Trash")
+            text += " " + _moved_text(done, kept, gettext(TRASH_WORD))
     for name, uids in final.items():
         for uid in uids:
             forget_opened(name, uid)
@@ -384,7 +409,7 @@ def empty(folder: str) -> str | Response:
             abort(400)
         uids = mbox.folder_uids(folder)[:BULK_LIMIT]
     if not uids:
-        _notice("It is empty already.")
+        _notice(gettext("It is empty already."))
         return _redirect(back)
     return confirm_destroy(folder, uids, back, emptying=True)
 
@@ -396,14 +421,16 @@ def undo() -> Response:
     record = session.get(UNDO_KEY)
     back = safe_next(request.form.get("next"), url_for("mail.index"))
     if not isinstance(record, dict) or record.get("id") != request.form.get("undo"):
-        _notice("There is nothing to undo any more.")
+        _notice(gettext("There is nothing to undo any more."))
         return _redirect(back)
     session.pop(UNDO_KEY, None)
     count = 0
     with user_mailbox() as mbox:
         for moved_to, came_from, uids in record.get("moves", []):
             count += mbox.move_messages(str(moved_to), [int(u) for u in uids], str(came_from)).count
-    session[NOTICE_KEY] = f"{_messages(count)} put back."
+    session[NOTICE_KEY] = ngettext(
+        "%(num)s message put back.", "%(num)s messages put back.", count, num=number(count)
+    )
     return _redirect(back)
 
 
