@@ -8,6 +8,8 @@
 - ``capability_proxy(server, hide=(...), ...)``: an IMAP proxy that hides extensions
   (``tests/support/capproxy.py``).
 - ``redis_url``: a real redis-server for the session (``tests/support/redisserver.py``).
+- ``reader_through(server, user, **overrides)``: a new app over a server (Dovecot, a proxy or
+  a port), signed in as ``user`` through the login form.
 
 A missing ``dovecot`` binary fails the tests with a clear message: they are never skipped.
 """
@@ -22,7 +24,9 @@ import pytest
 
 from tests.support.capproxy import CapabilityProxy
 from tests.support.imapserver import Dovecot, MailUser, TcpProxy, add_user, proxies
+from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings
+from webmail.services import services
 
 _HERE = Path(__file__).resolve().parent
 
@@ -100,3 +104,27 @@ def new_mail_user(dovecot: Dovecot) -> Callable[[], MailUser]:
     """``new_mail_user()``: one more user of the shared server per call (fixture form of
     :func:`add_user`, so test modules need not import this conftest)."""
     return lambda: add_user(dovecot)
+
+
+@pytest.fixture
+def reader_through(
+    imap_settings: Callable[..., Settings], tmp_path: Path
+) -> Iterator[Callable[..., Reader]]:
+    """``reader_through(server, user, **overrides)``: an app of its own (instance folder in
+    ``tmp_path``) over ``server`` (anything with a ``port``, or a port), with ``overrides`` of
+    its Settings, signed in as ``user`` through the login form. After the test its
+    background syncs are waited for and its pooled IMAP connections closed."""
+    apps: list[Any] = []
+
+    def make(server: Any, user: MailUser, **overrides: Any) -> Reader:
+        port = server if isinstance(server, int) else server.port
+        app = webmail_app(imap_settings(port, **overrides), tmp_path / f"instance{len(apps)}")
+        apps.append(app)
+        reader = Reader(app.test_client())
+        assert reader.login(user.name, user.password).status_code == 302
+        return reader
+
+    yield make
+    for app in apps:
+        services(app).sync_jobs.wait()
+        services(app).pool.close_all()

@@ -9,19 +9,14 @@ that empties chosen SEARCH answers plays such servers here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from tests.support.capproxy import CapabilityProxy
 from tests.support.imapserver import Dovecot, MailUser
 from tests.support.syncdata import message
-from tests.support.webmail_client import Reader, webmail_app
-from webmail.config import Settings
-from webmail.services import services
-
-SettingsFactory = Callable[..., Settings]
+from tests.support.webmail_client import Reader
 
 
 @pytest.fixture
@@ -30,24 +25,6 @@ def five(dovecot: Dovecot, mail_user: MailUser) -> MailUser:
         raw, arrival = message(n)
         dovecot.deliver(mail_user.name, raw, arrival)
     return mail_user
-
-
-@pytest.fixture
-def reader_through(
-    imap_settings: SettingsFactory, tmp_path: Path
-) -> Iterator[Callable[[CapabilityProxy, MailUser], Reader]]:
-    apps: list[object] = []
-
-    def make(proxy: CapabilityProxy, user: MailUser) -> Reader:
-        app = webmail_app(imap_settings(proxy.port), tmp_path / f"instance{len(apps)}")
-        apps.append(app)
-        reader = Reader(app.test_client())
-        assert reader.login(user.name, user.password).status_code == 302
-        return reader
-
-    yield make
-    for app in apps:
-        services(app).pool.close_all()  # type: ignore[arg-type]
 
 
 def test_a_server_that_answers_uid_search_uid_1_star_with_nothing_still_fills_the_list(

@@ -6,20 +6,17 @@ answered; and the forms work without JavaScript (plain form posts with the CSRF 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from tests.support.capproxy import CapabilityProxy
 from tests.support.imapserver import Dovecot, MailUser
 from tests.support.syncdata import message
-from tests.support.webmail_client import Reader, webmail_app
+from tests.support.webmail_client import Reader
 from webmail.config import Settings
-from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
 NOTICE = re.compile(r'<span class="notice-text">([^<]*)</span>')
@@ -41,23 +38,12 @@ def five(dovecot: Dovecot, mail_user: MailUser) -> MailUser:
 
 
 @pytest.fixture
-def reader_for(
-    dovecot: Dovecot, imap_settings: SettingsFactory, tmp_path: Path
-) -> Iterator[Callable[..., Reader]]:
-    apps: list[Flask] = []
-
-    def make(user: MailUser, target: Any = None, **overrides: Any) -> Reader:
-        app = webmail_app(imap_settings(target or dovecot, **overrides),
-                          tmp_path / f"instance{len(apps)}")
-        apps.append(app)
-        reader = Reader(app.test_client())
-        assert reader.login(user.name, user.password).status_code == 302
-        return reader
-
-    yield make
-    for app in apps:
-        services(app).sync_jobs.wait()
-        services(app).pool.close_all()
+def reader_for(dovecot: Dovecot, reader_through: Callable[..., Reader]) -> Callable[..., Reader]:
+    """``reader_for(user, target=None, **overrides)``: signed in over ``target`` (a proxy or
+    its port), else straight to Dovecot."""
+    return lambda user, target=None, **overrides: reader_through(
+        target or dovecot, user, **overrides
+    )
 
 
 def server(dovecot: Dovecot, user: MailUser, folder: str = "INBOX") -> dict[str, set[str]]:

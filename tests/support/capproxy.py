@@ -41,6 +41,8 @@ import threading
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from tests.support.loopback import LoopbackProxy
+
 __all__ = ["EXTENSIONS", "KEPT_COMMANDS", "CapabilityProxy"]
 
 #: How many command lines :attr:`CapabilityProxy.commands` keeps.
@@ -82,7 +84,7 @@ def _hidden_set(names: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-class CapabilityProxy:
+class CapabilityProxy(LoopbackProxy):
     """A proxy on a free 127.0.0.1 port in front of ``(host, port)`` (see the module docstring).
 
     :ivar port: where clients connect.
@@ -102,55 +104,16 @@ class CapabilityProxy:
         flags_first: bool = False,
         empty_search: Iterable[bytes] = (),
     ) -> None:
-        self.target = (host, port)
         self.hidden = _hidden_set(hide)
         self.advertised = tuple(a.encode() for a in advertise)
         self.flags_first = flags_first
         self.empty_search = tuple(s.upper() for s in empty_search)
         self.refused: list[bytes] = []
         self.commands: collections.deque[bytes] = collections.deque(maxlen=KEPT_COMMANDS)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)  # so close() is noticed
-        self.port = int(self.listener.getsockname()[1])
-        self._closing = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept, name="capproxy", daemon=True)
-        self._thread.start()
+        super().__init__(host, port, name="capproxy")
 
-    # -- connections ---------------------------------------------------------------------------
-
-    def _accept(self) -> None:
-        while not self._closing.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets += [client, upstream]
-            _Conversation(self, client, upstream).start()
-
-    def close(self) -> None:
-        """Stop accepting and close every connection."""
-        self._closing.set()
-        self.listener.close()
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                s.close()
-        self._thread.join(timeout=5)
+    def serve(self, client: socket.socket, upstream: socket.socket) -> None:
+        _Conversation(self, client, upstream).start()
 
     # -- rewriting -----------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.support.loopback import LoopbackProxy
+
 STARTUP_SECONDS = 15.0
 
 #: Dovecot's own layout: "/" as the delimiter, no prefix, the special-use folders made at login.
@@ -330,7 +332,7 @@ class Dovecot:
         return c
 
 
-class TcpProxy:
+class TcpProxy(LoopbackProxy):
     """A loopback TCP proxy to ``(host, port)`` that tests can freeze or cut.
 
     ``freeze()`` stops forwarding in both directions (connections stay open: the client times
@@ -340,37 +342,16 @@ class TcpProxy:
     forwarded as usual).
     """
 
+    upstream_timeout = 5.0
+
     def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)  # so close() is noticed: accept() is not woken by it
-        self.port = int(self.listener.getsockname()[1])
         self.frozen = threading.Event()
         self._drip_seconds: float | None = None
         self._dripping: set[socket.socket] = set()  # client sides of the dripped connections
-        self._closing = threading.Event()
-        self._conns: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__(host, port, name="tcpproxy")
 
-    def _accept(self) -> None:
-        while not self._closing.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._conns += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+    def serve(self, client: socket.socket, upstream: socket.socket) -> None:
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
 
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
         # a: the client's side, b: the server's. ``held``: server bytes a drip has not sent yet.
@@ -422,22 +403,6 @@ class TcpProxy:
             self._drip_seconds = seconds
             self._dripping.update(self._conns[0::2])  # _conns holds (client, upstream) pairs
 
-    def cut(self) -> None:
-        """Close every proxied connection now (new connections are still accepted)."""
-        with self._lock:
-            conns, self._conns = self._conns, []
-        for s in conns:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                s.close()
-
-    def close(self) -> None:
-        """Stop accepting and close everything."""
-        self._closing.set()
-        self.listener.close()
-        self.cut()
-        self._thread.join(timeout=5)
 
 
 @dataclass(frozen=True)
