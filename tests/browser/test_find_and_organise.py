@@ -152,6 +152,55 @@ def test_flag_delete_and_undo_from_the_keyboard(
     assert errors == []
 
 
+def test_enter_reply_all_forward_flag_and_spam_from_the_keyboard(
+    chromium: Browser, site: tuple[str, demo.DemoStore]
+) -> None:
+    page, errors = signed_in(chromium, site[0])
+    store = site[1]
+    visited: list[str] = []
+    page.on("request", lambda r: visited.append(r.url) if r.is_navigation_request() else None)
+    rows = page.locator("ol.messages > li.msg")
+    subject = rows.nth(0).locator(".subject").inner_text()
+    uid = int(rows.nth(0).get_attribute("data-uid") or 0)
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")  # the chosen row opens
+    expect(page.locator("h1.subject")).to_have_text(subject)
+    page.wait_for_load_state("load")
+    page.keyboard.press("a")
+    page.wait_for_url("**/compose?form=*")
+    assert any(f"/compose/reply-all/INBOX/{uid}" in url for url in visited), visited
+    page.go_back()
+    page.wait_for_load_state("load")
+    page.keyboard.press("f")
+    page.wait_for_url("**/compose?form=*")
+    assert any(f"/compose/forward/INBOX/{uid}" in url for url in visited), visited
+    expect(page.locator('input[name="subject"]')).to_have_value(re.compile(r"^Fwd: "))
+    page.go_back()
+    page.wait_for_load_state("load")
+    flagged = "\\Flagged" in store.folders["INBOX"][uid].flags
+    with page.expect_response(f"**/message/INBOX/{uid}/flags"):
+        page.keyboard.press("s")  # in the read view: flag (or unflag) this message
+    page.wait_for_load_state("load")
+    assert ("\\Flagged" in store.folders["INBOX"][uid].flags) is not flagged
+    page.keyboard.press("u")
+    page.wait_for_url("**/folder/INBOX")
+    page.wait_for_load_state("load")
+    junk = len(store.folders["Junk"])
+    page.keyboard.press("j")
+    page.keyboard.press("!")  # on the list: the chosen row to Junk
+    expect(page.locator(".change-notice .notice-text")).to_have_text("1 message moved to Junk.")
+    expect(page.locator(f'li.msg[data-uid="{uid}"]')).to_have_count(0)
+    assert len(store.folders["Junk"]) == junk + 1
+    page.wait_for_load_state("load")
+    second = rows.nth(0).locator(".msg-link")
+    second.click()
+    page.wait_for_load_state("load")
+    page.keyboard.press("!")  # in the read view: this message to Junk
+    expect(page.locator(".change-notice .notice-text")).to_have_text("1 message moved to Junk.")
+    assert len(store.folders["Junk"]) == junk + 2
+    assert errors == []
+
+
 def test_the_bulk_bar_works_without_javascript(
     chromium: Browser, site: tuple[str, demo.DemoStore]
 ) -> None:

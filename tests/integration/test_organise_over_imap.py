@@ -158,6 +158,42 @@ def test_delete_moves_to_trash_and_spam_to_junk_and_back(
     assert ids(1) <= set(server(dovecot, five))
 
 
+def read_view_form(reader: Reader, folder: str, uid: int, kind: str) -> tuple[str, dict[str, Any]]:
+    """The action and hidden fields of the read view's form of class ``kind``."""
+    page = reader.page(f"/message/{folder}/{uid}")
+    form = re.search(rf'<form method="post" action="([^"]+)" class="inline {kind}">(.*?)</form>',
+                     page, re.S)
+    assert form is not None, kind
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    return unescape(form.group(1)), {k: unescape(v) for k, v in fields.items()}
+
+
+def test_the_read_views_actions_change_what_the_server_holds(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
+) -> None:
+    reader = reader_for(five)
+    action, fields = read_view_form(reader, "INBOX", 1, "move-one")
+    assert action == "/bulk/INBOX" and fields["uid"] == "1"
+    assert reader.client.post(action, data={**fields, "action": "move", "target": "Archive"}
+                              ).status_code == 303
+    assert set(server(dovecot, five, "Archive")) == ids(0)
+    action, fields = read_view_form(reader, "INBOX", 2, "move-one")
+    reader.client.post(action, data={**fields, "action": "spam"})
+    assert set(server(dovecot, five, "Junk")) == ids(1)
+    (in_junk,) = reader.uids("/folder/Junk")
+    action, fields = read_view_form(reader, "Junk", in_junk, "move-one")
+    assert 'value="notspam"' in reader.page(f"/message/Junk/{in_junk}")
+    reader.client.post(action, data={**fields, "action": "notspam"})
+    assert server(dovecot, five, "Junk") == {} and ids(1) <= set(server(dovecot, five))
+    for change, flags in (("flag", {"\\Flagged"}), ("read", {"\\Flagged", "\\Seen"}),
+                          ("unflag", {"\\Seen"}), ("unread", set())):
+        reader.post("/message/INBOX/3/flags", action=change, next="/folder/INBOX")
+        assert server(dovecot, five)["<2@example.net>"] == flags, change
+    action, fields = read_view_form(reader, "INBOX", 4, "delete-one")
+    reader.client.post(action, data=fields)
+    assert ids(3) <= set(server(dovecot, five, "Trash"))
+
+
 def test_a_message_another_client_marked_deleted_survives_our_move_and_delete(
     reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
 ) -> None:
@@ -293,6 +329,24 @@ def test_deleting_in_trash_asks_first_and_then_deletes_for_good(
     assert done.status_code == 303
     assert len(server(dovecot, five, "Trash")) == 1
     assert notice(reader, "/folder/Trash")[0] == "2 messages deleted for good."
+
+
+def test_deleting_in_junk_asks_first_and_then_deletes_for_good(
+    reader_for: Callable[..., Reader], five: MailUser, dovecot: Dovecot
+) -> None:
+    reader = reader_for(five)
+    bulk(reader, "spam", 1, 2)
+    junk = reader.uids("/folder/Junk")
+    response = bulk(reader, "delete", *junk, folder="Junk", next="/folder/Junk")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 messages in Junk will be deleted for good" in page
+    assert set(server(dovecot, five, "Junk")) == ids(0, 1)  # nothing gone yet
+    uids = re.search(r'name="uids" value="([^"]+)"', page)
+    assert uids is not None
+    reader.post("/destroy/Junk", uids=uids.group(1), next="/folder/Junk")
+    assert server(dovecot, five, "Junk") == {}
+    assert server(dovecot, five, "Trash") == {}  # for good, not to Trash
 
 
 def test_the_single_delete_button_in_trash_asks_first_too(

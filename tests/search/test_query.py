@@ -142,6 +142,7 @@ def summary(**fields: object) -> MessageSummary:
         ("to:müller", False),
         ("subject:reader", False),
         ("reader", True),  # a free word: subject, From, To or Cc
+        ("boss", True),  # ... Cc too
         ('"müller jm"', False),  # never across two parts of a field
         ("is:read", True),
         ("is:unread", False),

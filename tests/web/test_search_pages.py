@@ -87,6 +87,28 @@ def test_a_message_opened_from_results_leads_back_to_them(
     assert args_of(back.group(1)) == {"q": "is:late", "page": "1"}
 
 
+def test_previous_and_next_in_the_read_view_follow_the_results_and_keep_the_query(
+    client: FlaskClient, auth: Any
+) -> None:
+    auth.login()
+    results = auth.listed_uids(client.get("/folder/INBOX?q=is:late&late=1"))
+    everything = auth.listed_uids(client.get("/folder/INBOX"))
+    assert len(results) > 2 and results[:3] != everything[:3]  # not the folder's order
+
+    def steps(uid: int) -> tuple[str | None, str | None]:
+        page = client.get(f"/message/INBOX/{uid}?q=is%3Alate&late=1").get_data(as_text=True)
+        newer = re.search(r'<a class="newer" rel="prev" href="([^"]+)"', page)
+        older = re.search(r'<a class="older" rel="next" href="([^"]+)"', page)
+        return (unescape(newer.group(1)) if newer else None,
+                unescape(older.group(1)) if older else None)
+
+    newer, older = steps(results[1])
+    assert newer is not None and urlsplit(newer).path == f"/message/INBOX/{results[0]}"
+    assert older is not None and urlsplit(older).path == f"/message/INBOX/{results[2]}"
+    assert args_of(newer) == args_of(older) == {"q": "is:late", "late": "1"}
+    assert steps(results[0])[0] is None  # the first result has no previous one
+
+
 def test_in_all_searches_every_folder_and_links_each_row_to_its_own(
     client: FlaskClient, auth: Any, store: demo.DemoStore
 ) -> None:
