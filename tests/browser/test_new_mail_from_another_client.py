@@ -64,7 +64,8 @@ def site(dovecot: Dovecot, tmp_path: Path) -> Iterator[Site]:
 
 
 def open_list(chromium: Browser, base: str, user: MailUser) -> tuple[Page, list[str]]:
-    page = chromium.new_context(viewport={"width": 1200, "height": 900}, timezone_id="UTC").new_page()
+    context = chromium.new_context(viewport={"width": 1200, "height": 900}, timezone_id="UTC")
+    page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(base + "/login")
