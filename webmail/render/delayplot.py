@@ -360,6 +360,7 @@ def _y_label(seconds: int, words: Words) -> str:
 
 def _axes(scale: _Scale, top: int, zone: tzinfo, words: Words = ENGLISH) -> Iterator[str]:
     bottom = HEIGHT - BOTTOM
+    axis_title = escape(words.gettext("delay"))
     yield '<g class="axis">'
     for seconds, _label in _Y_TICKS:
         if seconds > top:
@@ -385,7 +386,7 @@ def _axes(scale: _Scale, top: int, zone: tzinfo, words: Words = ENGLISH) -> Iter
         f'<line class="frame" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{bottom}"/>'
         f'<text class="axis-title" x="16" y="{TOP + (bottom - TOP) / 2:.0f}" text-anchor="middle"'
         f' transform="rotate(-90 16 {TOP + (bottom - TOP) / 2:.0f})">'
-        f"{escape(words.gettext('delay'))}</text></g>"
+        f"{axis_title}</text></g>"
     )
 
 

@@ -17,6 +17,7 @@ from webmail.sessions import PASSWORD_KEY, ServerSession
 from webmail.sessions.limits import DEVICE_COOKIE, DEVICE_SECONDS
 from webmail.sessions.security import rotate_csrf_token, safe_next
 from webmail.views.access import POOL_KEY, USERNAME_KEY, current_user, forget_reader, settings
+from webmail.views.words import english_page
 
 bp = Blueprint("auth", __name__)
 
@@ -35,6 +36,8 @@ def username_problem(username: str) -> str | None:
         try:
             validate_email(username, check_deliverability=False)
         except EmailNotValidError as exc:
+            if not english_page():  # email-validator says why in English only
+                return gettext("That email address looks mistyped.")
             return gettext("That email address looks mistyped: %(reason)s", reason=str(exc))
     return None
 

@@ -88,8 +88,26 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          N_("The search is too long: at most %(num)s characters.")),
         (r"^The search has too many terms: at most (?P<num>\d+)\.$",
          N_("The search has too many terms: at most %(num)s.")),
-        (r"^“in:(?P<value>.*)” is not known: use in:all to search every folder\.$",
-         N_("“in:%(value)s” is not known: use in:all to search every folder.")),
+        # webmail/message/query.py: the operators themselves are placeholders (never translated)
+        (r"^“(?P<term>in:.*)” is not known: use (?P<operator>in:all) to search every folder\.$",
+         N_("“%(term)s” is not known: use %(operator)s to search every folder.")),
+        (r"^“(?P<term>-in:all)” means nothing: leave it out to search this folder\.$",
+         N_("“%(term)s” means nothing: leave it out to search this folder.")),
+        (r"^“(?P<term>has:.*)” is not known: use (?P<operator>has:attachment)\.$",
+         N_("“%(term)s” is not known: use %(operator)s.")),
+        (r"^“(?P<term>is:.*)” is not something a message can be: use (?P<options>.*)\.$",
+         N_("“%(term)s” is not something a message can be: use %(options)s.")),
+        (r"^“(?P<term>\w+:)” needs something after it, like (?P<example>.*)\.$",
+         N_("“%(term)s” needs something after it, like %(example)s.")),
+        (r"^“(?P<term>\w+:.*)” needs a date as (?P<format>YYYY-MM-DD), like (?P<example>.*)\.$",
+         N_("“%(term)s” needs a date as %(format)s, like %(example)s.")),
+        (r"^“(?P<term>\w+:.*)” needs a real date as (?P<format>YYYY-MM-DD), like "
+         r"(?P<example>.*)\.$",
+         N_("“%(term)s” needs a real date as %(format)s, like %(example)s.")),
+        (r"^There is no search operator “(?P<term>.*?)” \(the operators are (?P<listed>.*?)\)\. "
+         r"To search for the text itself, put it in double quotes: (?P<quoted>\".*\")\.$",
+         N_("There is no search operator “%(term)s” (the operators are %(listed)s). To search "
+            "for the text itself, put it in double quotes: %(quoted)s.")),
         (r"^Part (?P<section>[\d.]+): the encoding is damaged; it could not be decoded\.$",
          N_("Part %(section)s: the encoding is damaged; it could not be decoded.")),
         (r"^Part of the message could not be read \((?P<kind>\w+)\)\.$",
@@ -98,8 +116,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<field>To|Cc|Bcc) contains a line break; remove it\.$",
          N_("%(field)s contains a line break; remove it.")),
         (r"^(?P<field>To|Cc|Bcc) is too long\.$", N_("%(field)s is too long.")),
-        (r"^“(?P<shown>.*)” in (?P<field>To|Cc|Bcc) is not an address: (?P<reason>.*)$",
-         N_("“%(shown)s” in %(field)s is not an address: %(reason)s")),
+        (r"^“(?P<shown>.*)” in (?P<field>To|Cc|Bcc) is not an address: (?P<why>.*)$",
+         N_("“%(shown)s” in %(field)s is not an address: %(why)s")),
         (r"^Subject is longer than (?P<num>\d+) characters\.$",
          N_("Subject is longer than %(num)s characters.")),
         (r"^At most (?P<num>\d+) recipients per message\.$",
@@ -107,6 +125,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^The draft was not saved: (?P<reason>.*)$", N_("The draft was not saved: %(reason)s")),
     )
 )
+
+
+_EXAMPLE = re.compile(r'^(\w+:)word or \1"two words"$')
+
+
+def english_page() -> bool:
+    """Whether this page is in English (where a library's English reason may be shown)."""
+    from webmail.views.timefmt import page_locale
+
+    return page_locale().language == "en"
 
 
 def known(text: str) -> str:
@@ -122,6 +150,17 @@ def known(text: str) -> str:
                 values["field"] = header_name(values["field"])
             if "reason" in values:  # a reason of our own (a mail server error) is known too
                 values["reason"] = known(values["reason"])
+            if "why" in values:  # email-validator's reason: English only, so shown in English
+                if not english_page():
+                    return gettext(
+                        "“%(shown)s” in %(field)s is not an address.",
+                        shown=values["shown"], field=header_name(values["field"]),
+                    )
+            example = _EXAMPLE.match(values.get("example", ""))
+            if example:  # from:word or from:"two words"
+                values["example"] = gettext(
+                    "%(operator)sword or %(operator)s\"two words\"", operator=example.group(1)
+                )
             return gettext(msgid, **values)
     return gettext(text)
 
