@@ -47,9 +47,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWERED", "DELETED", "FLAGGED", "LIST_HEADER_FIELDS", "ROLE_ORDER", "SEEN", "SECTION",
     "AuthError", "ConnectionLost", "Folder", "FullMessage", "Mailbox", "MailboxError",
-    "MessageSummary", "Moved", "NotFound", "Order", "Page", "ServerRefused", "ServerTimeout",
-    "ServerUnavailable", "Syncing", "TLSFailure", "TimeBound", "sort_folders", "syncing",
-    "time_bound",
+    "MessageSummary", "Moved", "NotFound", "Order", "Page", "Revalidating", "ServerRefused",
+    "ServerTimeout", "ServerUnavailable", "Syncing", "TLSFailure", "TimeBound", "revalidating",
+    "sort_folders", "syncing", "time_bound",
 ]
 
 #: An IMAP section number (RFC 3501 §6.4.5) as the part endpoints accept it: ``2``, ``1.2`` ...
@@ -90,11 +90,31 @@ class FullMessage:
     :ivar left_out: parts that ``raw`` holds cut short or with an empty body (too large to hold
         for reading; their downloads stream by section), by IMAP section: each part's size
         after transfer decoding (estimated). Empty when ``raw`` is the whole message.
+    :ivar uidvalidity: the folder's UIDVALIDITY when it was fetched (``None``: the mailbox
+        does not say, and then the message is not kept across readings).
     """
 
     summary: MessageSummary
     raw: bytes
     left_out: Mapping[str, int] = field(default_factory=dict)
+    uidvalidity: int | None = None
+
+
+@runtime_checkable
+class Revalidating(Protocol):
+    """A mailbox that can say, without fetching a body, whether a message read before is
+    still the same one (IMAP can: (UIDVALIDITY, UID) names one message for good), so the
+    read view can show a kept copy with today's flags (:mod:`webmail.mailbox.recent`)."""
+
+    def message_state(self, folder: str, uid: int) -> tuple[int, frozenset[str]]:
+        """``(UIDVALIDITY, flags)`` of message ``uid`` of ``folder`` now, read-only (no body
+        is fetched, nothing is marked read); raises NotFound."""
+        ...
+
+
+def revalidating(mbox: Mailbox) -> Revalidating | None:
+    """``mbox`` as a :class:`Revalidating` mailbox, or ``None`` when it cannot say."""
+    return mbox if isinstance(mbox, Revalidating) else None
 
 
 @dataclass(frozen=True)

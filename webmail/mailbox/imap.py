@@ -212,6 +212,7 @@ class ImapMailbox:
         self.threshold = threshold
         self._trash: str | None = None
         self._namespace: roles.Namespace | None = None
+        self._validity: int | None = None
 
     @classmethod
     def connect(
@@ -338,11 +339,14 @@ class ImapMailbox:
 
     def _select(self, folder: str, readonly: bool) -> None:
         try:
-            self.client.select_folder(folder, readonly=readonly)
+            answer = self.client.select_folder(folder, readonly=readonly)
         except IMAPClientAbortError:
             raise
         except IMAPClientError as exc:
             raise NotFound(f"cannot open folder {folder!r}: {exc}") from None
+        # The selected folder's UIDVALIDITY, for FullMessage.uidvalidity and message_state().
+        validity = answer.get(b"UIDVALIDITY") if isinstance(answer, dict) else None
+        self._validity = validity if isinstance(validity, int) else None
 
     def _records(
         self, folder: str, uids: list[int], items: str | None = None
@@ -386,9 +390,25 @@ class ImapMailbox:
                 raise NotFound(f"no message {uid} in {folder!r}")
             record = records[-1]
             del records
+            validity = self._validity
             if len(record.literal) < skeleton.WHOLE_BYTES or len(record.literal) >= record.size:
-                return FullMessage(wire.summary_of(record, folder, self.threshold), record.literal)
-            return self._large_message(folder, dataclasses.replace(record, literal=b""))
+                summary = wire.summary_of(record, folder, self.threshold)
+                return FullMessage(summary, record.literal, uidvalidity=validity)
+            large = self._large_message(folder, dataclasses.replace(record, literal=b""))
+            return dataclasses.replace(large, uidvalidity=validity)
+
+    def message_state(self, folder: str, uid: int) -> tuple[int, frozenset[str]]:
+        """``(UIDVALIDITY, flags)`` of one message: EXAMINE and ``UID FETCH uid (FLAGS)``, no
+        body (:class:`webmail.mailbox.Revalidating`); raises NotFound."""
+        with translated_errors():
+            self._select(folder, readonly=True)
+            validity = self._validity
+            data = self.client.fetch([uid], ["FLAGS"]).get(uid)
+        if data is None or validity is None:
+            raise NotFound(f"no message {uid} in {folder!r}")
+        flags = (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f)
+                 for f in data.get(b"FLAGS") or ())
+        return validity, frozenset(f for f in flags if f not in wire.SESSION_FLAGS)
 
     def _large_message(self, folder: str, record: wire.ListRecord) -> FullMessage:
         """``message()`` of a message over ``skeleton.WHOLE_BYTES`` (``folder`` is selected):

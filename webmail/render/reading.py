@@ -8,7 +8,7 @@ document itself), so both make the same remote-content decision for the same req
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -96,6 +96,7 @@ def read_message(
     remote_asked: bool,
     inline_url: Callable[[str], str],
     embed_images: bool = False,
+    renders: MutableMapping[tuple[bool, bool], SanitizedHtml] | None = None,
 ) -> Reading:
     """What the read view and its frame show of ``raw``, already parsed as ``parsed``.
 
@@ -104,6 +105,12 @@ def read_message(
     references become ``inline_url(section)`` of the part with that Content-ID, or with
     ``embed_images`` (the frame document) ``data:`` URLs, see :func:`_embedded_images`;
     unknown ones are removed. Never raises on any message.
+
+    ``renders``, when given, keeps the sanitised body by (remote allowed, ``embed_images``):
+    a later call for the same message and the same two answers takes it from there instead of
+    sanitising again (the read page and its frame share one sanitising). The sanitised body
+    depends on nothing else of the call, as long as ``inline_url`` is the same function of
+    the section for the same message.
     """
     sender = parsed.from_[0].addr if parsed.from_ else ""
     trusted = bool(sender) and trusts_sender(sender)
@@ -116,7 +123,11 @@ def read_message(
     cid_url = _embedded_images(raw, parsed) if embed_images else cid_link
     sanitized = None
     if parsed.html is not None:
-        sanitized = sanitize_html(parsed.html.text, cid_url=cid_url, allow_remote=allow)
+        sanitized = renders.get((allow, embed_images)) if renders is not None else None
+        if sanitized is None:
+            sanitized = sanitize_html(parsed.html.text, cid_url=cid_url, allow_remote=allow)
+            if renders is not None:
+                renders[(allow, embed_images)] = sanitized
     text = render_text(parsed.text.text) if parsed.html is None and parsed.text else None
     shown = sanitized.cid_refs if sanitized is not None else frozenset()
     unreferenced = tuple(p for cid, p in parsed.inline.items() if cid not in shown)

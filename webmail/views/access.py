@@ -8,11 +8,12 @@ connection pool, and forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -37,11 +38,13 @@ from webmail.mailbox import (
     Mailbox,
     NotFound,
     Order,
+    revalidating,
     syncing,
 )
 from webmail.message.parse import ParsedMessage, parse_message
 from webmail.message.query import Query
 from webmail.render.reading import Reading, read_message
+from webmail.render.sanitize import SanitizedHtml
 from webmail.search import matching_uids, search_folders
 from webmail.services import services
 from webmail.sessions.prefs import Preferences, UserPrefs, valid_zone
@@ -193,47 +196,102 @@ def list_user_folder(
 
 @dataclass(frozen=True)
 class Opened:
-    """A message the reader opened: as fetched, and parsed once.
+    """A message the reader opened: as fetched, parsed once, and what was rendered of it.
 
-    :ivar full: the row and raw bytes (``Mailbox.message``).
+    :ivar full: the row and raw bytes (``Mailbox.message``), with the flags of this request.
     :ivar parsed: its MIME parse.
+    :ivar renders: its sanitised bodies (``read_message``'s ``renders``), shared by every
+        request that reads it from :mod:`webmail.mailbox.recent`.
     """
 
     full: FullMessage
     parsed: ParsedMessage
+    renders: dict[tuple[bool, bool], SanitizedHtml] = field(default_factory=dict, compare=False)
+
+    def with_flags(self, flags: frozenset[str]) -> Opened:
+        """The same message with today's flags (its renders shared)."""
+        if flags == self.full.summary.flags:
+            return self
+        summary = dataclasses.replace(self.full.summary, flags=flags)
+        return Opened(dataclasses.replace(self.full, summary=summary), self.parsed, self.renders)
+
+
+def _owner() -> tuple[str, str] | None:
+    """Whose kept messages this request may read: the reader and their session's pool key
+    (never another user's, never another session's)."""
+    key = session.get(POOL_KEY)
+    user = current_user()
+    return (user, key) if isinstance(key, str) and user is not None else None
+
+
+def _cost(full: FullMessage, parsed: ParsedMessage) -> int:
+    """What keeping a message costs in memory, roughly: the raw bytes and the decoded texts
+    (a str of mail text is about a byte a character; the parse's other parts are small)."""
+    texts = (parsed.html, parsed.text)
+    return len(full.raw) + sum(len(t.text) for t in texts if t is not None)
 
 
 def open_message(folder: str, uid: int, *, fresh: bool = False) -> Opened:
-    """The reader's message ``uid`` of ``folder``, fetched (``BODY.PEEK``) and parsed once per
-    reading: the read page asks ``fresh`` and keeps the result for a minute; its body frame
-    and its "always for this sender" form take it from there (:mod:`webmail.mailbox.recent`).
-    Raises NotFound."""
+    """The reader's message ``uid`` of ``folder``, fetched (``BODY.PEEK[]``) and parsed once
+    per reading (:mod:`webmail.mailbox.recent`): a mailbox that can say which message a UID
+    names now (IMAP: ``message_state``, ``EXAMINE`` + ``UID FETCH (FLAGS)``, no body) serves a
+    kept copy under today's UIDVALIDITY with today's flags, so the read page, its frame, "always
+    for this sender" and a reply share one body FETCH, and a reopened message fetches no body
+    at all. With any other mailbox (the demo) ``fresh`` (the read page) fetches anew, the
+    others take the page's copy. Raises NotFound."""
     svc = services()
-    key = session.get(POOL_KEY)
-    if not fresh and isinstance(key, str):
-        kept = svc.opened.get(key, folder, uid)
-        if isinstance(kept, Opened):
-            return kept
-    with user_mailbox() as mbox:
-        full = mbox.message(folder, uid)
-    opened = Opened(full, parse_message(full.raw).with_left_out(full.left_out))
-    if isinstance(key, str):
-        svc.opened.put(key, folder, uid, opened, len(full.raw))
+    owner = _owner()
+
+    def look(mbox: Mailbox) -> tuple[Opened | None, FullMessage | None, bool]:
+        checker = revalidating(mbox)
+        if checker is not None:
+            if owner is not None and svc.opened.holds(owner, folder, uid):
+                validity, flags = checker.message_state(folder, uid)
+                kept = svc.opened.get(owner, folder, validity, uid)
+                if isinstance(kept, Opened):
+                    return kept.with_flags(flags), None, True
+                svc.opened.forget(owner, folder, uid)  # kept under an older UIDVALIDITY
+        elif not fresh and owner is not None:
+            kept = svc.opened.get(owner, folder, None, uid)
+            if isinstance(kept, Opened):
+                return kept, None, False
+        return None, mbox.message(folder, uid), checker is not None
+
+    kept, full, checked = read_user_mailbox(look)
+    if kept is not None:
+        return kept
+    assert full is not None
+    parsed = parse_message(full.raw).with_left_out(full.left_out)
+    opened = Opened(full, parsed)
+    if owner is not None and (not checked or full.uidvalidity is not None):
+        svc.opened.put(owner, folder, full.uidvalidity, uid, opened, _cost(full, parsed))
     return opened
 
 
 def forget_opened(folder: str, uid: int) -> None:
     """Drop a kept message (it was deleted or moved)."""
-    key = session.get(POOL_KEY)
-    if isinstance(key, str):
-        services().opened.forget(key, folder, uid)
+    owner = _owner()
+    if owner is not None:
+        services().opened.forget(owner, folder, uid)
 
 
-def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = False) -> Reading:
-    """What the read view (or with ``embed_images`` its frame) shows of an opened message,
-    for this reader (``g.prefs``) and this request (``?remote=1``)."""
+def forget_reader() -> None:
+    """Drop every message this session kept (it signs out)."""
+    owner = _owner()
+    if owner is not None:
+        services().opened.forget(owner)
+
+
+def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = True) -> Reading:
+    """What the read view and its frame show of an opened message, for this reader
+    (``g.prefs``) and this request (``?remote=1``). The sanitised body is made once per
+    opening and kept with the message (``Opened.renders``): the page and its frame make the
+    same remote-content decision for the same request, and both use the frame's body
+    (``cid:`` images embedded, see ``render.reading``), so the frame sanitises nothing.
+    ``embed_images=False``: ``cid:`` images as links to the inline-image endpoint."""
     prefs: UserPrefs = g.prefs
-    return read_message(
+    before = len(opened.renders)
+    reading = read_message(
         opened.full.raw,
         opened.parsed,
         trusts_sender=prefs.allows_remote,
@@ -242,7 +300,14 @@ def reading_of(opened: Opened, folder: str, uid: int, *, embed_images: bool = Fa
             "message.inline", folder=folder, uid=uid, section=section
         ),
         embed_images=embed_images,
+        renders=opened.renders,
     )
+    owner = _owner()
+    if len(opened.renders) > before and owner is not None and reading.sanitized is not None:
+        services().opened.charge(
+            owner, folder, opened.full.uidvalidity, uid, len(reading.sanitized.html)
+        )
+    return reading
 
 
 def user_delays(
