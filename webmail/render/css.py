@@ -343,17 +343,38 @@ def sanitize_stylesheet(css: str, ctx: CssContext) -> str:
 
 
 class MailCSSSanitizer(CSSSanitizer):  # type: ignore[misc]
-    """bleach ``CSSSanitizer`` for ``style`` attributes, applying :func:`sanitize_declarations`."""
+    """bleach ``CSSSanitizer`` for ``style`` attributes, applying :func:`sanitize_declarations`.
+
+    One per message (its :class:`CssContext`). Newsletters repeat the same few inline styles
+    on every cell, so each distinct style is decided once and its answer reused: the answer
+    depends only on the style's text and the context's fixed settings (``allow_remote``,
+    ``cid_url``, which answers the same for the same Content-ID), and a reuse counts what the
+    first decision counted (the CSS characters read, the remote images blocked; the
+    Content-IDs it referred to are already in the set). A style cut by the CSS cap is not
+    reused.
+    """
 
     def __init__(self, ctx: CssContext) -> None:
         super().__init__(allowed_css_properties=ALLOWED_PROPERTIES)
         self.ctx = ctx
+        self._decided: dict[str, tuple[str, int]] = {}
 
     def sanitize_css(self, style: str) -> str:
         """Return the safe part of an inline style; never raises."""
+        ctx = self.ctx
         try:
             # bleach hands over the raw attribute value; the browser decodes entities first.
-            style = self.ctx.take_css(html5lib_shim.convert_entities(style))
-            return sanitize_declarations(style, self.ctx) if style else ""
+            decoded = html5lib_shim.convert_entities(style)
+            known = self._decided.get(decoded)
+            if known is not None and len(decoded) <= MAX_CSS_CHARS - ctx.css_chars:
+                ctx.css_chars += len(decoded)
+                ctx.remote_blocked += known[1]
+                return known[0]
+            style = ctx.take_css(decoded)
+            blocked = ctx.remote_blocked
+            kept = sanitize_declarations(style, ctx) if style else ""
+            if len(style) == len(decoded):
+                self._decided[decoded] = (kept, ctx.remote_blocked - blocked)
+            return kept
         except (RecursionError, ValueError, TypeError, AttributeError):
             return ""
