@@ -101,13 +101,13 @@ def html_lang() -> str:
 
 
 def compile_catalogs(source: Path, target: Path) -> None:
-    """Compile every ``source/<lang>/LC_MESSAGES/*.po`` into ``target`` (same layout) where
-    the ``.mo`` is missing or older; each written to a temporary file and renamed into place,
-    so that several workers starting at once never read half a file."""
+    """Compile every ``source/<lang>/LC_MESSAGES/messages.po`` into ``target`` (same layout)
+    where the ``.mo`` is missing or older; each written to a temporary file and renamed into
+    place, so that several workers starting at once never read half a file."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
+    for po in sorted(source.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         mo = target / po.relative_to(source).with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue

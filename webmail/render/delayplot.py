@@ -350,6 +350,7 @@ def _y_label(seconds: int, words: Words) -> str:
     n, unit = next((n, u) for s, (n, u) in zip((s for s, _ in _Y_TICKS), _Y_UNITS, strict=True)
                    if s == seconds)
     gettext = words.gettext
+    # TRANSLATORS: the delays plot's axis ticks: short units (s, min, h, d, week, year).
     units = {
         "s": gettext("%(num)s s", num=n), "min": gettext("%(num)s min", num=n),
         "h": gettext("%(num)s h", num=n), "d": gettext("%(num)s d", num=n),
@@ -360,6 +361,7 @@ def _y_label(seconds: int, words: Words) -> str:
 
 def _axes(scale: _Scale, top: int, zone: tzinfo, words: Words = ENGLISH) -> Iterator[str]:
     bottom = HEIGHT - BOTTOM
+    # TRANSLATORS: the title of the delays plot's vertical axis (how late mail arrived).
     axis_title = escape(words.gettext("delay"))
     yield '<g class="axis">'
     for seconds, _label in _Y_TICKS:
