@@ -361,3 +361,42 @@ var uiWords = (function () {
     if (print) { window.print(); }
   });
 })();
+
+// Read view: the message frame is as tall as the mail in it (issue 13, defect 17), between
+// 8em and three screens (beyond that it scrolls inside). The frame is same-origin but runs no
+// script (sandbox without allow-scripts, script-src 'none'), so this page measures it: once it
+// has loaded (its images included), and again when the window's width changes the layout.
+// Without JavaScript the stylesheet's fixed height stays.
+(function () {
+  function fit(frame) {
+    var doc = null;
+    try { doc = frame.contentDocument; } catch (e) { return; }
+    if (!doc || !doc.documentElement || !doc.body || doc.URL === "about:blank") { return; }
+    var em = parseFloat(window.getComputedStyle(frame).fontSize) || 16;
+    var least = 8 * em;
+    var most = Math.max(3 * window.innerHeight, least);
+    var edges = frame.offsetHeight - frame.clientHeight;  // its borders
+    frame.style.minHeight = least + "px";
+    frame.style.height = least + "px";  // measure the content, not the frame's own height
+    var root = doc.documentElement;
+    var height = Math.max(root.scrollHeight, doc.body.scrollHeight);
+    if (root.scrollWidth > root.clientWidth) { height += 20; }  // room for a scroll bar
+    frame.style.height = Math.min(Math.max(height + edges, least), most) + "px";
+    frame.setAttribute("data-fitted", height + edges > most ? "max" : "content");
+  }
+
+  function watch(frame) {
+    var width = window.innerWidth;
+    frame.addEventListener("load", function () { fit(frame); });
+    var doc = null;
+    try { doc = frame.contentDocument; } catch (e) { doc = null; }
+    if (doc && doc.readyState === "complete") { fit(frame); }  // loaded before this ran
+    window.addEventListener("resize", function () {
+      if (window.innerWidth !== width) { width = window.innerWidth; fit(frame); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("iframe.mail-frame").forEach(watch);
+  });
+})();

@@ -25,9 +25,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 ARRIVAL = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 BIG_SIZE = 20 * 1024 * 1024
 FRAME_CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; "
-    "sandbox allow-popups allow-popups-to-escape-sandbox"
+    "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
 )
 
 
@@ -95,8 +95,8 @@ def test_html_mail_is_framed_in_a_sandbox_with_its_own_csp(reader: tuple[Reader,
     r, _ = reader
     page = r.page("/message/INBOX/1")
     assert (
-        '<iframe class="mail-frame" title="Message body" sandbox="allow-popups '
-        'allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" '
+        '<iframe class="mail-frame" title="Message body" sandbox="allow-same-origin '
+        'allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" '
         'src="/message/INBOX/1/body"></iframe>'
     ) in page
     response = r.client.get("/message/INBOX/1/body")

@@ -14,9 +14,9 @@ from webmail.services import services
 
 SENDER = "newsletter@byte.example.net"
 FRAME_CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; "
-    "sandbox allow-popups allow-popups-to-escape-sandbox"
+    "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
 )
 
 

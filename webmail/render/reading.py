@@ -58,10 +58,12 @@ def format_addresses(addresses: tuple[Address, ...]) -> str:
 def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str | None]:
     """``cid_url`` for the frame document: each raster ``cid:`` part as a ``data:`` URL.
 
-    Why not this app's inline-image URL: the frame has an opaque origin (no allow-same-origin),
-    so Chromium sends its requests without the SameSite=Lax session cookie, and the image
-    request would land on the login page. Embedding needs no cookie and no extra request.
-    Non-raster parts (SVG, HTML) and parts over the size caps map to ``None`` (removed).
+    Why not this app's inline-image URL: each image would be a request and an IMAP fetch of
+    its own, where the parts are already here, in the message the frame was made from: with
+    them embedded, opening a message (page, frame, its images) is one FETCH. (Before the frame
+    was same-origin, for sizing it to its content, such a request also came without the
+    SameSite=Lax session cookie and landed on the login page.) Non-raster parts (SVG, HTML)
+    and parts over the size caps map to ``None`` (removed).
     """
     budget = MAX_INLINE_TOTAL_BYTES
     made: dict[str, str | None] = {}

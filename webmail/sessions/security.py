@@ -50,15 +50,19 @@ HSTS = "max-age=31536000"
 
 
 #: The sandbox of the message frame, repeated in its CSP so that opening the body URL directly
-#: (outside our iframe) is just as inert. No allow-scripts, no allow-same-origin (see
-#: templates/mail/read.html for why each flag is there).
-FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+#: (outside our iframe) is just as inert. No allow-scripts: nothing in the mail runs.
+#: allow-same-origin (without allow-scripts) only so that app.js in the page can measure the
+#: body's height; with no script in the frame, the frame itself can reach nothing of ours
+#: (see templates/mail/read.html for why each flag is there). The CSP's sandbox must carry it
+#: too: a CSP sandbox without it would make the document opaque whatever the iframe says.
+FRAME_SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
 
 
 def frame_policy(allow_remote: bool) -> str:
     """The Content-Security-Policy of a message body document.
 
-    No script, no fetch, no forms, no plugins, no nested frames, no ``<base>``; images only
+    No script (``script-src 'none'``, and the sandbox has no allow-scripts), no fetch, no
+    forms, no plugins, no nested frames, no ``<base>``; images only
     from this app (``cid:`` parts) and ``data:``, plus ``https:`` when the reader chose to show
     remote content; inline ``<style>`` because real newsletters lay out with it (its content
     went through the CSS sanitiser). Only this app may frame it.
@@ -67,6 +71,7 @@ def frame_policy(allow_remote: bool) -> str:
     return "; ".join(
         (
             "default-src 'none'",
+            "script-src 'none'",
             f"img-src {images}",
             "style-src 'unsafe-inline'",
             "frame-ancestors 'self'",
