@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -123,6 +124,26 @@ def _unpack(text: str | None) -> dict[str, str]:
     for item in text.split(_GS):
         member, _, record = item.partition(_RS)
         out[member] = record
+    return out
+
+
+def _unpack_holding(text: str | None, needle: str) -> dict[str, str]:
+    """member -> record of the records of one bucket string that hold ``needle``, found by
+    ``str.find`` over the whole string (no split of the other records). ``needle`` holds no
+    separator (a folded word has no control character), so a hit never spans two records."""
+    out: dict[str, str] = {}
+    if not text:
+        return out
+    start = 0
+    while (pos := text.find(needle, start)) >= 0:
+        begin = text.rfind(_GS, 0, pos) + 1
+        end = text.find(_GS, pos)
+        if end < 0:
+            end = len(text)
+        member, _, record = text[begin:end].partition(_RS)
+        if record:  # a hit in the member's digits alone is no hit
+            out[member] = record
+        start = end + 1
     return out
 
 
@@ -332,6 +353,9 @@ class RedisIndex:
             t.field == "is" and t.value != "late" for t in query.row_terms
         )
         verdicts: dict[str, bool] = {}
+        # The longest positive word is looked for in the bucket strings themselves: only the
+        # records that hold it are taken apart.
+        needle = max(needles, key=len) if needles else None
         found: list[tuple[int, int, str, str]] = []  # (time, uid, folder, member)
         late = 0
         for name in dict.fromkeys(folders):
@@ -339,7 +363,9 @@ class RedisIndex:
             if allowed is not None and not allowed:
                 continue
             gone = set((exclude or {}).get(name, ()))
-            records, flags = self._records(self._folder(account, name), lo, hi, needs_flags)
+            records, flags = self._records(
+                self._folder(account, name), lo, hi, needs_flags, needle
+            )
             for member, record in records.items():
                 if needles and not all(n in record for n in needles):
                     continue  # cheap: a word the record lacks is in none of its fields
@@ -386,11 +412,12 @@ class RedisIndex:
         return SearchHits(rows, len(found), late)
 
     def _records(
-        self, f: str, lo: int | None, hi: int | None, with_flags: bool
+        self, f: str, lo: int | None, hi: int | None, with_flags: bool, needle: str | None
     ) -> tuple[dict[str, str], dict[str, str]]:
         """(member -> search record, member -> flags if ``with_flags``) of one folder: every
         row, or with a date range [lo, hi) only its stretch of the ``sent`` sorted set (those
-        records' buckets read, the others' records left out)."""
+        records' buckets read, the others' records left out); with a ``needle`` only the
+        records that hold it."""
         records: dict[str, str] = {}
         flags: dict[str, str] = {}
         pipe = self._r.pipeline(transaction=False)
@@ -410,10 +437,11 @@ class RedisIndex:
                 pipe.hmget(f + "flagbuckets", buckets)
         answers = pipe.execute()
         for packed in answers[0]:
+            found = _unpack(packed) if needle is None else _unpack_holding(packed, needle)
             if wanted is None:
-                records.update(_unpack(packed))
+                records.update(found)
             else:
-                records.update((m, r) for m, r in _unpack(packed).items() if m in wanted)
+                records.update((m, r) for m, r in found.items() if m in wanted)
         for packed in answers[1] if with_flags else ():
             flags.update(_unpack(packed))
         return records, flags
@@ -428,6 +456,37 @@ class RedisIndex:
             for data in self._r.hmget(f + "rows", members[start : start + READ_CHUNK]):
                 if data is not None:  # deleted between the two reads
                     out.append(_delay_row(json.loads(data)))
+        return out
+
+    def late_arrivals(
+        self, account: str, folder: str, after: datetime, limit: int
+    ) -> list[tuple[datetime, str | None, frozenset[str]]]:
+        """The late rows that arrived after ``after``, newest arrival first, ties by UID (the
+        ``late:arrival`` sorted set's reverse order), at most ``limit``: (sent, held at,
+        flags), each row's stored values read without building an :class:`IndexRow`."""
+        if limit <= 0:
+            return []
+        f = self._folder(account, folder)
+        members = self._r.zrevrangebyscore(
+            f + "late:arrival", "+inf", f"({math.floor(after.timestamp())}", start=0, num=limit
+        )
+        out: list[tuple[datetime, str | None, frozenset[str]]] = []
+        sent_at, held_at, flags_at = (DB_ORDER.index(c) for c in ("sent", "bottleneck", "flags"))
+        for start in range(0, len(members), READ_CHUNK):
+            chunk = members[start : start + READ_CHUNK]
+            pipe = self._r.pipeline(transaction=False)
+            pipe.hmget(f + "rows", chunk)
+            pipe.hmget(f + "flags", chunk)
+            rows, flags = pipe.execute()
+            for data, flag in zip(rows, flags, strict=True):
+                if data is None:  # deleted between the two reads
+                    continue
+                values = json.loads(data)
+                stored = flag if flag is not None else values[flags_at]
+                out.append((
+                    datetime.fromtimestamp(values[sent_at], UTC), values[held_at],
+                    frozenset(stored.split()),
+                ))
         return out
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
