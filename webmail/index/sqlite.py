@@ -44,6 +44,10 @@ from webmail.message.query import Query
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
 SCHEMA_VERSION = 7  # 7: search columns and index; 6: the delays index; 5: holds
 BUSY_TIMEOUT_MS = 10_000
+# How long BEGIN IMMEDIATE waits at a time for another connection's write to end before it
+# tries again: SQLite's own busy handler sleeps 1, 2, 5, 10 ... up to 100 ms at a time, so a
+# page's write behind a fill's chunk could sleep tens of ms past the moment the lock was free.
+_WRITE_POLL_SECONDS = 0.001
 FILE_NAME = "index.sqlite3"
 MAX_PAGE = 500
 
@@ -136,13 +140,31 @@ class Index:
         """One write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on
         error."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate(conn)
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @staticmethod
+    def _begin_immediate(conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``, waiting up to ``BUSY_TIMEOUT_MS`` for another writer in steps
+        of ``_WRITE_POLL_SECONDS`` (not SQLite's growing sleeps); then ``database is locked``."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(_WRITE_POLL_SECONDS)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         """Close this thread's connection (others close when their thread ends)."""

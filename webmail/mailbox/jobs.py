@@ -4,15 +4,25 @@
 per (account, folder); across processes and app instances the index's sync lease keeps a
 second worker off a folder that is being filled (``webmail.mailbox.sync.sync_folder`` skips it).
 A job opens its own IMAP connection: the session's pooled one stays free for page views.
+
+While a job runs, the interpreter switches threads every :data:`SWITCH_INTERVAL` seconds (not
+Python's default 5 ms): the job's own Python (reading the FETCH responses, writing rows; the
+rows themselves are built in helper processes, see ``webmail.mailbox.analysis``) would
+otherwise keep a page's thread waiting up to 5 ms for the GIL after each of its socket and
+SQLite calls.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+
+#: The interpreter's thread switch interval while a job runs in this process (seconds).
+SWITCH_INTERVAL = 0.001
 
 Job = Callable[[], object]
 
@@ -24,6 +34,7 @@ class SyncJobs:
         self.max_running = max_running
         self._running: dict[tuple[str, str], threading.Thread] = {}
         self._lock = threading.Lock()
+        self._interval: float | None = None  # the switch interval before the first job
 
     def running(self, account: str, folder: str) -> bool:
         """A job for this folder is running in this process."""
@@ -50,11 +61,23 @@ class SyncJobs:
                     with self._lock:
                         if self._running.get(key) is threading.current_thread():
                             del self._running[key]
+                        self._restore_interval()
 
             thread = threading.Thread(target=run, name="webmail-first-sync", daemon=True)
             self._running[key] = thread
+            if self._interval is None:
+                self._interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
             thread.start()
         return True
+
+    def _restore_interval(self) -> None:
+        """Under the lock: the interpreter's switch interval back once no job runs."""
+        me = threading.current_thread()
+        others = [t for t in self._running.values() if t.is_alive() and t is not me]
+        if not others and self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
 
     def wait(self, timeout: float = 30.0) -> None:
         """Wait for the running jobs (tests, shutdown)."""

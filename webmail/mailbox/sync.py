@@ -19,7 +19,15 @@ heartbeat. A thread of the sync renews it every third of that, through a long FE
 dies with its process: a sync that was killed (``kill -9``, an OOM kill) holds the folder no
 longer than the lease, and a live one never loses it for being slow.
 
-Memory is bounded by one chunk (about 1.2 MB of headers per 1000 messages) plus the list
+A big fill (:data:`PARALLEL_MIN` messages or more) builds its rows in helper processes
+(:mod:`webmail.mailbox.analysis`): the header analysis is pure Python, and in this process it
+would hold the GIL for most of the fill, so the pages a web worker serves meanwhile would queue
+behind it, and one core would do all of it. The helpers get the raw FETCH data of a chunk and
+give back its stored rows, built by the same function as here (``chunk_rows``). This process
+keeps the IMAP connection and the index writes, chunk by chunk in the same order as before.
+Should the helpers fail to start or die, the rows are built here.
+
+Memory is bounded by a few chunks (about 1.2 MB of headers per 1000 messages) plus the list
 of UIDs. The bulk FETCH goes through imaplib under the imapclient connection and is read by
 :mod:`webmail.mailbox.wire` (imapclient 4.x cannot fetch ranges, and its parser costs ~50 µs
 per message, 4x the transfer). Connection failures become ``webmail.mailbox.ConnectionLost``.
@@ -27,6 +35,7 @@ per message, 4x the transfer). Connection failures become ``webmail.mailbox.Conn
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import imaplib
 import logging
@@ -36,16 +45,17 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from webmail.index.rows import row_values
 from webmail.index.store import FolderState, IndexStore
 from webmail.mailbox import wire
+from webmail.mailbox.analysis import HelperFailed, Helpers, Rows, chunk_rows
 from webmail.mailbox.errors import ConnectionLost, MailboxError, NotFound, ServerRefused
 from webmail.mailbox.rawimap import batches, imaplib_of, search_uids, uid_command
 from webmail.message.summary import LIST_HEADER_FIELDS
@@ -54,6 +64,13 @@ CHUNK_SIZE = 1000
 #: A sync's lease on its folder outlives its last heartbeat by this much (see the module docstring).
 LEASE_SECONDS = 15.0
 PREFETCH = 2  # chunks fetched ahead of the analysis
+#: Rows written per transaction: a chunk goes in several, newest first (see fetch_new).
+COMMIT_ROWS = 200
+#: A fill of at least this many messages builds its rows in helper processes (see the module
+#: docstring); smaller ones here (a helper takes ~0.3 s to start).
+PARALLEL_MIN = 5000
+#: How many helper processes a big fill uses (fewer on a machine with fewer cores).
+ANALYSIS_WORKERS = 2
 
 Progress = Callable[[int, int], None]
 
@@ -168,7 +185,7 @@ def _heartbeat(
 
 def _prefetched(
     imap: imaplib.IMAP4, chunks: Iterable[Sequence[int]], items: str
-) -> Iterator[list[Any]]:
+) -> Generator[list[Any], None, None]:
     """The FETCH data of each chunk, read by a helper thread one chunk ahead, so the server
     works on chunk n+1 while this thread analyses chunk n. At most two chunks wait in memory.
     Only the helper uses the connection until this generator ends; errors are re-raised here."""
@@ -205,6 +222,82 @@ def _prefetched(
         reader.join()
 
 
+def analysis_workers(missing: int) -> int:
+    """How many helper processes a fill of ``missing`` messages uses: none below
+    :data:`PARALLEL_MIN`, else :data:`ANALYSIS_WORKERS` (at most the machine's cores)."""
+    if missing < PARALLEL_MIN:
+        return 0
+    return max(1, min(ANALYSIS_WORKERS, os.cpu_count() or 1))
+
+
+def _analysed(
+    chunks: Iterable[list[Any]], folder: str, threshold: timedelta, workers: int
+) -> Generator[Rows, None, None]:
+    """The rows of each chunk (:func:`webmail.mailbox.analysis.chunk_rows`), in the order of
+    ``chunks``: built by ``workers`` helper processes (:class:`webmail.mailbox.analysis.Helpers`),
+    or here with none. While the helpers start, the first chunk is built here (the newest rows
+    show early). Should the helpers fail (not start, die), the rows are built here from then on:
+    the chunks in their hands are kept until their rows are back."""
+    if workers <= 0:
+        for data in chunks:
+            yield chunk_rows(data, folder, threshold)
+        return
+    helpers: Helpers | None = None
+    pending: collections.deque[list[Any]] = collections.deque()  # in the helpers' hands
+
+    def give_up(exc: HelperFailed) -> None:
+        nonlocal helpers
+        _log.warning("%r: %s; building the rows here", folder, exc)
+        if helpers is not None:
+            helpers.close()
+            helpers = None
+
+    def take() -> Rows:
+        data = pending.popleft()
+        if helpers is not None:
+            try:
+                return helpers.take()
+            except HelperFailed as exc:
+                give_up(exc)
+        return chunk_rows(data, folder, threshold)
+
+    try:
+        try:
+            helpers = Helpers(workers, folder, threshold)
+        except HelperFailed as exc:
+            give_up(exc)
+        it = iter(chunks)
+        first = next(it, None)
+        if first is None:
+            return
+        yield chunk_rows(first, folder, threshold)  # while the helpers start
+        del first
+        for data in it:
+            if helpers is None:
+                while pending:
+                    yield take()
+                yield chunk_rows(data, folder, threshold)
+                continue
+            while not helpers.free:
+                yield take()
+            try:
+                helpers.submit(data)
+            except HelperFailed as exc:
+                give_up(exc)
+                while pending:
+                    yield take()
+                yield chunk_rows(data, folder, threshold)
+                continue
+            pending.append(data)
+            del data
+        while pending:
+            yield take()
+    finally:
+        pending.clear()
+        if helpers is not None:
+            helpers.close()
+
+
 def sync_folder(
     client: IMAPClient,
     index: IndexStore,
@@ -217,6 +310,7 @@ def sync_folder(
     lease: bool = True,
     lease_seconds: float = LEASE_SECONDS,
     fetch_limit: int | None = None,
+    workers: int | None = None,
 ) -> SyncResult:
     """Bring ``folder`` of ``account`` (see ``webmail.index.account_key``) up to date in
     ``index`` over the logged-in ``client``.
@@ -229,6 +323,8 @@ def sync_folder(
     ``NotFound`` when the folder does not exist, ``ConnectionLost`` when the connection fails
     (committed chunks stay). With ``fetch_limit``, a sync that would have to fetch more
     messages than that fetches none (``SyncResult.deferred``): a page must not wait for them.
+    ``workers``: helper processes that build the rows (0: none, in this thread); by default
+    :func:`analysis_workers` of the number of messages to fetch.
     """
     started = time.perf_counter()
     owner = f"{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex}"
@@ -245,6 +341,7 @@ def sync_folder(
             run = _Sync(client, index, account, folder, progress, chunk_size, fields)
             run.lease_seconds = lease_seconds
             run.fetch_limit = fetch_limit
+            run.workers = workers
             return run.run(owner if lease else None, started)
     except _LeaseLost:
         state = index.state(account, folder)
@@ -303,6 +400,7 @@ class _Sync:
         self.esearch = "ESEARCH" in self.caps
         self.lease_seconds = LEASE_SECONDS
         self.fetch_limit: int | None = None
+        self.workers: int | None = None
 
     def run(self, owner: str | None, started: float) -> SyncResult:
         """The sync; when the folder left selected turns out not to be what it was, the same
@@ -572,28 +670,42 @@ class _Sync:
         settled = state.settled_since
         floor = None if settled is None else int(settled.timestamp())
         items = wire.fetch_items(self.fields)
-        for data in _prefetched(self.imap, batches(missing, self.chunk_size), items):
-            rows = [
-                row_values(wire.summary_of(record, folder, index.threshold))
-                for record in wire.list_records(data)
-            ]
-            del data
-            if rows:
-                low = min(int(row[1]) for row in rows)  # type: ignore[call-overload]
-                floor = low if floor is None else min(floor, low)
-            with index.transaction() as conn:
-                if index.current_uidvalidity(conn, folder_id) != sel.uidvalidity:
-                    raise MailboxError(f"{folder!r} was reset by another sync; stopping this one")
-                index.put_rows(conn, folder_id, sel.uidvalidity, rows)
-                index.update_state(conn, folder_id, settled_since=floor, complete=0)
-            added += len(rows)
-            if owner is not None and not index.claim(
-                self.account, folder, owner, self.lease_seconds
-            ):
-                raise _LeaseLost(folder)
-            if self.progress is not None:
-                self.progress(index.counts(self.account, folder)[0], sel.exists)
+        workers = analysis_workers(len(missing)) if self.workers is None else self.workers
+        fetched = _prefetched(self.imap, batches(missing, self.chunk_size), items)
+        analysed = _analysed(fetched, folder, index.threshold, workers)
+        with contextlib.closing(fetched), contextlib.closing(analysed):
+            for rows in analysed:
+                # Newest first, in short transactions: a page's write waits for one of them, not
+                # a whole chunk, and every UID above what is committed is committed already.
+                rows.sort(key=lambda row: row[0], reverse=True)  # type: ignore[arg-type,return-value]
+                for at in range(0, len(rows), COMMIT_ROWS):
+                    part = rows[at : at + COMMIT_ROWS]
+                    low = min(int(row[1]) for row in part)  # type: ignore[call-overload]
+                    floor = low if floor is None else min(floor, low)
+                    with index.transaction() as conn:
+                        if index.current_uidvalidity(conn, folder_id) != sel.uidvalidity:
+                            raise MailboxError(
+                                f"{folder!r} was reset by another sync; stopping this one"
+                            )
+                        index.put_rows(conn, folder_id, sel.uidvalidity, part)
+                        index.update_state(conn, folder_id, settled_since=floor, complete=0)
+                added += len(rows)
+                del rows
+                if owner is not None and not index.claim(
+                    self.account, folder, owner, self.lease_seconds
+                ):
+                    raise _LeaseLost(folder)
+                if self.progress is not None:
+                    self.progress(index.counts(self.account, folder)[0], sel.exists)
         return added
 
 
-__all__ = ["CHUNK_SIZE", "Progress", "SyncResult", "forget_selected", "sync_folder"]
+__all__ = [
+    "CHUNK_SIZE",
+    "PARALLEL_MIN",
+    "Progress",
+    "SyncResult",
+    "analysis_workers",
+    "forget_selected",
+    "sync_folder",
+]

@@ -62,6 +62,13 @@ _ITEM = re.compile(
 # BODYSTRUCTURE's tokens that matter for finding its end: quoted strings (may hold parens),
 # parens, and a literal (the fast reader then gives up).
 _STRUCTURE_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[()]|\{\d+\}')
+# Dovecot's order, the common case, in one match: the BODYSTRUCTURE is everything between its
+# name and the literal's item that ends the segment (checked for balanced parens after).
+_DOVECOT_HEAD = re.compile(
+    rb'\d+ \(UID (\d+) FLAGS \(([^()]*)\) INTERNALDATE "([^"]*)" RFC822\.SIZE (\d+)'
+    rb" BODYSTRUCTURE (\(.*\)) (?:BODY|BINARY)\[[^\]]*\](?:<\d+>)? \{\d+\}\Z",
+    re.S,
+)
 _FLAGS_ITEM = re.compile(
     rb"\bUID (\d+)\b.*?\bFLAGS \(([^)]*)\)|\bFLAGS \(([^)]*)\).*?\bUID (\d+)\b", re.S
 )
@@ -209,6 +216,21 @@ def fast_record(items: list[Item]) -> ListRecord | None:
     if len(items) != 2 or not isinstance(items[0], tuple) or not isinstance(items[1], bytes):
         return None
     (head, literal), tail = items[0], items[1]
+    if tail == b")":
+        m = _DOVECOT_HEAD.match(head)
+        if m is not None:
+            uid_text, flags_text, date_text, size_text, structure = m.groups()
+            when = internaldate(date_text)
+            if when is not None and _structure_end(structure, 0) == len(structure):
+                return ListRecord(
+                    int(uid_text),
+                    _flags(flags_text),
+                    when[0],
+                    when[1],
+                    int(size_text),
+                    bodystructure_has_attachments(structure),
+                    literal,
+                )
     start = _SEQ_OPEN.match(head)
     if start is None:
         return None

@@ -190,6 +190,18 @@ def parse_from(text: str) -> tuple[str, str]:
     return email.utils.parseaddr(text)
 
 
+def _line(value: str | bytes | None) -> str:
+    """:func:`webmail.message.text.decode_header_line`, with its commonest case (ASCII, no
+    encoded word) done here: that case decodes to the same text with its white space runs
+    made one space."""
+    if value is None:
+        return ""
+    text = value.decode("ascii") if isinstance(value, bytes) and value.isascii() else value
+    if isinstance(text, str) and text.isascii() and "=?" not in text:
+        return " ".join(text.split())
+    return decode_header_line(value)
+
+
 def summarize(
     *,
     uid: int,
@@ -211,14 +223,14 @@ def summarize(
     raw_from = fields.get(b"from")
     from_text = raw_from.decode("utf-8", "surrogateescape") if raw_from else ""
     name, address = parse_from(from_text) if from_text else ("", "")
-    name, address = decode_header_line(name), decode_header_line(address)
+    name, address = _line(name), _line(address)
     return MessageSummary(
         uid=uid,
         folder=folder,
         sender_name=name or address or UNKNOWN_SENDER,
         sender_address=address,
-        recipients=decode_header_line(fields.get(b"to")),
-        subject=decode_header_line(fields.get(b"subject")),
+        recipients=_line(fields.get(b"to")),
+        subject=_line(fields.get(b"subject")),
         arrival=arrival,
         flags=frozenset(
             text
@@ -230,5 +242,5 @@ def summarize(
         has_attachments=has_attachments,
         message_id=(fields.get(b"message-id") or b"").decode("utf-8", "replace").strip(),
         analysis=analyze(header, arrival=arrival, threshold=threshold),
-        cc=decode_header_line(fields.get(b"cc")),
+        cc=_line(fields.get(b"cc")),
     )

@@ -1,0 +1,200 @@
+"""Helper processes that build a big fill's rows (:func:`webmail.mailbox.sync.sync_folder`).
+
+The header analysis of a row is pure Python: in the web worker it would hold the GIL for most
+of a 100,000-message first sync, the pages that worker serves meanwhile would queue behind it,
+and one core would do all of it. So a big fill hands each chunk's raw FETCH data to a helper,
+``python -m webmail.mailbox.analysis``: a fresh interpreter (never a fork of a threaded web
+worker, and never a re-import of the parent's ``__main__`` as multiprocessing's ``spawn``
+does), niced by :data:`NICE`, speaking length-prefixed pickles over its stdin and stdout (a
+private pair of pipes between this process and its own child). It answers each chunk with its
+stored rows, built by :func:`chunk_rows`, the same function the sync uses without helpers.
+A helper ends when its stdin closes: when the sync is done or its process dies.
+
+:class:`Helpers` keeps at most one chunk in each helper's hands (so neither side can block the
+other on a full pipe) and hands the rows back in the order the chunks went in. Any failure
+(the interpreter does not start, a helper dies) raises :class:`HelperFailed`; the sync then
+builds the rows itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from webmail.index.rows import row_values
+from webmail.mailbox import wire
+
+#: The helpers' niceness: a page request in a web worker goes before a background fill.
+NICE = 5
+_HEAD = struct.Struct(">Q")
+Rows = list[tuple[object, ...]]
+
+
+class HelperFailed(Exception):
+    """A helper did not start, died, or answered garbage: build the rows in this process."""
+
+
+def chunk_rows(data: Sequence[Any], folder: str, threshold: timedelta) -> Rows:
+    """The stored rows (``webmail.index.rows.DB_ORDER``) of one chunk's FETCH data: every
+    record read by :func:`webmail.mailbox.wire.list_records`, its row built by
+    ``wire.summary_of`` (``webmail.message.summary.summarize``) and ``row_values``."""
+    return [
+        row_values(wire.summary_of(record, folder, threshold)) for record in wire.list_records(data)
+    ]
+
+
+def _write(out: IO[bytes], obj: object) -> None:
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_HEAD.pack(len(payload)))
+    out.write(payload)
+    out.flush()
+
+
+def _read(inp: IO[bytes]) -> Any:
+    head = inp.read(_HEAD.size)
+    if len(head) < _HEAD.size:
+        raise EOFError
+    (size,) = _HEAD.unpack(head)
+    payload = inp.read(size)
+    if len(payload) < size:
+        raise EOFError
+    return pickle.loads(payload)
+
+
+class _Helper:
+    """One helper process and its pipes."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "webmail.mailbox.analysis"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise HelperFailed(f"the helper did not start: {exc}") from exc
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        self.busy = False
+
+    def send(self, job: tuple[str, float, Sequence[Any]]) -> None:
+        try:
+            _write(self.stdin, job)
+        except (OSError, ValueError) as exc:
+            raise HelperFailed(f"a helper stopped reading: {exc}") from exc
+        self.busy = True
+
+    def receive(self) -> Rows:
+        try:
+            rows = _read(self.stdout)
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+            code = self.proc.poll()
+            raise HelperFailed(f"a helper died (exit {code}): {exc!r}") from exc
+        self.busy = False
+        if isinstance(rows, BaseException):
+            raise rows
+        if not isinstance(rows, list):
+            raise HelperFailed(f"a helper answered {type(rows).__name__}")
+        return rows
+
+    def close(self) -> None:
+        for stream in (self.stdin, self.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Helpers:
+    """``count`` helper processes; :meth:`submit` a chunk, :meth:`take` the oldest chunk's rows.
+
+    One chunk per helper at a time, round robin, so the rows come back in submission order.
+    """
+
+    def __init__(self, count: int, folder: str, threshold: timedelta) -> None:
+        self.folder, self.seconds = folder, threshold.total_seconds()
+        self._helpers: list[_Helper] = []
+        self._sent = 0  # chunks submitted
+        self._taken = 0  # chunks whose rows were taken
+        try:
+            for _ in range(max(1, count)):
+                self._helpers.append(_Helper())
+        except HelperFailed:
+            self.close()
+            raise
+
+    @property
+    def free(self) -> bool:
+        """The next helper in turn has no chunk: :meth:`submit` will not wait."""
+        return not self._helpers[self._sent % len(self._helpers)].busy
+
+    @property
+    def in_flight(self) -> int:
+        return self._sent - self._taken
+
+    def submit(self, data: Sequence[Any]) -> None:
+        """Hand ``data`` to the next helper in turn; it must be :attr:`free`."""
+        helper = self._helpers[self._sent % len(self._helpers)]
+        assert not helper.busy, "take() the oldest rows first"
+        helper.send((self.folder, self.seconds, data))
+        self._sent += 1
+
+    def take(self) -> Rows:
+        """The rows of the oldest chunk not taken yet (waits for them)."""
+        assert self.in_flight > 0
+        helper = self._helpers[self._taken % len(self._helpers)]
+        rows = helper.receive()
+        self._taken += 1
+        return rows
+
+    def close(self) -> None:
+        """End every helper (closing its stdin ends it)."""
+        for helper in self._helpers:
+            helper.close()
+        self._helpers = []
+
+
+def _main() -> int:
+    """The helper: answer each job on stdin with its rows on stdout until stdin closes."""
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot break the pipe
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+    while True:
+        try:
+            folder, seconds, data = _read(inp)
+        except EOFError:
+            return 0
+        try:
+            answer: object = chunk_rows(data, folder, timedelta(seconds=seconds))
+        except Exception as exc:  # handed to the sync, which raises it as its own
+            answer = exc
+        del data
+        try:
+            _write(out, answer)
+        except (BrokenPipeError, OSError):
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
