@@ -33,6 +33,7 @@ from webmail.message.parts import (
     MAX_PARSE_DEPTH,
     child_section,
     extract_part,
+    extract_parts,
     listed_part,
     parse_bytes,
     part_children,
@@ -63,6 +64,7 @@ __all__ = [
     "ParsedMessage",
     "Part",
     "extract_part",
+    "extract_parts",
     "parse_message",
     "subject_cut_note",
 ]

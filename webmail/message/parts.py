@@ -30,6 +30,7 @@ __all__ = [
     "attached_message_bytes",
     "child_section",
     "extract_part",
+    "extract_parts",
     "iter_sections",
     "listed_part",
     "nesting_depth",
@@ -343,23 +344,39 @@ def extract_part(raw: bytes, section: str) -> ExtractedPart | None:
     ``None`` when no such part exists, the section is malformed, it is a multipart, or the
     message is nested too deeply to parse. Never raises.
     """
-    if not _SECTION.fullmatch(section):
-        return None
+    return extract_parts(raw, (section,)).get(section)
+
+
+def extract_parts(raw: bytes, sections: Iterable[str]) -> dict[str, ExtractedPart]:
+    """:func:`extract_part` of each of ``sections`` with one parse of ``raw`` (the read view's
+    frame embeds a message's ``cid:`` images: one parse for all of them, not one each): section
+    -> part, for each one :func:`extract_part` would not answer ``None``. Never raises."""
+    wanted = {s for s in sections if _SECTION.fullmatch(s)}
+    found: dict[str, ExtractedPart] = {}
+    if not wanted:
+        return found
     try:
         msg = parse_bytes(raw)
         if msg is None:
-            return None
+            return found
         for sub, part in iter_sections(msg, "", 0):
-            if sub != section:
+            if sub not in wanted:
                 continue
-            ctype = part_type(part)
-            if ctype.startswith("multipart/"):
-                return None
-            if ctype == "message/rfc822":
-                data = attached_message_bytes(part)
-            else:
-                data = part_payload(part, sub, None)
-            return ExtractedPart(sub, ctype, part_filename(part), data)
+            wanted.discard(sub)  # the first part of that number decides, as it always did
+            try:
+                ctype = part_type(part)
+                if ctype.startswith("multipart/"):
+                    continue
+                if ctype == "message/rfc822":
+                    data = attached_message_bytes(part)
+                else:
+                    data = part_payload(part, sub, None)
+                found[sub] = ExtractedPart(sub, ctype, part_filename(part), data)
+            except Exception:  # noqa: BLE001 - this part is None, the others still count
+                continue
+            if not wanted:
+                break
     except Exception:  # noqa: BLE001
-        return None
+        return found
+    return found
     return None

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from webmail.message.parse import Address, ParsedMessage, Part, extract_part
+from webmail.message.model import ExtractedPart
+from webmail.message.parse import Address, ParsedMessage, Part, extract_parts
 from webmail.render.download import inline_image_headers
 from webmail.render.plaintext import render_text
 from webmail.render.sanitize import SanitizedHtml, sanitize_html
@@ -67,9 +68,10 @@ def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str |
     """
     budget = MAX_INLINE_TOTAL_BYTES
     made: dict[str, str | None] = {}
+    extracted_parts: dict[str, ExtractedPart] | None = None
 
     def cid_url(cid: str) -> str | None:
-        nonlocal budget
+        nonlocal budget, extracted_parts
         if cid in made:
             return made[cid]
         part = parsed.inline.get(cid)
@@ -79,7 +81,13 @@ def _embedded_images(raw: bytes, parsed: ParsedMessage) -> Callable[[str], str |
             and inline_image_headers(part.content_type) is not None
             and part.size <= min(budget, MAX_INLINE_IMAGE_BYTES)
         ):
-            extracted = extract_part(raw, part.section)
+            if extracted_parts is None:  # every image that may be embedded, in one parse
+                extracted_parts = extract_parts(raw, [
+                    p.section for p in parsed.inline.values()
+                    if inline_image_headers(p.content_type) is not None
+                    and p.size <= MAX_INLINE_IMAGE_BYTES
+                ])
+            extracted = extracted_parts.get(part.section)
             if extracted is not None:
                 budget -= len(extracted.data)
                 encoded = base64.b64encode(extracted.data).decode("ascii")
