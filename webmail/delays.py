@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from webmail.headers.incidents import Hold, Incident, group_incidents, hold_of, incident_query
 from webmail.index import IndexStore
 from webmail.index.rows import DELAY_BUCKETS_PER_DECADE, DelayRow, delay_bucket_of
-from webmail.mailbox import Mailbox, MessageSummary
+from webmail.mailbox import SEEN, Mailbox, MessageSummary
 
 __all__ = [
     "CLUSTER_BUCKETS_PER_DECADE", "MAX_MARKS", "TIME_BUCKETS", "VISIT_GAP", "Cluster",
@@ -381,18 +381,9 @@ def late_news(
             if not newest:
                 return None
             cutoff = newest[0].arrival - FIRST_VISIT_WINDOW
-        offset = 0
-        while offset < MAX_NEWS_SCAN:
-            page = index.page(account, folder, "arrival", late_only=True, offset=offset, limit=500)
-            for r in page:
-                if r.arrival <= cutoff:
-                    page = []
-                    break
-                if not r.seen:
-                    found.append((r.sent, r.held_at))
-            if len(page) < 500:
-                break
-            offset += 500
+        for sent_at, held_at, flags in index.late_arrivals(account, folder, cutoff, MAX_NEWS_SCAN):
+            if SEEN not in flags:
+                found.append((sent_at, held_at))
     if not found:
         return None
     sent = [when for when, _ in found]

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -386,6 +386,27 @@ class Index:
             .fetchall()
         )
         return [DelayRow(r[0], r[1], r[2], r[3], bool(r[4]), *r[5:]) for r in rows]
+
+    def late_arrivals(
+        self, account: str, folder: str, after: datetime, limit: int
+    ) -> list[tuple[datetime, str | None, frozenset[str]]]:
+        """The late rows that arrived after ``after``, newest arrival first, ties by UID, at
+        most ``limit``: (sent, held at, flags), over the ``messages_late_arrival`` index."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT sent, bottleneck, flags FROM messages WHERE folder_id = "
+                f"{_FOLDER} AND uidvalidity = {_CURRENT} AND delayed = 1 AND arrival > ?"
+                " ORDER BY arrival DESC, uid DESC LIMIT ?",
+                # arrival is whole seconds: later than ``after`` = later than its floor
+                (account, folder, account, folder, math.floor(after.timestamp()), max(0, limit)),
+            )
+            .fetchall()
+        )
+        return [
+            (datetime.fromtimestamp(sent, UTC), held, frozenset(flags.split()))
+            for sent, held, flags in rows
+        ]
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
         """The folder's on-time rows counted into :class:`DelayBucket` in one grouped query

@@ -165,6 +165,15 @@ class IndexStore(Protocol):
         unknown."""
         ...
 
+    def late_arrivals(
+        self, account: str, folder: str, after: datetime, limit: int
+    ) -> list[tuple[datetime, str | None, frozenset[str]]]:
+        """The folder's late messages that arrived after ``after``, newest arrival first
+        (ties by UID, as :meth:`page` in arrival order), at most ``limit``: each as (true sent
+        time, the host that held it or ``None``, its flags). What the list banner counts
+        (``webmail.delays.late_news``), on every list page: no row is decoded for it."""
+        ...
+
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
         """The folder's on-time messages counted into
         :class:`~webmail.index.rows.DelayBucket`: by ``sent // bucket_seconds`` (a positive
