@@ -18,6 +18,7 @@ The readings, from RFC 5322 §4.3 where it speaks:
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -71,9 +72,32 @@ _SIMPLE_COMMENT = re.compile(r"\([^()\\]*\)")
 # The common case, read without tokenising: "[Day, ]D Mon YYYY HH:MM[:SS] +hhmm [(comment)]".
 _FAST = re.compile(
     r"\s*(?:([A-Za-z]{3}),\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d\d):(\d\d)(?::(\d\d))?"
-    r"\s*([+-])(\d\d)([0-5]\d)\s*(?:\([^()\\]*\)\s*)?",
+    r"\s*([+-]\d\d[0-5]\d)\s*(?:\([^()\\]*\)\s*)?",
     re.ASCII,
 )
+
+
+def _any_case(names: dict[str, int], length: int) -> dict[str, int]:
+    """``names``' keys of ``length`` letters in every mix of upper and lower case."""
+    out: dict[str, int] = {}
+    for name, number in names.items():
+        if len(name) == length:
+            for letters in itertools.product(*((c, c.upper()) for c in name)):
+                out["".join(letters)] = number
+    return out
+
+
+# The fast path's look-ups: names as written (no .lower()), numbers without int().
+_FAST_MONTHS = _any_case(_MONTHS, 3)
+_FAST_WEEKDAYS = _any_case(_WEEKDAYS, 3)
+_NUMBERS = {f"{n:02d}": n for n in range(100)} | {str(n): n for n in range(10)}
+_FAST_WEEKDAYS_COMMA = {name + ",": number for name, number in _FAST_WEEKDAYS.items()}
+_DAYS = {f"{n:02d}": n for n in range(1, 32)} | {str(n): n for n in range(1, 32)}
+_YEARS = {str(n): n for n in range(1900, 2200)}
+_CLOCKS = {f"{h:02d}:{m:02d}": (h, m) for h in range(24) for m in range(60)}
+_SECONDS = {f"{n:02d}": n for n in range(60)}
+# "+hhmm" -> zone: at most 12,000 keys. Filled by _fast_zone; here the common ones.
+_FAST_ZONES: dict[str, timezone] = {}
 
 _TZ_CACHE: dict[int, timezone] = {0: UTC}
 
@@ -154,6 +178,16 @@ def parse_date_value(text: str, warnings: list[str]) -> datetime | None:
     :func:`parse_date`, for callers that gather warnings in their own list. An instant before
     :data:`EARLIEST` or after :data:`LATEST` gives ``None`` and the note :data:`OUT_OF_RANGE`.
     """
+    value = fast_date(text)
+    if value is not None:
+        return value
+    return general_date_value(text, warnings)
+
+
+def general_date_value(text: str, warnings: list[str]) -> datetime | None:
+    """:func:`parse_date_value` without the fast path: the tokenising parser, which reads every
+    form (and dateutil behind it for the long tail). The fast path gives what this gives, or
+    declines (``tests/headers/test_fast_paths.py``)."""
     value = _read_date(text, warnings)
     if value is not None and not in_range(value):
         warnings.append(OUT_OF_RANGE)
@@ -167,12 +201,7 @@ def in_range(value: datetime) -> bool:
 
 
 def _read_date(text: str, warnings: list[str]) -> datetime | None:
-    """:func:`parse_date_value` before the range check."""
-    fast = _FAST.fullmatch(text)
-    if fast is not None:
-        value = _fast(fast)
-        if value is not None:
-            return value
+    """:func:`general_date_value` before the range check."""
     if len(text) > MAX_DATE_CHARS:
         warnings.append(f"date longer than {MAX_DATE_CHARS} characters was cut")
         text = text[:MAX_DATE_CHARS]
@@ -240,24 +269,104 @@ def _read_date(text: str, warnings: list[str]) -> datetime | None:
     return _build(year, month, day, time_tok, zone, pm, weekday, warnings)
 
 
-def _fast(match: re.Match[str]) -> datetime | None:
-    """The common form; ``None`` sends anything odd to the full parser (and its warnings)."""
-    weekday, day, month_name, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
-    month = _MONTHS.get(month_name.lower())
+def fast_date(text: str) -> datetime | None:
+    """The common form, or ``None``: then the text goes to :func:`general_date_value`. A value
+    is returned only where the general parser gives the same one with no warning (a weekday
+    that disagrees, 31 Feb, a leap second, a zone past 23:59 or a year outside 1000-9998
+    decline; ``tests/headers/test_fast_paths.py`` holds it to that).
+
+    The usual layout, ``[Day, ]D Mon YYYY HH:MM[:SS] +hhmm [(comment)]`` with single spaces or
+    any white space, is read by splitting at white space and dictionary look-ups (about half
+    the work of the regular expression); other spacings of the same form (``Tue,14 Nov``,
+    ``22:12:26+0000``) by the regular expression ``_FAST``."""
+    if "(" in text or ")" in text:
+        cut = text.find("(")
+        comment = text[cut:].rstrip()
+        if (
+            cut < 0 or comment[-1:] != ")" or comment.count("(") != 1
+            or comment.count(")") != 1 or "\\" in comment
+        ):
+            return _fast_regex(text)
+        parts = text[:cut].split()
+    else:
+        parts = text.split()
+    try:
+        if len(parts) == 6:
+            weekday = _FAST_WEEKDAYS_COMMA[parts[0]]
+            _, day_text, month_text, year_text, clock, zone = parts
+        elif len(parts) == 5:
+            weekday = None
+            day_text, month_text, year_text, clock, zone = parts
+        else:
+            return _fast_regex(text)
+        day = _DAYS[day_text]
+        month = _FAST_MONTHS[month_text]
+        year = _YEARS[year_text]
+        if len(clock) == 8 and clock[5] == ":":
+            hour, minute = _CLOCKS[clock[:5]]
+            second = _SECONDS[clock[6:]]
+        else:
+            hour, minute = _CLOCKS[clock]
+            second = 0
+        tz = _FAST_ZONES[zone]
+    except KeyError:
+        return _fast_regex(text)
+    try:
+        value = datetime(year, month, day, hour, minute, second, 0, tz)
+    except ValueError:  # 31 Feb
+        return None
+    if weekday is not None and weekday != value.weekday():
+        return None
+    return value
+
+
+def _fast_regex(text: str) -> datetime | None:
+    """:func:`fast_date` for the other spacings: ``_FAST`` and a few look-ups."""
+    match = _FAST.fullmatch(text)
+    if match is None:
+        return None
+    weekday, day, month_name, year, hour, minute, second, zone = match.groups()
+    month = _FAST_MONTHS.get(month_name)
     if month is None:
         return None
-    offset = int(zone_h) * 60 + int(zone_m)
-    if sign == "-":
-        offset = -offset
+    tz = _FAST_ZONES.get(zone)
+    if tz is None:
+        tz = _fast_zone(zone)
+        if tz is None:
+            return None
+    number = _NUMBERS
     try:
         value = datetime(
-            int(year), month, int(day), int(hour), int(minute), int(second or 0), tzinfo=_tz(offset)
+            int(year), month, number[day], number[hour], number[minute],
+            number[second] if second is not None else 0, tzinfo=tz,
         )
     except ValueError:
         return None
-    if weekday is not None and _WEEKDAYS.get(weekday.lower()) != value.weekday():
+    if not 1000 <= value.year < 9999:  # near the ends of the calendar: the range check's
+        return None
+    if weekday is not None and _FAST_WEEKDAYS.get(weekday) != value.weekday():
         return None
     return value
+
+
+def _zone_text(zone: str) -> timezone | None:
+    """``+hhmm`` (ASCII digits, minutes under 60) as a cached zone, else ``None``."""
+    digits = zone[1:]
+    if len(zone) != 5 or zone[0] not in "+-" or not (digits.isascii() and digits.isdigit()):
+        return None
+    if zone[3] > "5":
+        return None
+    return _fast_zone(zone)
+
+
+def _fast_zone(zone: str) -> timezone | None:
+    """``+hhmm`` as a cached zone; ``None`` past 23:59 (the general parser warns of those)."""
+    offset = int(zone[1:3]) * 60 + int(zone[3:])
+    if offset >= 24 * 60:
+        return None
+    tz = _tz(-offset if zone[0] == "-" else offset)
+    _FAST_ZONES[zone] = tz
+    return tz
 
 
 def _numeric_zone(token: str, warnings: list[str]) -> int | None:
@@ -331,7 +440,7 @@ def _build(
     """Assemble and validate; ``None`` plus a warning for an impossible date-time."""
     parts = time_tok.replace(",", ".").split(":")
     hour = int(parts[0])
-    minute = int(parts[1])
+    minute = int(parts[1].split(".", 1)[0])  # "10:00.5": a fraction after the minutes
     second = 0
     if len(parts) > 2:
         second = int(parts[2].split(".", 1)[0])

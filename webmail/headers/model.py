@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -150,3 +150,59 @@ class Analysis:
             "dkim_time": iso_utc(self.dkim_time),
             "held_at": self.held_at,
         }
+
+
+def _slot_setters(cls: type) -> tuple[Any, ...]:
+    """The ``__set__`` of each slot of a frozen dataclass, in field order."""
+    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+
+
+_new = object.__new__
+_HOP_SET = _slot_setters(Hop)
+_ANALYSIS_SET = _slot_setters(Analysis)
+
+
+def new_hop(
+    from_: str | None, by: str | None, via: str | None, with_: str | None, id: str | None,
+    for_: str | None, time: datetime | None, delay_seconds: int | None, raw: str,
+    warnings: tuple[str, ...],
+) -> Hop:
+    """``Hop(...)`` with every field given, in field order, built without the frozen
+    dataclass's ``__init__`` (ten ``object.__setattr__`` calls, about 1 µs more per hop):
+    the same object, for the analysis' inner loop."""
+    hop = _new(Hop)
+    s = _HOP_SET
+    s[0](hop, from_)
+    s[1](hop, by)
+    s[2](hop, via)
+    s[3](hop, with_)
+    s[4](hop, id)
+    s[5](hop, for_)
+    s[6](hop, time)
+    s[7](hop, delay_seconds)
+    s[8](hop, raw)
+    s[9](hop, warnings)
+    return hop
+
+
+def new_analysis(
+    date_header: datetime | None, sent: datetime | None, sent_source: SentSource | None,
+    delivered: datetime | None, delivered_source: DeliveredSource | None,
+    delay_seconds: int | None, delayed: bool, hops: tuple[Hop, ...], bottleneck: int | None,
+    dkim_time: datetime | None, warnings: tuple[str, ...],
+) -> Analysis:
+    """``Analysis(...)`` with every field given, in field order (see :func:`new_hop`)."""
+    analysis = _new(Analysis)
+    s = _ANALYSIS_SET
+    s[0](analysis, date_header)
+    s[1](analysis, sent)
+    s[2](analysis, sent_source)
+    s[3](analysis, delivered)
+    s[4](analysis, delivered_source)
+    s[5](analysis, delay_seconds)
+    s[6](analysis, delayed)
+    s[7](analysis, hops)
+    s[8](analysis, bottleneck)
+    s[9](analysis, dkim_time)
+    s[10](analysis, warnings)
+    return analysis

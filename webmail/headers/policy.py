@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from webmail.headers.dates import OUT_OF_RANGE, in_range, parse_date_value
-from webmail.headers.fields import header_fields
-from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource
+from webmail.headers.fields import analysed_fields
+from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource, new_analysis, new_hop
 from webmail.headers.received import scan_received
 
 # Received headers read per message; a longer chain keeps its newest (top) headers.
@@ -72,7 +72,7 @@ def analyze_unguarded(
     the Received chain, the DKIM time, check the arrival; then ``delivered``, ``sent``, the delay
     and the bottleneck by the policy.
     """
-    fields, field_warnings = header_fields(headers)
+    fields, field_warnings = analysed_fields(headers)
     warnings: list[str] = list(field_warnings)
     date_text, received_texts, dkim_text = _pick_fields(fields, warnings)
     date_header = _read_date_header(date_text, warnings)
@@ -86,18 +86,18 @@ def analyze_unguarded(
     delivered, delivered_source = _delivered(arrival, newest, warnings)
     sent, sent_source = _sent(date_header, oldest, delivered, dkim_time, arrival, warnings)
     delay_seconds, delayed = _delay(sent, delivered, threshold)
-    return Analysis(
-        date_header=date_header,
-        sent=None if sent is None else sent.astimezone(UTC),
-        sent_source=sent_source,
-        delivered=None if delivered is None else delivered.astimezone(UTC),
-        delivered_source=delivered_source,
-        delay_seconds=delay_seconds,
-        delayed=delayed,
-        hops=tuple(hops),
-        bottleneck=_bottleneck(hops),
-        dkim_time=dkim_time,
-        warnings=tuple(warnings),
+    return new_analysis(
+        date_header,
+        None if sent is None else sent.astimezone(UTC),
+        sent_source,
+        None if delivered is None else delivered.astimezone(UTC),
+        delivered_source,
+        delay_seconds,
+        delayed,
+        tuple(hops),
+        _bottleneck(hops),
+        dkim_time,
+        tuple(warnings),
     )
 
 
@@ -265,7 +265,7 @@ def _chain(received_texts: list[str], warnings: list[str]) -> list[Hop]:
                         f"clock skew: hop {index} ({by or '?'}) is dated {-delay} s before the hop below it"
                     )
             previous = time
-        hops.append(Hop(from_, by, via, with_, id_, for_, time, delay, raw, hop_warnings))
+        hops.append(new_hop(from_, by, via, with_, id_, for_, time, delay, raw, hop_warnings))
     if undated:
         warnings.append(f"{undated} Received header(s) without a readable date")
     return hops

@@ -12,10 +12,18 @@ outside comments. It never raises.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime
 
-from webmail.headers.dates import MAX_DATE_CHARS, OUT_OF_RANGE, parse_date_value, strip_comments
+from webmail.headers.dates import (
+    MAX_DATE_CHARS,
+    OUT_OF_RANGE,
+    fast_date,
+    general_date_value,
+    parse_date_value,
+    strip_comments,
+)
 from webmail.headers.model import Hop
 
 # Clause text scanned per header; a longer header keeps its head for the clauses and its
@@ -23,9 +31,17 @@ from webmail.headers.model import Hop
 MAX_RECEIVED_CHARS = 8192
 
 _PARENS = re.compile(r"\\.|[()]", re.DOTALL)
+# A comment without nesting or quoted pairs (as dates.strip_comments removes first).
+_SIMPLE_COMMENT = re.compile(r"\([^()\\]*\)")
 # A keyword (a whole word, any case) and the word after it, comments already removed.
 _CLAUSE = re.compile(r"(?<!\S)(from|by|via|with|id|for)\s+(\S+)", re.IGNORECASE)
 _KEYWORDS = frozenset(("from", "by", "via", "with", "id", "for"))
+# Each keyword in every mix of cases -> the keyword in lower case (ASCII only).
+_KEYWORD_OF = {
+    "".join(letters): keyword
+    for keyword in _KEYWORDS
+    for letters in itertools.product(*((c, c.upper()) for c in keyword))
+}
 
 
 def parse_received(text: str | bytes) -> Hop:
@@ -52,6 +68,90 @@ HopParts = tuple[
 
 def scan_received(text: str) -> HopParts:
     """The fields of :class:`Hop`, in order, for ``Hop(*parts)`` (see :func:`parse_received`)."""
+    if len(text) <= MAX_RECEIVED_CHARS and text.isascii():
+        parts = _scan_common(text)
+        if parts is not None:
+            return parts
+    return scan_received_general(text)
+
+
+def _scan_common(text: str) -> HopParts | None:
+    """The common Received header, or ``None`` when it is not one: then
+    :func:`scan_received_general` reads it, and gives the same parts for every header this
+    reads (``tests/headers/test_fast_paths.py``).
+
+    Common: ASCII, within the cap, a last ``;`` with the date after it (a ``(PST)`` comment at
+    most), comments before it without nesting or quoted pairs, no keyword right after a
+    keyword. The clauses are then the words after each keyword, found by splitting on white
+    space (the general scan's regular expression finds the same pairs: a keyword is a whole
+    word, its value the next word); the date goes through :func:`fast_date` first.
+    """
+    semicolon = text.rfind(";")
+    if semicolon < 0:
+        return None
+    after = text[semicolon + 1 :]
+    if ")" in after:
+        opening = after.find("(")
+        if after.count(")") != 1 or "\\" in after or not 0 <= opening < after.find(")"):
+            return None
+    clauses = text[:semicolon]
+    if "(" in clauses or ")" in clauses:
+        if "\\" in clauses:
+            return None
+        clauses = _SIMPLE_COMMENT.sub(" ", clauses)
+        if "(" in clauses or ")" in clauses:
+            return None
+    words = clauses.replace(";", " ").split()
+    values: dict[str, str] = {}
+    index = 0
+    last = len(words) - 1
+    keyword_of = _KEYWORD_OF
+    while index < last:
+        keyword = keyword_of.get(words[index])
+        if keyword is None:
+            index += 1
+            continue
+        word = words[index + 1]
+        if word in keyword_of:  # "from by x": the general scan redoes it word by word
+            return None
+        if keyword not in values:
+            values[keyword] = word
+        index += 2
+    time = fast_date(after)
+    if time is None:
+        warnings: list[str] = []
+        if after and not after.isspace():
+            date_warnings: list[str] = []
+            time = general_date_value(after, date_warnings)
+            if time is None:
+                what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
+                warnings.append(f"Received date {what}: {after.strip()[:80]!r}")
+            elif date_warnings:
+                warnings.extend(f"Received date: {w}" for w in date_warnings)
+        else:
+            warnings.append("Received header has no date")
+        hop_warnings = tuple(warnings)
+    else:
+        hop_warnings = ()
+    for_ = values.get("for")
+    if for_ is not None:
+        for_ = for_.rstrip(",").strip("<>") or None
+    return (
+        values.get("from"),
+        values.get("by"),
+        values.get("via"),
+        values.get("with"),
+        values.get("id"),
+        for_,
+        time,
+        None,
+        text.strip(),
+        hop_warnings,
+    )
+
+
+def scan_received_general(text: str) -> HopParts:
+    """:func:`scan_received` without its fast path: every Received header, however odd."""
     warnings: list[str] = []
     tail = ""
     if len(text) > MAX_RECEIVED_CHARS:
