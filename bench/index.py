@@ -12,7 +12,9 @@ Starts a Dovecot like the test fixture (``tests/support/imapserver.py``, plus
 3. the page after one new message arrives (APPEND from another client): sync + page, on
    the kept connection and on a new one (login excluded; a session's first header FETCH
    costs tens of ms at 100k, the same FETCH again about 1 ms);
-4. the peak RSS (VmHWM) of the syncing process.
+4. the peak RSS (VmHWM) of the syncing process, and of its largest helper process (a fill of
+   5,000 messages or more builds its rows in ``webmail.mailbox.sync.ANALYSIS_WORKERS`` helpers,
+   see ``webmail.mailbox.analysis``).
 """
 
 from __future__ import annotations
@@ -68,7 +70,11 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
         n = sync_folder(c, index, account_key(f"127.0.0.1:{port}", user), "INBOX").added
     seconds = time.perf_counter() - t0
     c.logout()
-    print(json.dumps({"seconds": seconds, "messages": n, "rss_mb": _vmhwm_mb()}))
+    import resource
+
+    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "messages": n, "rss_mb": _vmhwm_mb(),
+                      "helper_rss_mb": helper_mb}))
 
 
 def run_child(mode: str, port: int, user: str, password: str, index_path: str) -> dict[str, float]:
@@ -132,14 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ncpus={os.cpu_count()}  python={sys.version.split()[0]}  (times in ms, median)\n")
         print(
             f"{'size':>7} | {'bare fetch':>10} | {'sync':>8} | {'ratio':>5} | {'sync RSS MB':>11} |"
-            f" {'page q':>7} | {'open+page':>9} | {'new msg':>8} | {'new msg, new conn':>17}"
+            f" {'helper RSS MB':>13} | {'page q':>7} | {'open+page':>9} | {'new msg':>8} |"
+            f" {'new msg, new conn':>17}"
         )
         for i, size in enumerate(sizes, 1):
             user, password = f"user{i}", f"secret-{i}"
             path = str(work / f"index-{size}.sqlite3")
             run_child("baseline", server.port, user, password, path)  # warm Dovecot's cache
             rounds = min(args.rounds, 2) if size >= 100_000 else args.rounds
-            base, sync, rss = [], [], []
+            base, sync, rss, helper_rss = [], [], [], []
             for _ in range(rounds):
                 base.append(run_child("baseline", server.port, user, password, path)["seconds"])
                 for suffix in ("", "-wal", "-shm"):
@@ -148,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert r["messages"] == size, r
                 sync.append(r["seconds"])
                 rss.append(r["rss_mb"])
+                helper_rss.append(r["helper_rss_mb"])
             ratio = statistics.median(sync) / statistics.median(base)
 
             index = Index(path)
@@ -186,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             index.close()
             print(
                 f"{size:>7} | {_ms(base):>10} | {_ms(sync)} | {ratio:5.2f} | {max(rss):11.0f} |"
+                f" {max(helper_rss):13.0f} |"
                 f" {_ms(query):>7} | {_ms(opened):>9} | {_ms(kept)} | {_ms(fresh):>17}",
                 flush=True,
             )

@@ -3,12 +3,15 @@ in short transactions, and a page's write waiting for the fill's: against a real
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import os
 import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +19,10 @@ import pytest
 from tests.support.syncdata import User
 from webmail.index.rows import DB_ORDER
 from webmail.index.sqlite import Index
-from webmail.mailbox import analysis, jobs
+from webmail.mailbox import analysis, jobs, wire
 from webmail.mailbox import sync as sync_module
 from webmail.mailbox.jobs import SyncJobs
+from webmail.mailbox.rawimap import imaplib_of, uid_command
 from webmail.mailbox.sync import analysis_workers, sync_folder
 
 
@@ -148,9 +152,31 @@ def test_threads_switch_more_often_while_a_background_sync_runs() -> None:
     def job() -> None:
         go.wait(10)
         seen.append(sys.getswitchinterval())
+        seen.append(analysis.HELPER_NICE.get())
 
     assert background.start("acct", "INBOX", job)
     go.set()
     background.wait(10)
-    assert seen == [min(before, jobs.SWITCH_INTERVAL)]
+    assert seen == [min(before, jobs.SWITCH_INTERVAL), analysis.BACKGROUND_NICE]
     assert sys.getswitchinterval() == before
+    assert analysis.HELPER_NICE.get() == 0  # not here: a sync this thread waits for
+
+
+def test_the_helpers_of_a_background_sync_run_at_a_lower_priority(user: User) -> None:
+    user.deliver(3)
+    with user.client() as c:
+        c.select_folder("INBOX", readonly=True)
+        data = uid_command(imaplib_of(c), "FETCH", "1:*", wire.fetch_items())
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    for nice in (0, analysis.BACKGROUND_NICE):
+        context = contextvars.copy_context()
+        context.run(analysis.HELPER_NICE.set, nice)
+        helpers = context.run(analysis.Helpers, 1, "INBOX", timedelta(hours=1))
+        try:
+            helpers.submit(data)
+            assert len(helpers.take()) == 3  # answered: its nice() is done
+            assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in helpers.pids] == [
+                min(19, mine + nice)
+            ]
+        finally:
+            helpers.close()

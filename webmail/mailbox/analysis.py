@@ -5,9 +5,11 @@ of a 100,000-message first sync, the pages that worker serves meanwhile would qu
 and one core would do all of it. So a big fill hands each chunk's raw FETCH data to a helper,
 ``python -m webmail.mailbox.analysis``: a fresh interpreter (never a fork of a threaded web
 worker, and never a re-import of the parent's ``__main__`` as multiprocessing's ``spawn``
-does), niced by :data:`NICE`, speaking length-prefixed pickles over its stdin and stdout (a
-private pair of pipes between this process and its own child). It answers each chunk with its
-stored rows, built by :func:`chunk_rows`, the same function the sync uses without helpers.
+does), speaking length-prefixed pickles over its stdin and stdout (a private pair of pipes
+between this process and its own child). It answers each chunk with its stored rows, built by
+:func:`chunk_rows`, the same function the sync uses without helpers. The helpers of a
+background job's sync are niced by :data:`BACKGROUND_NICE` (a page request in the web worker
+goes first); those of a sync its caller waits for run at the caller's priority.
 A helper ends when its stdin closes: when the sync is done or its process dies.
 
 :class:`Helpers` keeps at most one chunk in each helper's hands (so neither side can block the
@@ -18,6 +20,7 @@ builds the rows itself.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import pickle
 import struct
@@ -31,8 +34,11 @@ from typing import IO, Any
 from webmail.index.rows import row_values
 from webmail.mailbox import wire
 
-#: The helpers' niceness: a page request in a web worker goes before a background fill.
-NICE = 5
+#: How much the helpers of a background sync lower their priority (``os.nice``).
+BACKGROUND_NICE = 5
+#: The niceness of helpers started from this context: ``webmail.mailbox.jobs`` sets
+#: :data:`BACKGROUND_NICE` in its job threads; elsewhere helpers run at the caller's priority.
+HELPER_NICE: contextvars.ContextVar[int] = contextvars.ContextVar("helper_nice", default=0)
 _HEAD = struct.Struct(">Q")
 Rows = list[tuple[object, ...]]
 
@@ -77,7 +83,7 @@ class _Helper:
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "webmail.mailbox.analysis"],
+                [sys.executable, "-m", "webmail.mailbox.analysis", str(HELPER_NICE.get())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -146,6 +152,11 @@ class Helpers:
         return not self._helpers[self._sent % len(self._helpers)].busy
 
     @property
+    def pids(self) -> list[int]:
+        """The helpers' process ids."""
+        return [helper.proc.pid for helper in self._helpers]
+
+    @property
     def in_flight(self) -> int:
         return self._sent - self._taken
 
@@ -176,10 +187,12 @@ def _main() -> int:
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot break the pipe
-    try:
-        os.nice(NICE)
-    except OSError:
-        pass
+    nice = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
     while True:
         try:
             folder, seconds, data = _read(inp)

@@ -9,7 +9,8 @@ While a job runs, the interpreter switches threads every :data:`SWITCH_INTERVAL`
 Python's default 5 ms): the job's own Python (reading the FETCH responses, writing rows; the
 rows themselves are built in helper processes, see ``webmail.mailbox.analysis``) would
 otherwise keep a page's thread waiting up to 5 ms for the GIL after each of its socket and
-SQLite calls.
+SQLite calls. The helper processes that build a job's rows run niced
+(``webmail.mailbox.analysis.BACKGROUND_NICE``): the pages go first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+
+from webmail.mailbox import analysis
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class SyncJobs:
                 return False
 
             def run() -> None:
+                analysis.HELPER_NICE.set(analysis.BACKGROUND_NICE)  # this thread's context
                 try:
                     job()
                 except Exception:
