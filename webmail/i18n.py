@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _lazy_gettext
@@ -95,6 +95,23 @@ def chosen_language() -> str:
     return request.accept_languages.best_match(codes) or DEFAULT
 
 
+def _page_translations() -> Any:
+    """Flask-Babel's ``get_translations()`` for this app context, kept in its context (beside
+    the locale it caches there) for as long as that locale stays: ``refresh()`` or
+    ``force_locale()`` give another locale, and so another lookup."""
+    ns = g.get("_flask_babel") if has_app_context() else None
+    if ns is not None:
+        kept = getattr(ns, "webmail_translations", None)
+        locale = getattr(ns, "babel_locale", None)
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
+    translations = get_translations()
+    ns = g.get("_flask_babel") if has_app_context() else None
+    if ns is not None:
+        ns.webmail_translations = (getattr(ns, "babel_locale", None), translations)
+    return translations
+
+
 def html_lang() -> str:
     """``<html lang>``: the page's language as a BCP 47 tag (``de``, ``ja``)."""
     return str(get_locale() or DEFAULT).replace("_", "-")
@@ -128,5 +145,14 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([str(compiled), *map(str, extra)])
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     Babel(app, locale_selector=chosen_language)
+    # The templates' _() and ngettext() with this request's catalog looked up once, not at
+    # every call as Flask-Babel's own callables do (a list page makes ~400 such calls).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
