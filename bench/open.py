@@ -16,7 +16,8 @@ request); the text message has no frame. Two ways:
   checked against the server (UIDVALIDITY and flags) and shown with no body fetch.
 
 It prints the milliseconds and the ratio newsletter / text of each (the goal of issue 14:
-warm < 3x), and the IMAP commands of one opening of each, counted by a proxy
+warm < 3x), the same for this process's CPU time (the app's work without Dovecot's, steadier
+on a shared machine), and the IMAP commands of one opening of each, counted by a proxy
 (``tests/support/capproxy.py``) in front of the same server for one extra, untimed opening.
 In-process through Flask's test client (HTTP parsing and the network left out of both
 alike). ``--checkout DIR`` measures another checkout of the app (e.g. ``git archive`` of an
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             open_one(reader, uid)
             open_one(reader, uid)
         times: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):
             for how in ("first", "warm"):
                 for name, uid in messages.items():
@@ -112,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                         drop_kept()
                     else:
                         open_one(reader, uid)  # kept (untimed), as after a first opening
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     open_one(reader, uid)
                     times.setdefault((how, name), []).append(time.perf_counter() - t)
+                    cpu.setdefault((how, name), []).append(time.process_time() - c)
         ms = {k: statistics.median(v) * 1000 for k, v in times.items()}
+        cpu_ms = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
 
         counted_app, counted = readers["counted"]
         commands: dict[str, list[str]] = {}
@@ -129,10 +133,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"python={sys.version.split()[0]}  app={args.checkout}")
         print(f"newsletter: {len(big):,} bytes; median of {args.rounds} rounds (ms)\n")
-        print(f"{'opening':<8} {'newsletter':>11} {'text':>8} {'ratio':>7}")
+        print(f"{'opening':<8} {'newsletter':>11} {'text':>8} {'ratio':>7}   "
+              f"{'app CPU: newsletter':>19} {'text':>6} {'ratio':>7}")
         for how in ("first", "warm"):
             big_ms, small_ms = ms[(how, "newsletter")], ms[(how, "text")]
-            print(f"{how:<8} {big_ms:>11.1f} {small_ms:>8.1f} {big_ms / small_ms:>6.2f}x")
+            big_cpu, small_cpu = cpu_ms[(how, "newsletter")], cpu_ms[(how, "text")]
+            print(f"{how:<8} {big_ms:>11.1f} {small_ms:>8.1f} {big_ms / small_ms:>6.2f}x   "
+                  f"{big_cpu:>19.1f} {small_cpu:>6.1f} {big_cpu / small_cpu:>6.2f}x")
         for name, lines in commands.items():
             bodies = [c for c in lines if "FETCH" in c and "BODY" in c.upper()]
             print(f"\n{name} (page + frame): {len(lines)} IMAP commands, "
