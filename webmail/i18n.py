@@ -24,7 +24,6 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
-from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _lazy_gettext
 
 from webmail.sessions.prefs import LANGUAGE_CODES
@@ -46,14 +45,16 @@ DOMAIN = "messages"
 
 
 def gettext(text: str, **variables: Any) -> str:
-    """``text`` in the page's language, ``%(name)s`` placeholders filled from ``variables``."""
-    return str(_gettext(text, **variables))
+    """``text`` in the page's language, ``%(name)s`` placeholders filled from ``variables``
+    (as Flask-Babel's ``gettext``, with the catalog looked up once per page)."""
+    found = _page_translations().ugettext(text)
+    return str(found % variables if variables else found)
 
 
 def ngettext(singular: str, plural: str, count: int, /, **variables: Any) -> str:
     """The plural form for ``count`` in the page's language; ``%(num)s`` is ``count`` unless
     ``num`` is given (a formatted number, ``12,345``)."""
-    text = get_translations().ungettext(singular, plural, count)
+    text = _page_translations().ungettext(singular, plural, count)
     variables.setdefault("num", count)
     return str(text % variables)
 
@@ -110,6 +111,14 @@ def _page_translations() -> Any:
     if ns is not None:
         ns.webmail_translations = (getattr(ns, "babel_locale", None), translations)
     return translations
+
+
+def page_babel_locale() -> Any:
+    """Flask-Babel's ``get_locale()``, read straight from its context once it has been
+    chosen for this page (the filters ask for it several times a row)."""
+    ns = g.get("_flask_babel") if has_app_context() else None
+    found = getattr(ns, "babel_locale", None) if ns is not None else None
+    return found if found is not None else get_locale()
 
 
 def html_lang() -> str:

@@ -16,20 +16,20 @@ long for screen readers ("2 Tage 3 Stunden"); English keeps the library's "2 d 3
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime, format_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.units import format_unit
 from flask import Flask, g
-from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from webmail.headers.policy import format_duration
-from webmail.i18n import gettext
+from webmail.i18n import gettext, page_babel_locale
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -85,7 +85,7 @@ _SKELETONS = {
 def page_locale() -> Locale:
     """The Babel locale of this page (English outside a request)."""
     try:
-        found = get_locale()
+        found = page_babel_locale()
     except (RuntimeError, KeyError):
         found = None
     return found if isinstance(found, Locale) else ENGLISH
@@ -217,6 +217,16 @@ def number(value: int | float | None) -> str:
     return format_decimal(value, locale=page_locale())
 
 
+@functools.lru_cache(maxsize=16)
+def _number_pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+def _decimal(value: float, pattern: str, locale: Locale) -> str:
+    """Babel's ``format_decimal(value, format=pattern, locale=locale)``, the pattern parsed once."""
+    return str(_number_pattern(pattern).apply(value, locale))
+
+
 def file_size(size: int | None) -> str:
     """``512 B``, ``4.2 KB``, ``1.3 MB`` (powers of 1024), the number and the unit in the page's
     language (``4,2 KB``)."""
@@ -224,11 +234,11 @@ def file_size(size: int | None) -> str:
         return ""
     locale, value = page_locale(), float(size)
     if value < 1024:
-        return gettext("%(size)s B", size=format_decimal(int(value), format="0", locale=locale))
+        return gettext("%(size)s B", size=_decimal(int(value), "0", locale))
     for unit in ("KB", "MB", "GB"):
         value /= 1024
         if value < 1024 or unit == "GB":
-            shown = format_decimal(value, format="#,##0.0", locale=locale)
+            shown = _decimal(value, "#,##0.0", locale)
             if unit == "KB":
                 return gettext("%(size)s KB", size=shown)
             return gettext("%(size)s MB", size=shown) if unit == "MB" else gettext(
