@@ -75,19 +75,26 @@ def test_each_query_lists_what_the_rule_keeps(index: IndexStore, order: str) -> 
         assert found(index, account, text, order=order) == expected(summaries, text, order), text
 
 
-def test_counts_paging_and_the_late_filter(index: IndexStore) -> None:
+@pytest.mark.parametrize("text", ["example", "is:unread", "-is:flagged", "is:read -is:flagged"])
+@pytest.mark.parametrize("order", ["sent", "arrival"])
+def test_counts_paging_and_the_late_filter(index: IndexStore, text: str, order: str) -> None:
     summaries = demo_rows()
     account = fill(index, summaries)
-    query = parse_query("example")
-    every = expected(summaries, "example")
+    query = parse_query(text)
+    every = expected(summaries, text, order)
     late = [u for u in every if any(s.uid == u and s.late for s in summaries)]
-    pages = [index.search(account, ["INBOX"], query, offset=o, limit=7) for o in range(0, 42, 7)]
+    pages = [index.search(account, ["INBOX"], query, offset=o, limit=7, order=order)
+             for o in range(0, 42, 7)]
     assert [r.uid for p in pages for r in p.rows] == every
     assert {p.total for p in pages} == {len(every)} and {p.late for p in pages} == {len(late)}
-    only = index.search(account, ["INBOX"], query, late_only=True, limit=500)
+    only = index.search(account, ["INBOX"], query, late_only=True, limit=500, order=order)
     assert [r.uid for r in only.rows] == late and only.total == only.late == len(late)
     past = index.search(account, ["INBOX"], query, offset=10_000, limit=7)
     assert past.rows == [] and past.total == len(every)
+    skip = set(every[:3])
+    left = index.search(account, ["INBOX"], query, limit=500, order=order,
+                        exclude={"INBOX": skip})
+    assert [r.uid for r in left.rows] == every[3:] and left.total == len(every) - len(skip)
 
 
 def test_uid_restrictions_keep_and_leave_out(index: IndexStore) -> None:

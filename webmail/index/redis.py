@@ -343,6 +343,12 @@ class RedisIndex:
         query has one, else the folder's whole ``search`` hash, and for an ``is:read``,
         ``is:unread`` or ``is:flagged`` term the same buckets of ``flagbuckets``; then the
         page's rows."""
+        names = list(dict.fromkeys(folders))
+        if (len(names) == 1 and only is None and query.row_terms
+                and all(t.field == "is" and t.value != "late" for t in query.row_terms)):
+            return self._search_by_flags(
+                account, names[0], query, order, late_only, offset, limit, exclude or {}
+            )
         lo, hi = _sent_range(query)
         needles = [t.value for t in query.row_terms
                    if not t.negated and t.field in ("any", "from", "to", "subject")]
@@ -410,6 +416,50 @@ class RedisIndex:
         }
         rows = [read[(n, u)] for _, u, n, _ in chosen if (n, u) in read]
         return SearchHits(rows, len(found), late)
+
+    def _search_by_flags(
+        self, account: str, folder: str, query: Query, order: Order, late_only: bool,
+        offset: int, limit: int, exclude: Mapping[str, Collection[int]],
+    ) -> SearchHits:
+        """:meth:`search` of a query of flag terms only in one folder, without its search
+        records: the matches from the ``flagbuckets`` alone (decided once per distinct set of
+        flags), the late ones from the ``late:sent`` sorted set, and the page by walking the
+        list's sorted set newest first (the list's own order, ties by UID) in growing chunks
+        until the page is full."""
+        f = self._folder(account, folder)
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hvals(f + "flagbuckets")
+        pipe.zrange(f + "late:sent", 0, -1)
+        packed, late_members = pipe.execute()
+        gone = {_member(uid) for uid in exclude.get(folder, ())}
+        verdicts: dict[str, bool] = {}
+        keep: set[str] = set()
+        for text in packed:
+            for member, flags in _unpack(text).items():
+                verdict = verdicts.get(flags)
+                if verdict is None:
+                    verdict = verdicts[flags] = query.matches_flags(frozenset(flags.split()))
+                if verdict and member not in gone:
+                    keep.add(member)
+        late = sum(1 for m in late_members if m in keep)
+        total = late if late_only else len(keep)
+        key = f + ("late:" if late_only else "") + ("arrival" if order == "arrival" else "sent")
+        skip, want = max(0, offset), max(0, min(limit, MAX_PAGE))
+        chosen: list[str] = []
+        seen = walked = 0
+        chunk = 1000
+        while len(chosen) < want and seen < total:
+            members = self._r.zrevrange(key, walked, walked + chunk - 1)
+            if not members:
+                break
+            walked += len(members)
+            chunk = min(chunk * 2, 16_000)
+            for member in members:
+                if member in keep:
+                    seen += 1
+                    if seen > skip and len(chosen) < want:
+                        chosen.append(member)
+        return SearchHits(self._rows(folder, f, chosen), total, late)
 
     def _records(
         self, f: str, lo: int | None, hi: int | None, with_flags: bool, needle: str | None
