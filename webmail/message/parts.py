@@ -15,7 +15,7 @@ such a message up front (:func:`nesting_depth`, one linear scan) rather than par
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
