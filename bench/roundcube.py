@@ -72,6 +72,8 @@ OUR_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RC_LIST = ("/?_task=mail&_action=list&_refresh=1&_layout=widescreen&_mbox=INBOX&_page="
            "&_remote=1")
 OUR_LIST = "/folder/INBOX"
+#: The progress banner of a first sync that has not finished (templates/mail/list.html).
+INDEXING = b'class="banner indexing"'
 
 
 def ensure_roundcube() -> str:
@@ -216,7 +218,7 @@ def our_list(s: Session) -> Response:
 
 
 def our_ok(r: Response) -> bool:
-    return r.status == 200 and b'id="msg-' in r.body and b"Indexing" not in r.body
+    return r.status == 200 and b'id="msg-' in r.body and INDEXING not in r.body
 
 
 class Ours:
@@ -311,7 +313,7 @@ def wait_first_sync(s: Session, seconds: float = 600) -> float:
     t0 = time.monotonic()
     while True:
         r = s.get(OUR_LIST)
-        if r.status == 200 and b"Indexing" not in r.body:
+        if r.status == 200 and INDEXING not in r.body:
             return time.monotonic() - t0
         if r.status != 200:
             raise RuntimeError(f"the list page failed: {r.status} {r.text[:300]}")
