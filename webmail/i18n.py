@@ -59,6 +59,13 @@ def ngettext(singular: str, plural: str, count: int, /, **variables: Any) -> str
     return str(text % variables)
 
 
+def pgettext(context: str, text: str, **variables: Any) -> str:
+    """:func:`gettext` of ``text`` in ``context`` (msgctxt): the same English word with two
+    meanings ("Sent" the folder, "Sent" the time) gets two entries."""
+    text = get_translations().upgettext(context, text)
+    return str(text % variables) if variables else str(text)
+
+
 def lazy_gettext(text: str, **variables: Any) -> Any:
     """:func:`gettext` when the string is shown, not when it is defined (module constants)."""
     return _lazy_gettext(text, **variables)

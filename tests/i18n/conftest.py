@@ -60,9 +60,10 @@ def pseudo_catalog(pot: Path, locale: str = PSEUDO) -> Catalog:
             continue
         if isinstance(message.id, tuple):
             forms = tuple(pseudo(message.id[1 if n else 0]) for n in range(catalog.num_plurals))
-            catalog.add(message.id, forms, flags=message.flags)
+            catalog.add(message.id, forms, flags=message.flags, context=message.context)
         else:
-            catalog.add(message.id, pseudo(message.id), flags=message.flags)
+            catalog.add(message.id, pseudo(message.id), flags=message.flags,
+                        context=message.context)
     return catalog
 
 

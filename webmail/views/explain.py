@@ -72,7 +72,7 @@ _LIBRARY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          N_("Hop %(hop)s (%(host)s) is dated out of range (%(stamp)s): its time is unknown.")),
         (r"^clock skew: hop (?P<hop>\d+) \((?P<host>.*?)\) is dated (?P<seconds>-?\d+) s "
          r"before the hop below it$",
-         N_("Clock skew: hop %(hop)s (%(host)s) is dated %(seconds)s s before the hop below it.")),
+         N_("Clock skew: hop %(hop)s (%(host)s) is dated %(seconds)s s before the hop before it.")),
         (r"^arrival is not a datetime: ignored$",
          N_("The time the mail server filed it is not a time, so it is ignored.")),
         (r"^arrival has no zone: read as UTC$",

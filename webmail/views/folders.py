@@ -19,6 +19,7 @@ from webmail.i18n import gettext, ngettext
 from webmail.mailbox import Folder
 from webmail.views.access import forget_folders, login_required, user_mailbox
 from webmail.views.organise import NOTICE_KEY
+from webmail.views.words import folder_label
 
 bp = Blueprint("folders", __name__, url_prefix="/settings/folders")
 
@@ -133,7 +134,7 @@ def rename() -> Response | tuple[str, int]:
         moved = [old, *(f.name for f in _subfolders(folder, folders))]
         if protected(folder, folders):
             problem = gettext(
-                "“%(folder)s” is a special folder: it keeps its name.", folder=folder.display_name
+                "“%(folder)s” is a special folder: it keeps its name.", folder=folder_label(folder)
             )
         else:
             problem = name_problem(name, delimiter)
@@ -168,7 +169,7 @@ def delete() -> Response | tuple[str, int]:
                 mbox.delete_folder(f.name)
     if locked:
         return _page(gettext(
-            "“%(folder)s” is a special folder: it cannot be deleted.", folder=folder.display_name
+            "“%(folder)s” is a special folder: it cannot be deleted.", folder=folder_label(folder)
         ), 400)
     if not asked:
         count = sum(f.total or 0 for f in [folder, *below])

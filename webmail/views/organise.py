@@ -54,6 +54,7 @@ from webmail.views.access import (
     user_matching_uids,
 )
 from webmail.views.timefmt import number, reader_zone
+from webmail.views.words import folder_label_of
 
 bp = Blueprint("organise", __name__)
 
@@ -244,7 +245,7 @@ def confirm_destroy(folder: str, uids: Iterable[int], back: str, *, emptying: bo
 
 
 def _label(folders: Iterable[Folder], name: str) -> str:
-    return next((f.display_name for f in folders if f.name == name), name)
+    return folder_label_of(list(folders), name)
 
 
 def confirm_mixed(
@@ -325,7 +326,7 @@ def bulk(folder: str) -> Response | str:
                 _notice(gettext("Choose the folder to move them to."))
                 return _redirect(back)
         done, kept = _move_all(mbox, chosen, target)
-        label = next((f.display_name for f in folders if f.name == target), target)
+        label = folder_label_of(folders, target)
         _notice(_moved_text(done, kept, label), done)
     return _redirect(back)
 

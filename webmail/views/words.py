@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from webmail.i18n import N_, gettext, ngettext
+from webmail.i18n import N_, gettext, ngettext, pgettext
 from webmail.views.timefmt import format_kind, late_words, reader_zone
 
 #: Roles of special folders (webmail/mailbox/roles.py), as Settings → Folders names them.
@@ -285,6 +285,51 @@ def stretch_place(at: str) -> str:
     return gettext("the sender") if at == "the sender" else at
 
 
+#: The names servers give their special folders out of the box, by role (lower case): a folder
+#: called so is shown by its role's name in the page's language; one the reader named
+#: ("Papierkorb", "Old stuff") keeps its own name.
+STOCK_FOLDER_NAMES = {
+    "inbox": {"inbox"},
+    "drafts": {"drafts", "draft"},
+    "sent": {"sent", "sent items", "sent messages", "sent mail"},
+    "junk": {"junk", "spam", "junk e-mail", "junk email", "bulk mail"},
+    "trash": {"trash", "deleted items", "deleted messages", "bin"},
+    "archive": {"archive", "archives"},
+    "all": {"all mail", "all"},
+    "flagged": {"flagged", "starred"},
+}
+
+
+def _role_names() -> dict[str, str]:
+    return {
+        "inbox": pgettext("folder", "Inbox"),
+        "drafts": pgettext("folder", "Drafts"),
+        "sent": pgettext("folder", "Sent"),
+        "junk": pgettext("folder", "Junk"),
+        "trash": pgettext("folder", "Trash"),
+        "archive": pgettext("folder", "Archive"),
+        "all": pgettext("folder", "All Mail"),
+        "flagged": pgettext("folder", "Flagged"),
+    }
+
+
+def folder_label(folder: Any) -> str:
+    """What a page calls ``folder`` (a :class:`webmail.mailbox.Folder`): a special folder
+    with its server's stock name (Inbox, Sent Items, Trash...) by its role's name in the
+    page's language, as other webmails do; every other folder by its own name. English
+    pages show the folder's own name, so nothing changes there."""
+    role: str | None = folder.role
+    shown: str = folder.display_name
+    if role and shown.casefold() in STOCK_FOLDER_NAMES.get(role, ()) and not english_page():
+        return _role_names()[role]
+    return shown
+
+
+def folder_label_of(folders: Sequence[Any], name: str) -> str:
+    """:func:`folder_label` of the folder called ``name`` in ``folders``, else ``name``."""
+    return next((folder_label(f) for f in folders if f.name == name), name)
+
+
 def folder_role(role: str) -> str:
     return gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
@@ -358,6 +403,7 @@ def init_app(app: Flask) -> None:
         stamp_label=stamp_label,
         stretch_place=stretch_place,
         folder_role=folder_role,
+        folder_label=folder_label,
         header_name=header_name,
         known=known,
         query_problem=known,
