@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from webmail.headers.incidents import Hold, Incident, group_incidents, hold_of, incident_query
 from webmail.index import IndexStore
 from webmail.index.rows import DELAY_BUCKETS_PER_DECADE, DelayRow, delay_bucket_of
-from webmail.mailbox import SEEN, Mailbox, MessageSummary
+from webmail.mailbox import Mailbox, MessageSummary
 
 __all__ = [
     "CLUSTER_BUCKETS_PER_DECADE", "MAX_MARKS", "TIME_BUCKETS", "VISIT_GAP", "Cluster",
@@ -381,9 +381,11 @@ def late_news(
             if not newest:
                 return None
             cutoff = newest[0].arrival - FIRST_VISIT_WINDOW
-        for sent_at, held_at, flags in index.late_arrivals(account, folder, cutoff, MAX_NEWS_SCAN):
-            if SEEN not in flags:
-                found.append((sent_at, held_at))
+        unread = index.unread_late(account, folder, cutoff, MAX_NEWS_SCAN)
+        if not unread.count or unread.first_sent is None or unread.last_sent is None:
+            return None
+        hosts = tuple(sorted(unread.hosts, key=lambda h: (-unread.hosts[h], h)))
+        return LateNews(unread.count, unread.first_sent, unread.last_sent, hosts, since)
     if not found:
         return None
     sent = [when for when, _ in found]

@@ -1,10 +1,12 @@
-"""What the list banner reads from the index (``late_arrivals``): the late rows that arrived
-after a time, newest arrival first, the same from the SQLite index and from a real
-redis-server, and the same as reading the late rows page by page in arrival order."""
+"""What the list banner reads from the index: the late rows that arrived after a time, newest
+arrival first (``late_arrivals``), and the unread ones among them counted (``unread_late``),
+the same from the SQLite index and from a real redis-server, and the same as reading the late
+rows page by page in arrival order."""
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -16,6 +18,7 @@ from webmail.index import IndexStore, account_key
 from webmail.index.redis import RedisIndex
 from webmail.index.rows import row_values
 from webmail.index.sqlite import Index
+from webmail.index.store import UnreadLate
 from webmail.mailbox import SEEN
 from webmail.message.summary import summarize
 
@@ -118,3 +121,36 @@ def test_late_arrivals_of_an_unknown_folder_or_account_are_empty(
     nobody = account_key("imap.example.com:993", "nobody")
     assert index.late_arrivals(nobody, "INBOX", FRIDAY, 10) == []
     assert index.late_arrivals(account, "INBOX", FRIDAY, 0) == []
+
+
+@pytest.mark.parametrize("hours", [0, 24, 99.5, 200])
+@pytest.mark.parametrize("limit", [1, 5, 100])
+def test_unread_late_counts_the_unread_late_arrivals(
+    index: IndexStore, account: str, hours: float, limit: int
+) -> None:
+    after = FRIDAY + timedelta(hours=hours)
+    unread = [(s, h) for s, h, f in index.late_arrivals(account, "INBOX", after, limit)
+              if SEEN not in f]
+    got = index.unread_late(account, "INBOX", after, limit)
+    assert got.count == len(unread)
+    assert got.first_sent == min((s for s, _ in unread), default=None)
+    assert got.last_sent == max((s for s, _ in unread), default=None)
+    assert got.hosts == dict(Counter(h for _, h in unread if h))
+
+
+def test_unread_late_leaves_out_what_was_read_since(index: IndexStore, account: str) -> None:
+    before = index.unread_late(account, "INBOX", FRIDAY - HOUR, 100)
+    assert before.count > 2
+    assert set(before.hosts) == set(HOSTS[1:])  # what mx2 held is every third: read
+    late = index.page(account, "INBOX", "arrival", late_only=True, limit=500)
+    unread = [r for r in late if not r.seen]
+    with index.transaction() as conn:
+        folder = index.folder_id(conn, account, "INBOX", 7)
+        index.set_flags(conn, folder, 7, [(r.uid, [SEEN, "\\Flagged"]) for r in unread[:2]])
+    after = index.unread_late(account, "INBOX", FRIDAY - HOUR, 100)
+    assert after.count == before.count - 2
+    with index.transaction() as conn:
+        folder = index.folder_id(conn, account, "INBOX", 7)
+        index.set_flags(conn, folder, 7, [(r.uid, [SEEN]) for r in unread])
+    assert index.unread_late(account, "INBOX", FRIDAY - HOUR, 100) == UnreadLate(0, None, None, {})
+    assert index.unread_late(account, "Archive", FRIDAY, 10).count == 0

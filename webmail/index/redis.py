@@ -50,8 +50,9 @@ from webmail.index.rows import (
     decode_analysis,
     delay_bucket_of,
 )
-from webmail.index.store import FolderState, Order, SearchHits, utc_from_epoch
+from webmail.index.store import FolderState, Order, SearchHits, UnreadLate, utc_from_epoch
 from webmail.message.query import Fields, Query, fold_host
+from webmail.message.summary import SEEN
 
 PREFIX = "wm:ix:"
 #: The layout of the keys below; a Redis holding another one is emptied of index keys on start.
@@ -538,6 +539,19 @@ class RedisIndex:
                     frozenset(stored.split()),
                 ))
         return out
+
+    def unread_late(self, account: str, folder: str, after: datetime, limit: int) -> UnreadLate:
+        """:meth:`late_arrivals` counted here, the unread ones only."""
+        unread = [
+            (sent, held)
+            for sent, held, flags in self.late_arrivals(account, folder, after, limit)
+            if SEEN not in flags
+        ]
+        sent = [when for when, _ in unread]
+        return UnreadLate(
+            len(unread), min(sent, default=None), max(sent, default=None),
+            dict(Counter(held for _, held in unread if held)),
+        )
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
         """The folder's on-time rows counted into :class:`DelayBucket`, here (Redis has no

@@ -38,8 +38,9 @@ from webmail.index.rows import (
     IndexRow,
     encode_flags,
 )
-from webmail.index.store import FolderState, Order, SearchHits, utc_from_epoch
+from webmail.index.store import FolderState, Order, SearchHits, UnreadLate, utc_from_epoch
 from webmail.message.query import Query
+from webmail.message.summary import SEEN
 
 #: Bump when ``schema.sql`` changes: a file with another ``user_version`` is emptied on open.
 SCHEMA_VERSION = 7  # 7: search columns and index; 6: the delays index; 5: holds
@@ -407,6 +408,30 @@ class Index:
             (datetime.fromtimestamp(sent, UTC), held, frozenset(flags.split()))
             for sent, held, flags in rows
         ]
+
+    def unread_late(self, account: str, folder: str, after: datetime, limit: int) -> UnreadLate:
+        """:meth:`late_arrivals` counted in SQL, the unread ones only (no ``\\Seen`` among the
+        space-separated flags): one grouped query, one row per holding host."""
+        groups = (
+            self._conn()
+            .execute(
+                "SELECT bottleneck, count(*), min(sent), max(sent) FROM (SELECT sent,"
+                f" bottleneck, flags FROM messages WHERE folder_id = {_FOLDER} AND uidvalidity ="
+                f" {_CURRENT} AND delayed = 1 AND arrival > ? ORDER BY arrival DESC, uid DESC"
+                " LIMIT ?) WHERE instr(' ' || flags || ' ', ?) = 0 GROUP BY bottleneck",
+                (account, folder, account, folder, math.floor(after.timestamp()), max(0, limit),
+                 f" {SEEN} "),
+            )
+            .fetchall()
+        )
+        if not groups:
+            return UnreadLate(0, None, None, {})
+        return UnreadLate(
+            count=sum(g[1] for g in groups),
+            first_sent=datetime.fromtimestamp(min(g[2] for g in groups), UTC),
+            last_sent=datetime.fromtimestamp(max(g[3] for g in groups), UTC),
+            hosts={g[0]: g[1] for g in groups if g[0]},
+        )
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
         """The folder's on-time rows counted into :class:`DelayBucket` in one grouped query

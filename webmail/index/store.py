@@ -87,6 +87,22 @@ class SearchHits:
     late: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadLate:
+    """The unread messages among a folder's newest late arrivals (:meth:`IndexStore.unread_late`).
+
+    :ivar count: how many.
+    :ivar first_sent: the earliest true sent time among them (``None`` when there are none).
+    :ivar last_sent: the latest.
+    :ivar hosts: how many of them each holding host held (rows without one not counted).
+    """
+
+    count: int
+    first_sent: datetime | None
+    last_sent: datetime | None
+    hosts: dict[str, int]
+
+
 def utc_from_epoch(epoch: int | None) -> datetime | None:
     """An aware UTC datetime for epoch seconds as a backend stores them (``settled_since``),
     ``None`` for ``None`` or for seconds outside the years 1 to 9999 (never raises)."""
@@ -172,6 +188,11 @@ class IndexStore(Protocol):
         (ties by UID, as :meth:`page` in arrival order), at most ``limit``: each as (true sent
         time, the host that held it or ``None``, its flags). What the list banner counts
         (``webmail.delays.late_news``), on every list page: no row is decoded for it."""
+        ...
+
+    def unread_late(self, account: str, folder: str, after: datetime, limit: int) -> UnreadLate:
+        """The unread ones among :meth:`late_arrivals` ``(account, folder, after, limit)``,
+        counted: what the list banner says, on every list page."""
         ...
 
     def delay_buckets(self, account: str, folder: str, bucket_seconds: int) -> list[DelayBucket]:
