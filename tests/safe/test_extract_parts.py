@@ -15,8 +15,8 @@ from webmail.message.parse import extract_part, extract_parts
 DATA = Path(__file__).resolve().parents[1] / "data"
 MESSAGES = sorted((DATA / "safe").glob("*.eml")) + sorted((DATA / "hostile").glob("*.eml"))
 SECTIONS = [
-    "1", "2", "3", "4", "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "1.2.1", "1.2.2", "1.2.3", "1.1.1",
-    "9", "0", "1.0", "x", "", "2.",
+    "1", "2", "3", "4", "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "1.2.1", "1.2.2", "1.2.3",
+    "1.1.1", "9", "0", "1.0", "x", "", "2.",
 ]
 
 
