@@ -175,3 +175,35 @@ def test_the_main_journeys_work_from_the_keyboard_alone(
     page.keyboard.press("Enter")
     page.wait_for_url("**/settings/")
     context.close()
+
+
+def test_axe_finds_nothing_serious_in_the_other_languages(
+    chromium: Browser, live_server: str
+) -> None:
+    """German, French, Spanish and Japanese pages (the browser's language, Accept-Language):
+    longer words and another script break no contrast, label or layout rule axe knows, and
+    ``<html lang>`` names the language. Screenshots: test-output/i18n-<lang>-<page>-<width>.png."""
+    OUTPUT.mkdir(exist_ok=True)
+    serious: list[str] = []
+    for lang in ("de", "fr", "es", "ja"):
+        for width in WIDTHS:
+            context = chromium.new_context(
+                viewport={"width": width, "height": 900}, locale=lang, timezone_id="UTC"
+            )
+            page = context.new_page()
+            sign_in(page, live_server)
+            for kind, path in page_kinds().items():
+                page.goto(live_server + path)
+                page.wait_for_load_state("load")
+                assert page.evaluate("document.documentElement.lang") == lang, (lang, kind)
+                serious += [
+                    f"{lang} {kind} {width}: {v['id']} ({v['impact']}, {v['nodes']} nodes: "
+                    f"{', '.join(v['targets'])})"
+                    for v in audit(page)
+                    if v["impact"] in ("serious", "critical")
+                ]
+                page.screenshot(
+                    path=str(OUTPUT / f"i18n-{lang}-{kind}-{width}.png"), full_page=True
+                )
+            context.close()
+    assert serious == [], "\n".join(serious)
