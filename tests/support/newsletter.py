@@ -121,7 +121,8 @@ def newsletter(size: int = 2 * 1024 * 1024, cid_images: int = 2, seed: int = 7) 
     msg["Message-ID"] = f"<news.{seed}@news.example.com>"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    html_part = msg.get_payload()[1]
+    html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
+    assert isinstance(html_part, EmailMessage)
     for cid, data in zip(cids, images, strict=True):
         html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>")
     return msg.as_bytes()
