@@ -55,6 +55,11 @@ CREATE INDEX IF NOT EXISTS messages_late_sent ON messages (folder_id, uidvalidit
     WHERE delayed = 1;
 CREATE INDEX IF NOT EXISTS messages_late_arrival ON messages (folder_id, uidvalidity, arrival, uid)
     WHERE delayed = 1;
+-- Covers Index.late_arrivals and Index.unread_late, the list banner's query on every list page:
+-- the late rows newest arrival first, read without the table (whose rows carry the analysis).
+-- New files and old ones alike get it on open (IF NOT EXISTS): no schema version of its own.
+CREATE INDEX IF NOT EXISTS messages_late_news ON messages (folder_id, uidvalidity, arrival, uid,
+    sent, bottleneck, flags, delayed) WHERE delayed = 1;
 -- Covers Index.delay_buckets: the delays plot of 100,000 rows reads the on-time part of this
 -- index, not the table.
 CREATE INDEX IF NOT EXISTS messages_delays ON messages (folder_id, uidvalidity, delayed, sent, delay);
