@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from webmail.mailbox import recent
 from webmail.mailbox.recent import RecentMessages
 
 ALICE, BOB = ("alice", "session-a"), ("bob", "session-b")
@@ -52,7 +51,7 @@ def test_a_message_over_the_entry_cap_is_not_kept() -> None:
 
 def test_kept_messages_expire_and_an_owner_can_drop_theirs(monkeypatch: Any) -> None:
     now = [1000.0]
-    monkeypatch.setattr(recent.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("webmail.mailbox.recent.time.monotonic", lambda: now[0])
     kept: RecentMessages[int] = RecentMessages(ttl=60)
     kept.put(ALICE, "INBOX", 7, 1, 1, 10)
     kept.put(BOB, "INBOX", 7, 1, 2, 10)

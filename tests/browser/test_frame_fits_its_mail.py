@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
 from werkzeug.serving import make_server
 
 from tests.support.imapserver import Dovecot, add_user
@@ -26,7 +26,7 @@ from webmail import create_app
 from webmail.config import Settings
 from webmail.services import services
 
-VIEWPORT = {"width": 1100, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1100, "height": 900}
 
 
 def html_mail(subject: str, html: str) -> bytes:
