@@ -6,7 +6,9 @@
 - Received headers: :func:`scan_received` (the common-header path first) gives the same parts as
   :func:`scan_received_general`;
 - header fields: :func:`analysed_fields` gives the Date, Received and DKIM-Signature fields of
-  :func:`header_fields` and the same warnings.
+  :func:`header_fields` and the same warnings;
+- the command line's JSON lines are ``json.dumps`` of its records, and ``iso_utc`` writes what
+  ``strftime`` writes.
 
 On every Date and Received header of the corpora (bundled, and the whole one when present), and on
 generated RFC 5322 dates in odd layouts: extra white space, no weekday, no seconds, obsolete
@@ -15,15 +17,19 @@ zones, 2- and 3-digit years, comments, wrong weekdays, impossible days.
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.support.corpus import Corpus
+from webmail.headers.cli import _analysis, _record, json_line
 from webmail.headers.dates import fast_date, general_date_value, strip_comments
 from webmail.headers.fields import analysed_fields, header_fields
+from webmail.headers.mailfiles import iter_messages
+from webmail.headers.model import iso_utc
 from webmail.headers.received import scan_received, scan_received_general
 
 ANALYSED = ("date", "received", "dkim-signature")
@@ -176,3 +182,24 @@ def test_a_fraction_after_the_minutes_reads_as_the_minutes() -> None:
     assert general_date_value("1 Jan 2000 10:00.5 +0000", []) == datetime.fromisoformat(
         "2000-01-01T10:00:00+00:00"
     )
+
+
+def test_the_cli_writes_each_json_line_as_json_dumps_would(corpus: Corpus) -> None:
+    paths = [str(corpus.synthetic / "messages"), str(corpus.real)]
+    count = 0
+    for item in iter_messages(paths):
+        result = _analysis(item, None, timedelta(hours=1))
+        assert json_line(item, result) == json.dumps(_record(item, result)) + "\n"
+        count += 1
+    assert count >= corpus.messages
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))])))
+@example(datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC))
+@example(datetime(1000, 1, 1, 0, 0, 0, 5, tzinfo=UTC))
+def test_iso_utc_writes_what_strftime_writes(value: datetime) -> None:
+    try:
+        expected = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:
+        return
+    assert iso_utc(value) == expected

@@ -29,7 +29,7 @@ from typing import TextIO
 
 from webmail.headers.incidents import Hold, Incident, group_incidents, hold_of
 from webmail.headers.mailfiles import MessageFile, iter_messages
-from webmail.headers.model import Analysis
+from webmail.headers.model import Analysis, iso_utc
 from webmail.headers.policy import analyze, format_duration
 
 _SOURCES = {
@@ -113,7 +113,7 @@ def main(
                 if hold is not None:
                     holds.append(hold)
             elif args.json:
-                out.write(json.dumps(_record(item, result)) + "\n")
+                out.write(json_line(item, result))
             else:
                 out.write(format_timeline(_label(item), result, threshold))
         if args.incidents:
@@ -152,6 +152,54 @@ def _record(item: MessageFile, result: Analysis) -> dict[str, object]:
     if item.index is None:
         return record
     return {"path": item.path, "index": item.index, **record}
+
+
+def json_line(item: MessageFile, result: Analysis) -> str:
+    """``json.dumps(_record(item, result)) + "\\n"``, the same text built directly: the
+    record's keys and types are known, so only its strings go through the JSON encoder's own
+    escaping (``encode_basestring_ascii``)."""
+    text = _json_text
+    stamp = _json_stamp
+    enc = _encode_text
+    hops = ", ".join([
+        f'{{"from": {"null" if h.from_ is None else enc(h.from_)}, '
+        f'"by": {"null" if h.by is None else enc(h.by)}, '
+        f'"with": {"null" if h.with_ is None else enc(h.with_)}, '
+        f'"id": {"null" if h.id is None else enc(h.id)}, '
+        f'"for": {"null" if h.for_ is None else enc(h.for_)}, "time": {stamp(h.time)}, '
+        f'"delay_seconds": {"null" if h.delay_seconds is None else int.__repr__(h.delay_seconds)}, '
+        f'"via": {"null" if h.via is None else enc(h.via)}}}'
+        for h in result.hops
+    ])  # fmt: skip
+    warnings = ", ".join([_encode_text(w) for w in result.warnings])
+    index = "" if item.index is None else f'"index": {int.__repr__(item.index)}, '
+    date_header = "null" if result.date_header is None else enc(result.date_header.isoformat())
+    return (
+        f'{{"path": {text(item.path)}, {index}'
+        f'"date_header": {date_header}, '
+        f'"sent": {stamp(result.sent)}, "sent_source": {text(result.sent_source)}, '
+        f'"delivered": {stamp(result.delivered)}, '
+        f'"delivered_source": {text(result.delivered_source)}, '
+        f'"delay_seconds": {_json_int(result.delay_seconds)}, '
+        f'"delayed": {"true" if result.delayed else "false"}, "hops": [{hops}], '
+        f'"warnings": [{warnings}], "bottleneck": {_json_int(result.bottleneck)}, '
+        f'"dkim_time": {stamp(result.dkim_time)}, "held_at": {text(result.held_at)}}}\n'
+    )  # fmt: skip
+
+
+_encode_text = json.encoder.encode_basestring_ascii
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _encode_text(value)
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else int.__repr__(value)
+
+
+def _json_stamp(value: datetime | None) -> str:
+    return "null" if value is None else f'"{iso_utc(value)}"'  # digits, "-", ":", "T", "Z"
 
 
 def format_incidents(

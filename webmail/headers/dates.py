@@ -279,6 +279,8 @@ def fast_date(text: str) -> datetime | None:
     any white space, is read by splitting at white space and dictionary look-ups (about half
     the work of the regular expression); other spacings of the same form (``Tue,14 Nov``,
     ``22:12:26+0000``) by the regular expression ``_FAST``."""
+    if len(text) > 160:  # not the usual layout (and no splitting of a 2 KB date bomb)
+        return _fast_regex(text)
     if "(" in text or ")" in text:
         cut = text.find("(")
         comment = text[cut:].rstrip()

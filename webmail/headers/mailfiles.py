@@ -22,6 +22,7 @@ whatever the size of the mailbox or of any message in it.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -97,19 +98,29 @@ def _file(path: str) -> Iterator[MessageFile]:
     """The message in ``path``, or each message of an mbox; an unreadable file (or one cut
     short while read) ends with an item carrying the error."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb", buffering=0)  # raw: no buffer, no isatty() or tell() calls
     except OSError as exc:
         yield MessageFile(path, None, b"", exc.strerror or str(exc))
         return
     with handle:
         try:
-            first = handle.readline(LINE_LIMIT)
-            if not FROM_LINE.fullmatch(first):
-                yield MessageFile(path, None, first + handle.read(_HEAD_LIMIT - len(first)))
+            # The first _HEAD_LIMIT bytes, read straight into a bytes object of the file's size.
+            size = os.fstat(handle.fileno()).st_size
+            head = handle.read(min(size, _HEAD_LIMIT)) or b"" if size > 0 else b""
+            while len(head) < _HEAD_LIMIT and len(head) != size:  # short read, growing file
+                more = handle.read(_HEAD_LIMIT - len(head))
+                if not more:
+                    break
+                head += more
+            newline = head.find(b"\n", 0, LINE_LIMIT)
+            first = head[: newline + 1] if newline >= 0 else head[:LINE_LIMIT]
+            if not (first.startswith(MBOX_MAGIC) and FROM_LINE.fullmatch(first)):
+                yield MessageFile(path, None, head)
                 return
             handle.seek(0)
-            for index, head in enumerate(read_mbox(handle)):
-                yield MessageFile(path, index, head)
+            with io.BufferedReader(handle) as buffered:  # closes handle too
+                for index, item in enumerate(read_mbox(buffered)):
+                    yield MessageFile(path, index, item)
         except OSError as exc:
             yield MessageFile(path, None, b"", exc.strerror or str(exc))
 

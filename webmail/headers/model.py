@@ -17,7 +17,10 @@ def iso_utc(value: datetime | None) -> str | None:
     """Format an aware datetime as ISO 8601 in UTC ending in ``Z``; ``None`` stays ``None``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    if utc.year >= 1000:  # isoformat is the faster; below 1000 strftime writes "999", not "0999"
+        return utc.isoformat()[:19] + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
