@@ -144,7 +144,9 @@ def compile_catalogs(source: Path, target: Path) -> None:
         mo = target / po.relative_to(source).with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
-        mo.parent.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700, as the instance
+        for folder in reversed(mo.relative_to(target).parents[:-1]):
+            (target / folder).mkdir(mode=0o700, exist_ok=True)
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=po.parts[-3])
         fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".tmp")

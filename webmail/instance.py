@@ -29,7 +29,7 @@ def private_file(path: Path) -> None:
 
 def make_private(folder: Path) -> None:
     """Create ``folder`` 0700 (its parents as the umask says), or make an existing one 0700,
-    and every file in it (not below it) 0600. Raises :class:`ConfigError` with one line when
+    and every file in it (not below it) 0600, every folder in it 0700. Raises :class:`ConfigError` with one line when
     that cannot be done (not a folder, not ours, a read-only file system)."""
     try:
         folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
@@ -38,6 +38,8 @@ def make_private(folder: Path) -> None:
             mode = entry.lstat().st_mode
             if stat.S_ISREG(mode) and stat.S_IMODE(mode) != FILE_MODE:
                 os.chmod(entry, FILE_MODE)
+            elif stat.S_ISDIR(mode) and stat.S_IMODE(mode) != FOLDER_MODE:
+                os.chmod(entry, FOLDER_MODE)  # the compiled translations
     except OSError as exc:
         raise ConfigError(
             f"the instance folder {folder} cannot be made private (0700, files 0600): "

@@ -205,7 +205,7 @@ def test_big_first_sync_runs_in_the_background_and_shows_progress(
     assert reader.uids("/folder/INBOX") == []
     index.release(key, "INBOX", "another-worker")
     deadline = time.monotonic() + 20
-    while "Indexing" in (page := reader.page("/folder/INBOX")):
+    while 'class="banner indexing"' in (page := reader.page("/folder/INBOX")):
         assert time.monotonic() < deadline, "the background sync never finished"
         services(app).sync_jobs.wait(5)
     assert reader.uids("/folder/INBOX") == by_sent
@@ -243,7 +243,7 @@ def test_a_folder_rebuilt_after_a_uidvalidity_change_refills_in_the_background(
     assert "Indexing 0 of 60 messages…" in page
     assert reader.uids("/folder/Lists") == []
     deadline = time.monotonic() + 20
-    while "Indexing" in (page := reader.page("/folder/Lists")):
+    while 'class="banner indexing"' in (page := reader.page("/folder/Lists")):
         assert time.monotonic() < deadline, "the background sync never finished"
         services(app).sync_jobs.wait(5)
     assert len(reader.uids("/folder/Lists")) == 60
