@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from webmail.listing import index_account
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import (
@@ -25,6 +24,7 @@ from tests.support.webmail_client import (
 )
 from webmail.config import Settings
 from webmail.index.sqlite import Index
+from webmail.listing import index_account
 from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
