@@ -67,7 +67,11 @@ def child(mode: str, port: int, user: str, password: str, index_path: str) -> No
         from webmail.mailbox.sync import sync_folder
 
         index = Index(index_path)
-        n = sync_folder(c, index, account_key(f"127.0.0.1:{port}", user), "INBOX").added
+        _, _, helpers = mode.partition(":")
+        workers = None if helpers in ("", "auto") else int(helpers)
+        n = sync_folder(
+            c, index, account_key(f"127.0.0.1:{port}", user), "INBOX", workers=workers
+        ).added
     seconds = time.perf_counter() - t0
     c.logout()
     import resource
@@ -108,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="sync rounds per size (100k: at most 2)"
     )
+    parser.add_argument(
+        "--workers", default="auto",
+        help="helper processes of the sync: auto (sync_folder's choice) or a comma list such as"
+        " auto,0,1,2, each measured in the same rounds (the table shows the first)",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -146,16 +155,21 @@ def main(argv: list[str] | None = None) -> int:
             path = str(work / f"index-{size}.sqlite3")
             run_child("baseline", server.port, user, password, path)  # warm Dovecot's cache
             rounds = min(args.rounds, 2) if size >= 100_000 else args.rounds
-            base, sync, rss, helper_rss = [], [], [], []
+            base, rss, helper_rss = [], [], []
+            variants = args.workers.split(",")
+            syncs: dict[str, list[float]] = {w: [] for w in variants}
             for _ in range(rounds):
                 base.append(run_child("baseline", server.port, user, password, path)["seconds"])
-                for suffix in ("", "-wal", "-shm"):
-                    Path(path + suffix).unlink(missing_ok=True)
-                r = run_child("sync", server.port, user, password, path)
-                assert r["messages"] == size, r
-                sync.append(r["seconds"])
-                rss.append(r["rss_mb"])
-                helper_rss.append(r["helper_rss_mb"])
+                for w in variants:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(path + suffix).unlink(missing_ok=True)
+                    r = run_child(f"sync:{w}", server.port, user, password, path)
+                    assert r["messages"] == size, r
+                    syncs[w].append(r["seconds"])
+                    if w == variants[0]:
+                        rss.append(r["rss_mb"])
+                        helper_rss.append(r["helper_rss_mb"])
+            sync = syncs[variants[0]]
             ratio = statistics.median(sync) / statistics.median(base)
 
             index = Index(path)
@@ -198,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                 f" {_ms(query):>7} | {_ms(opened):>9} | {_ms(kept)} | {_ms(fresh):>17}",
                 flush=True,
             )
+            for w in variants[1:]:
+                print(f"{'':>7}   sync with workers={w}: {_ms(syncs[w]).strip()} ms, ratio"
+                      f" {statistics.median(syncs[w]) / statistics.median(base):.2f}", flush=True)
     finally:
         server.cleanup()
         shutil.rmtree(work, ignore_errors=True)

@@ -12,8 +12,9 @@ background job's sync are niced by :data:`BACKGROUND_NICE` (a page request in th
 goes first); those of a sync its caller waits for run at the caller's priority.
 A helper ends when its stdin closes: when the sync is done or its process dies.
 
-:class:`Helpers` keeps at most one chunk in each helper's hands (so neither side can block the
-other on a full pipe) and hands the rows back in the order the chunks went in. Any failure
+:class:`Helpers` keeps two chunks in each helper's hands (one it works on, the next waiting;
+a thread reads the answers as they come, so neither side can block the other on a full pipe)
+and hands the rows back in the order the chunks went in. Any failure
 (the interpreter does not start, a helper dies) raises :class:`HelperFailed`; the sync then
 builds the rows itself.
 """
@@ -23,9 +24,11 @@ from __future__ import annotations
 import contextvars
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +42,8 @@ BACKGROUND_NICE = 5
 #: The niceness of helpers started from this context: ``webmail.mailbox.jobs`` sets
 #: :data:`BACKGROUND_NICE` in its job threads; elsewhere helpers run at the caller's priority.
 HELPER_NICE: contextvars.ContextVar[int] = contextvars.ContextVar("helper_nice", default=0)
+#: Chunks in one helper's hands at most.
+PER_HELPER = 2
 _HEAD = struct.Struct(">Q")
 Rows = list[tuple[object, ...]]
 
@@ -93,22 +98,38 @@ class _Helper:
             raise HelperFailed(f"the helper did not start: {exc}") from exc
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
-        self.busy = False
+        self.in_flight = 0
+        # Answers are read as soon as they come, so the helper never waits on a full pipe while
+        # this process writes it the next chunk.
+        self._answers: queue.Queue[object] = queue.Queue()
+        self._reader = threading.Thread(
+            target=self._read_answers, name="webmail-sync-helper", daemon=True
+        )
+        self._reader.start()
+
+    def _read_answers(self) -> None:
+        while True:
+            try:
+                answer = _read(self.stdout)
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+                self._answers.put(_Died(exc))
+                return
+            self._answers.put(answer)
 
     def send(self, job: tuple[str, float, Sequence[Any]]) -> None:
         try:
             _write(self.stdin, job)
         except (OSError, ValueError) as exc:
             raise HelperFailed(f"a helper stopped reading: {exc}") from exc
-        self.busy = True
+        self.in_flight += 1
 
     def receive(self) -> Rows:
-        try:
-            rows = _read(self.stdout)
-        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+        rows = self._answers.get()
+        if isinstance(rows, _Died):
+            self._answers.put(rows)  # every later receive fails the same way
             code = self.proc.poll()
-            raise HelperFailed(f"a helper died (exit {code}): {exc!r}") from exc
-        self.busy = False
+            raise HelperFailed(f"a helper died (exit {code}): {rows.cause!r}")
+        self.in_flight -= 1
         if isinstance(rows, BaseException):
             raise rows
         if not isinstance(rows, list):
@@ -116,22 +137,34 @@ class _Helper:
         return rows
 
     def close(self) -> None:
-        for stream in (self.stdin, self.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self.stdin.close()  # the helper ends, its stdout closes, the reader thread ends
+        except OSError:
+            pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._reader.join(5)
+        try:
+            self.stdout.close()
+        except OSError:
+            pass
+
+
+class _Died:
+    """A helper's stdout ended or broke (what the reader thread saw)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
 
 
 class Helpers:
     """``count`` helper processes; :meth:`submit` a chunk, :meth:`take` the oldest chunk's rows.
 
-    One chunk per helper at a time, round robin, so the rows come back in submission order.
+    Up to :data:`PER_HELPER` chunks in each helper's hands (one it works on, one waiting, so it
+    never waits for this process), round robin, so the rows come back in submission order.
     """
 
     def __init__(self, count: int, folder: str, threshold: timedelta) -> None:
@@ -148,8 +181,8 @@ class Helpers:
 
     @property
     def free(self) -> bool:
-        """The next helper in turn has no chunk: :meth:`submit` will not wait."""
-        return not self._helpers[self._sent % len(self._helpers)].busy
+        """The next helper in turn has room for a chunk: :meth:`submit` may go ahead."""
+        return self._helpers[self._sent % len(self._helpers)].in_flight < PER_HELPER
 
     @property
     def pids(self) -> list[int]:
@@ -163,7 +196,7 @@ class Helpers:
     def submit(self, data: Sequence[Any]) -> None:
         """Hand ``data`` to the next helper in turn; it must be :attr:`free`."""
         helper = self._helpers[self._sent % len(self._helpers)]
-        assert not helper.busy, "take() the oldest rows first"
+        assert helper.in_flight < PER_HELPER, "take() the oldest rows first"
         helper.send((self.folder, self.seconds, data))
         self._sent += 1
 
