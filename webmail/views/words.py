@@ -347,16 +347,30 @@ SHORTCUTS = (
 )
 
 
+#: Each plural rule's first number of each category, by the rule's id (the rule kept too, so
+#: a reused id is never taken for it): every page asks for three texts of it (ui_words).
+_SAMPLES: dict[int, tuple[Any, dict[str, int]]] = {}
+
+
+def _plural_samples(rule: Any) -> dict[str, int]:
+    """The smallest number of each CLDR plural category of ``rule`` (Babel's ``PluralRule``)."""
+    kept = _SAMPLES.get(id(rule))
+    if kept is not None and kept[0] is rule:
+        return kept[1]
+    samples: dict[str, int] = {}
+    for n in range(0, 200):
+        samples.setdefault(rule(n), n)
+    _SAMPLES[id(rule)] = (rule, samples)
+    return samples
+
+
 def plural_forms(singular: str, plural: str, **values: Any) -> dict[str, str]:
     """One text per CLDR plural category of the page's locale (``one``, ``other``, ...), for
     static/app.js to choose with ``Intl.PluralRules``: ``{n}`` stands for the number. Each is
     the catalog's plural form for a number of that category."""
     from webmail.views.timefmt import page_locale
 
-    rule = page_locale().plural_form
-    samples: dict[str, int] = {}
-    for n in range(0, 200):
-        samples.setdefault(rule(n), n)
+    samples = _plural_samples(page_locale().plural_form)
     return {
         tag: ngettext(singular, plural, n, **{"num": "{n}", **values})
         for tag, n in samples.items()
