@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from webmail.sessions.database import database
+from webmail.sessions.database import database, reading
 
 SORT_MODES = ("sent", "arrival")
 #: The languages the web pages are written in (webmail/translations); "" follows the browser.
@@ -159,7 +159,7 @@ class Preferences:
 
     def _read(self, name: str) -> str | None:
         """The stored JSON of account ``name``, or ``None``."""
-        with database(self.path) as conn:
+        with reading(self.path) as conn:
             row = conn.execute(
                 "SELECT data FROM preferences WHERE username = ?", (name,)
             ).fetchone()

@@ -32,7 +32,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from webmail.config import Settings
-from webmail.sessions.database import database, init_database
+from webmail.sessions.database import database, init_database, reading
 
 PASSWORD_KEY = "imap_password"
 #: When the session's id was issued (epoch seconds): it ends ``session_max_hours`` later.
@@ -79,7 +79,7 @@ class SessionStore:
     def load(self, session_id: str, idle_seconds: float) -> tuple[dict[str, Any], float] | None:
         """The data and last_seen of a live session, or ``None`` (unknown or idle too long)."""
         now, key = time.time(), hash_session_id(session_id)
-        with database(self.path) as conn:
+        with reading(self.path) as conn:
             row = conn.execute(
                 "SELECT data, last_seen FROM sessions WHERE id_hash = ?", (key,)
             ).fetchone()
