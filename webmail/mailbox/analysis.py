@@ -2,21 +2,20 @@
 
 The header analysis of a row is pure Python: in the web worker it would hold the GIL for most
 of a 100,000-message first sync, the pages that worker serves meanwhile would queue behind it,
-and one core would do all of it. So a big fill hands each chunk's raw FETCH data to a helper,
-``python -m webmail.mailbox.analysis``: a fresh interpreter (never a fork of a threaded web
-worker, and never a re-import of the parent's ``__main__`` as multiprocessing's ``spawn``
-does), speaking length-prefixed pickles over its stdin and stdout (a private pair of pipes
-between this process and its own child). It answers each chunk with its stored rows, built by
+and one core would do all of it. So a big fill hands each chunk's raw FETCH data to a helper:
+a fresh interpreter (never a fork of a threaded web worker) given this process's import path
+(and, unlike multiprocessing's ``spawn``, never a re-import of its ``__main__``), speaking
+length-prefixed pickles over its stdin and stdout (a private pair of pipes between this
+process and its own child). It answers each chunk with its stored rows, built by
 :func:`chunk_rows`, the same function the sync uses without helpers. The helpers of a
 background job's sync are niced by :data:`BACKGROUND_NICE` (a page request in the web worker
-goes first); those of a sync its caller waits for run at the caller's priority.
-A helper ends when its stdin closes: when the sync is done or its process dies.
+goes first); those of a sync its caller waits for run at the caller's priority. A helper ends
+when its stdin closes: when the sync is done or its process dies.
 
 :class:`Helpers` keeps two chunks in each helper's hands (one it works on, the next waiting;
 a thread reads the answers as they come, so neither side can block the other on a full pipe)
-and hands the rows back in the order the chunks went in. Any failure
-(the interpreter does not start, a helper dies) raises :class:`HelperFailed`; the sync then
-builds the rows itself.
+and hands the rows back in the order the chunks went in. Any failure (the interpreter does not
+start, a helper dies) raises :class:`HelperFailed`; the sync then builds the rows itself.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import IO, Any
 
 from webmail.index.rows import row_values
@@ -45,6 +43,16 @@ HELPER_NICE: contextvars.ContextVar[int] = contextvars.ContextVar("helper_nice",
 #: Chunks in one helper's hands at most.
 PER_HELPER = 2
 _HEAD = struct.Struct(">Q")
+# What the helper's interpreter runs (``python -c``): take the parent's import path from the
+# first frame on stdin, as multiprocessing's spawn does, but import nothing of the parent's
+# ``__main__``; then :func:`_main`. The niceness comes as the argument.
+_BOOTSTRAP = (
+    "import pickle, struct, sys\n"
+    "size = struct.unpack('>Q', sys.stdin.buffer.read(8))[0]\n"
+    "sys.path[:] = pickle.loads(sys.stdin.buffer.read(size))\n"
+    "from webmail.mailbox.analysis import _main\n"
+    "sys.exit(_main())\n"
+)
 Rows = list[tuple[object, ...]]
 
 
@@ -83,15 +91,11 @@ class _Helper:
     """One helper process and its pipes."""
 
     def __init__(self) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "webmail.mailbox.analysis", str(HELPER_NICE.get())],
+                [sys.executable, "-c", _BOOTSTRAP, str(HELPER_NICE.get())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=env,
                 close_fds=True,
             )
         except OSError as exc:
@@ -106,6 +110,18 @@ class _Helper:
             target=self._read_answers, name="webmail-sync-helper", daemon=True
         )
         self._reader.start()
+        # The first frame: this process's import path, so the helper imports the same webmail.
+        try:
+            self.send_raw(list(sys.path))
+        except HelperFailed:
+            self.close()
+            raise
+
+    def send_raw(self, obj: object) -> None:
+        try:
+            _write(self.stdin, obj)
+        except (OSError, ValueError) as exc:
+            raise HelperFailed(f"a helper stopped reading: {exc}") from exc
 
     def _read_answers(self) -> None:
         while True:
@@ -117,10 +133,7 @@ class _Helper:
             self._answers.put(answer)
 
     def send(self, job: tuple[str, float, Sequence[Any]]) -> None:
-        try:
-            _write(self.stdin, job)
-        except (OSError, ValueError) as exc:
-            raise HelperFailed(f"a helper stopped reading: {exc}") from exc
+        self.send_raw(job)
         self.in_flight += 1
 
     def receive(self) -> Rows:
@@ -242,5 +255,3 @@ def _main() -> int:
             return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(_main())
