@@ -4,12 +4,14 @@ A UID out of IMAP's range (``0``, ``2**32``, five thousand digits) is no route a
 like any unknown page, so it never reaches the mail server, whose refusal would otherwise
 read as a failed connection (a 503, and the pooled connection dropped). ``create_app``
 registers the converter before the blueprints, so every route writes ``<uid:uid>``.
+:func:`row_url` builds a list row's links (the same URLs as ``url_for``, cheaper by the row).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import g, url_for
 from werkzeug.routing import BaseConverter, ValidationError
 
 #: The largest UID: RFC 3501 §2.3.1.1 makes a UID a 32-bit unsigned ``nz-number`` (from 1).
@@ -30,3 +32,27 @@ class UidConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+def row_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` for a message row's links (``values`` hold ``uid``):
+    the same URL, built by ``url_for`` once per request for each endpoint and other values,
+    with each row's UID put in place of :data:`MAX_UID` (a list page asks for seven URLs a
+    row, and Werkzeug's builder is most of their cost). A route whose path does not hold the
+    UID as a whole segment, or values that cannot be a key, go to ``url_for`` every time."""
+    uid = values.pop("uid")
+    try:
+        key = (endpoint, tuple(sorted(values.items())))
+        hash(key)
+    except TypeError:
+        return url_for(endpoint, uid=uid, **values)
+    kept: dict[object, tuple[str, str] | None] = g.setdefault("row_urls", {})
+    if key not in kept:
+        path, mark, query = url_for(endpoint, uid=MAX_UID, **values).partition("?")
+        head, found, tail = path.rpartition(f"/{MAX_UID}")
+        whole = found and (not tail or tail.startswith("/"))
+        kept[key] = (head + "/", tail + mark + query) if whole else None
+    parts = kept[key]
+    if parts is None:
+        return url_for(endpoint, uid=uid, **values)
+    return f"{parts[0]}{int(uid)}{parts[1]}"
