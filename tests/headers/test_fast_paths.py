@@ -170,6 +170,48 @@ def test_scan_received_gives_what_the_general_scan_gives(
     assert scan_received(text) == scan_received_general(text)
 
 
+def _strip_comments_one_character_at_a_time(text: str, warnings: list[str]) -> str:
+    """strip_comments as it was written before deep comments went a run of parentheses at a
+    time (and as it still is for the others)."""
+    out: list[str] = []
+    depth = 0
+    pos = 0
+    escaped_until = -1
+    for index, char in enumerate(text):
+        if index < escaped_until or char not in "()\\":
+            continue
+        if char == "\\":
+            escaped_until = index + 2
+        elif char == "(":
+            if depth == 0:
+                out.append(text[pos:index])
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                out.append(" ")
+                pos = index + 1
+        else:
+            out.append(text[pos:index])
+            pos = index + 1
+    if depth > 0:
+        warnings.append("unterminated comment")
+    else:
+        out.append(text[pos:])
+    return "".join(out)
+
+
+@MANY
+@given(st.lists(st.sampled_from(["(", ")", "((((", ")))", "\\", "\\(", "a", " ", "b c"]),
+                max_size=30))
+def test_strip_comments_reads_runs_of_parentheses_as_one_at_a_time(pieces: list[str]) -> None:
+    text = "".join(pieces) + "x"  # and never just the simple (no nesting, no "\\") case
+    ours: list[str] = []
+    theirs: list[str] = []
+    expected = _strip_comments_one_character_at_a_time(text, theirs)
+    assert (strip_comments(text, ours), ours) == (expected, theirs)
+
+
 def test_strip_comments_still_reads_deep_and_escaped_comments() -> None:
     assert strip_comments("a (b (c) d) e", []) == "a   e"
     warnings: list[str] = []

@@ -31,21 +31,21 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FIELD_RE = re.compile(r"^([!-9;-~]+)([ \t]*:)([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 # The start of a line that is neither a field, a continuation nor empty.
 _NOT_A_FIELD_LINE = re.compile(r"^(?![ \t]|[!-9;-~]+[ \t]*:|$)", re.MULTILINE)
-# In "\n" + a header block, a line that is neither a field's first line nor a continuation
-# (an empty line, a line without a colon ...). The leading "\n" lets the search skip from line
-# start to line start in C: a block without such a line (nearly all mail) is read only there.
+# In "\n" + a header block: each Date, Received and DKIM-Signature field with its continuation
+# lines (as _FIELD_RE matches them), and, as ("", ""), each line that is neither a field's
+# first line nor a continuation (an empty line, a line without a colon ...). The leading "\n"
+# lets the search skip from line start to line start in C.
+_ANALYSED_OR_ODD = re.compile(
+    r"\n(?:(date|received|dkim-signature)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)"
+    r"|(?![ \t]|[!-9;-~]+[ \t]*:))",
+    re.IGNORECASE | re.ASCII,
+)
+_ODD = ("", "")
 _ANALYSED_NAMES = frozenset(("date", "received", "dkim-signature"))
 # A longer block (near Postfix's limit of 100 KiB: hostile, or nearly) goes the general way, in
 # one pass, rather than checked first. Within it MAX_FIELDS fields cannot fit (a field takes at
 # least 3 characters with its line end: 48 KiB < 3 * 20,000).
 _FAST_BLOCK_CHARS = 48 * 1024
-_ODD_LINE = re.compile(r"\n(?![ \t]|[!-9;-~]+[ \t]*:)")
-# The fields the analysis reads, with their continuation lines (as _FIELD_RE matches them),
-# in "\n" + the block: the leading "\n" lets the search skip to each line's start in C.
-_ANALYSED_FIELD = re.compile(
-    r"\n(date|received|dkim-signature)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)",
-    re.IGNORECASE | re.ASCII,
-)
 
 
 def analysed_fields(headers: object) -> tuple[list[tuple[str, str]], list[str]]:
@@ -53,9 +53,10 @@ def analysed_fields(headers: object) -> tuple[list[tuple[str, str]], list[str]]:
     warnings, exactly as those of :func:`header_fields` with the other fields left out.
 
     The fast way for a header block that is fields only (nearly all mail): one regular
-    expression checks that at each line's start, another picks the three names, and the other
-    fields are never built. Anything else (other input types, a line that is not a field, a
-    block over ``_FAST_BLOCK_CHARS``) goes the way of :func:`header_fields`.
+    expression, tried at each line's start, picks the three names and finds any line that is
+    not a field's; the other fields are never built. Anything else (other input types, a line
+    that is not a field, a block over ``_FAST_BLOCK_CHARS``) goes the way of
+    :func:`header_fields`.
     """
     if isinstance(headers, bytes):
         warnings: list[str] = []
@@ -76,15 +77,12 @@ def analysed_fields(headers: object) -> tuple[list[tuple[str, str]], list[str]]:
     if block.startswith("From "):  # mbox separator line
         block = block.partition("\n")[2]
     block = block.rstrip("\n")
-    if (
-        len(block) > _FAST_BLOCK_CHARS
-        or block[:1] in (" ", "\t", "")
-        or _ODD_LINE.search(lines := "\n" + block) is not None
-    ):
-        del warnings[before:]
-        return _analysed(*_fields_from_text(whole, warnings))  # as header_fields does
-    found = _ANALYSED_FIELD.findall(lines)
-    return [(name, value.replace("\n", "")) for name, value in found], warnings
+    if len(block) <= _FAST_BLOCK_CHARS and block[:1] not in (" ", "\t", ""):
+        found = _ANALYSED_OR_ODD.findall("\n" + block)
+        if _ODD not in found:
+            return [(name, value.replace("\n", "")) for name, value in found], warnings
+    del warnings[before:]
+    return _analysed(*_fields_from_text(whole, warnings))  # as header_fields does
 
 
 def _analysed(
@@ -137,6 +135,9 @@ def _blank_line(data: AnyStr) -> int:
             seps = (b"\n\r\n", b"\n\n", b"\r\r")
         else:
             seps = (b"\n\n", b"\n\r\n", b"\r\r")
+            best = data.find(b"\n\n", 0, MAX_HEADER_BYTES + 1)
+            if best >= 0 and data.find(b"\r", 0, best) < 0:  # memchr: no other can be earlier
+                return best
     else:
         newline = data.find("\n", 0, 4096)
         if newline < 0:

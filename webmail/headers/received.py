@@ -103,36 +103,19 @@ def _scan_common(text: str) -> HopParts | None:
             return None
     words = clauses.replace(";", " ").split()
     values: dict[str, str] = {}
-    index = 0
-    last = len(words) - 1
     keyword_of = _KEYWORD_OF
-    while index < last:
-        keyword = keyword_of.get(words[index])
-        if keyword is None:
-            index += 1
-            continue
-        word = words[index + 1]
-        if word in keyword_of:  # "from by x": the general scan redoes it word by word
-            return None
-        if keyword not in values:
-            values[keyword] = word
-        index += 2
-    time = fast_date(after)
-    if time is None:
-        warnings: list[str] = []
-        if after and not after.isspace():
-            date_warnings: list[str] = []
-            time = general_date_value(after, date_warnings)
-            if time is None:
-                what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
-                warnings.append(f"Received date {what}: {after.strip()[:80]!r}")
-            elif date_warnings:
-                warnings.extend(f"Received date: {w}" for w in date_warnings)
-        else:
-            warnings.append("Received header has no date")
-        hop_warnings = tuple(warnings)
-    else:
-        hop_warnings = ()
+    rest = iter(words)
+    for word in rest:
+        if word in keyword_of:
+            value = next(rest, None)  # the keyword's value (None: it was the last word)
+            if value is None:
+                break
+            if value in keyword_of:  # "from by x": the general scan redoes it word by word
+                return None
+            keyword = keyword_of[word]
+            if keyword not in values:
+                values[keyword] = value
+    time, hop_warnings = _received_date(after)
     for_ = values.get("for")
     if for_ is not None:
         for_ = for_.rstrip(",").strip("<>") or None
@@ -148,6 +131,25 @@ def _scan_common(text: str) -> HopParts | None:
         text.strip(),
         hop_warnings,
     )
+
+
+def _received_date(after: str) -> tuple[datetime | None, tuple[str, ...]]:
+    """The time after the last ``;`` and the hop's warnings (as scan_received_general)."""
+    time = fast_date(after)
+    if time is not None:
+        return time, ()
+    warnings: list[str] = []
+    if after and not after.isspace():
+        date_warnings: list[str] = []
+        time = general_date_value(after, date_warnings)
+        if time is None:
+            what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
+            warnings.append(f"Received date {what}: {after.strip()[:80]!r}")
+        elif date_warnings:
+            warnings.extend(f"Received date: {w}" for w in date_warnings)
+    else:
+        warnings.append("Received header has no date")
+    return time, tuple(warnings)
 
 
 def scan_received_general(text: str) -> HopParts:
