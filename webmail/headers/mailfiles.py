@@ -22,11 +22,10 @@ whatever the size of the mailbox or of any message in it.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import BinaryIO
 
 from webmail.headers.fields import MAX_HEADER_BYTES
@@ -79,29 +78,43 @@ def iter_messages(paths: Sequence[str]) -> Iterator[MessageFile]:
 
 
 def _walk(top: str) -> Iterator[MessageFile]:
+    join = os.path.join
     for root, dirs, files in os.walk(top):
         dirs.sort()
         if is_maildir(root):
             for part in _MAILDIR_PARTS:
-                folder = os.path.join(root, part)
+                folder = join(root, part)
                 for name in sorted(os.listdir(folder)):
-                    if os.path.isfile(os.path.join(folder, name)):
-                        yield from _file(os.path.join(folder, name))
+                    if os.path.isfile(join(folder, name)):
+                        yield from _file(join(folder, name))
             # Below a Maildir only its Maildir++ subfolders hold mail.
             dirs[:] = [d for d in dirs if d.startswith(".") and d not in (".", "..")]
             continue
         for name in sorted(files):
-            yield from _file(os.path.join(root, name))
+            path = join(root, name)
+            item = _single(path)  # a message of its own, or None for an mbox
+            if item is not None:
+                yield item
+            else:
+                yield from _mbox(path)
 
 
 def _file(path: str) -> Iterator[MessageFile]:
     """The message in ``path``, or each message of an mbox; an unreadable file (or one cut
     short while read) ends with an item carrying the error."""
+    item = _single(path)
+    if item is not None:
+        yield item
+    else:
+        yield from _mbox(path)
+
+
+def _single(path: str) -> MessageFile | None:
+    """The message in ``path`` (or an item carrying the error), ``None`` when it is an mbox."""
     try:
         handle = open(path, "rb", buffering=0)  # raw: no buffer, no isatty() or tell() calls
     except OSError as exc:
-        yield MessageFile(path, None, b"", exc.strerror or str(exc))
-        return
+        return _message_file(path, None, b"", exc.strerror or str(exc))
     with handle:
         try:
             # The first _HEAD_LIMIT bytes, read straight into a bytes object of the file's size.
@@ -112,17 +125,45 @@ def _file(path: str) -> Iterator[MessageFile]:
                 if not more:
                     break
                 head += more
-            newline = head.find(b"\n", 0, LINE_LIMIT)
-            first = head[: newline + 1] if newline >= 0 else head[:LINE_LIMIT]
-            if not (first.startswith(MBOX_MAGIC) and FROM_LINE.fullmatch(first)):
-                yield MessageFile(path, None, head)
-                return
-            handle.seek(0)
-            with io.BufferedReader(handle) as buffered:  # closes handle too
-                for index, item in enumerate(read_mbox(buffered)):
-                    yield MessageFile(path, index, item)
         except OSError as exc:
-            yield MessageFile(path, None, b"", exc.strerror or str(exc))
+            return _message_file(path, None, b"", exc.strerror or str(exc))
+    if head.startswith(MBOX_MAGIC):
+        newline = head.find(b"\n", 0, LINE_LIMIT)
+        if FROM_LINE.fullmatch(head[: newline + 1] if newline >= 0 else head[:LINE_LIMIT]):
+            return None
+    return _message_file(path, None, head, None)
+
+
+def _mbox(path: str) -> Iterator[MessageFile]:
+    """Each message of the mbox file ``path``, then an item carrying the error if reading
+    failed."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        yield _message_file(path, None, b"", exc.strerror or str(exc))
+        return
+    with handle:
+        try:
+            for index, item in enumerate(read_mbox(handle)):
+                yield _message_file(path, index, item, None)
+        except OSError as exc:
+            yield _message_file(path, None, b"", exc.strerror or str(exc))
+
+
+_SET_PATH, _SET_INDEX, _SET_HEAD, _SET_ERROR = (
+    getattr(MessageFile, f.name).__set__ for f in fields(MessageFile)
+)
+
+
+def _message_file(path: str, index: int | None, head: bytes, error: str | None) -> MessageFile:
+    """``MessageFile(path, index, head, error)`` without the frozen ``__init__`` (as
+    ``model.new_hop``): one per message read."""
+    item = object.__new__(MessageFile)
+    _SET_PATH(item, path)
+    _SET_INDEX(item, index)
+    _SET_HEAD(item, head)
+    _SET_ERROR(item, error)
+    return item
 
 
 def read_mbox(handle: BinaryIO) -> Iterator[bytes]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from webmail.headers.dates import OUT_OF_RANGE, in_range, parse_date_value
+from webmail.headers.dates import OUT_OF_RANGE, fast_date, in_range, parse_date_value
 from webmail.headers.fields import analysed_fields
 from webmail.headers.model import Analysis, DeliveredSource, Hop, SentSource, new_analysis, new_hop
 from webmail.headers.received import scan_received
@@ -72,17 +72,24 @@ def analyze_unguarded(
     the Received chain, the DKIM time, check the arrival; then ``delivered``, ``sent``, the delay
     and the bottleneck by the policy.
     """
-    fields, field_warnings = analysed_fields(headers)
-    warnings: list[str] = list(field_warnings)
+    fields, warnings = analysed_fields(headers)  # a list of its own: the warnings go on
     date_text, received_texts, dkim_text = _pick_fields(fields, warnings)
-    date_header = _read_date_header(date_text, warnings)
+    date_header = fast_date(date_text) if date_text is not None else None
+    if date_header is None:  # absent, or not the common form: the general path and its notes
+        date_header = _read_date_header(date_text, warnings)
     hops = _read_hops(received_texts, warnings)
     dkim_time = _dkim_time(dkim_text, warnings) if dkim_text is not None else None
-    arrival = _check_arrival(arrival, warnings)
+    if arrival is not None:
+        arrival = _check_arrival(arrival, warnings)
 
-    dated = [hop.time for hop in hops if hop.time is not None]
-    oldest = dated[0] if dated else None
-    newest = dated[-1] if dated else None
+    oldest: datetime | None
+    newest: datetime | None
+    if hops and hops[0].time is not None and hops[-1].time is not None:  # all dated, usually
+        oldest, newest = hops[0].time, hops[-1].time
+    else:
+        dated = [hop.time for hop in hops if hop.time is not None]
+        oldest = dated[0] if dated else None
+        newest = dated[-1] if dated else None
     delivered, delivered_source = _delivered(arrival, newest, warnings)
     sent, sent_source = _sent(date_header, oldest, delivered, dkim_time, arrival, warnings)
     delay_seconds, delayed = _delay(sent, delivered, threshold)
