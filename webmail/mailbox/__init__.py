@@ -13,7 +13,7 @@ Importing this package imports no IMAP library.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -141,8 +141,11 @@ class Moved:
 class Mailbox(Protocol):
     """What the views may do with a user's mail. Reading never changes a message."""
 
-    def folders(self) -> list[Folder]:
-        """All folders, special-use roles first (in ROLE_ORDER), then by name."""
+    def folders(self, skip_status: Collection[str] = ()) -> list[Folder]:
+        """All folders, special-use roles first (in ROLE_ORDER), then by name; the folders
+        named in ``skip_status`` come without counts (``unseen``/``total`` ``None``) where
+        asking for them costs (a first sync is filling them: a server opens a big folder to
+        count it, which stalls the page; the sync's progress has its count)."""
         ...
 
     def summaries(self, folder: str) -> list[MessageSummary]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
@@ -259,8 +259,9 @@ class DemoMailbox:
         if self._closed:
             raise ConnectionLost("demo mailbox is closed")
 
-    def folders(self) -> list[Folder]:
-        """The six demo folders with roles and counts, special-use roles first."""
+    def folders(self, skip_status: Collection[str] = ()) -> list[Folder]:
+        """The six demo folders with roles and counts, special-use roles first (counting
+        costs nothing here: ``skip_status`` is not needed)."""
         known = {name: (display, role) for name, display, role in DEMO_FOLDERS}
         with self.store.lock:
             result = [

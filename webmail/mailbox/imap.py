@@ -13,14 +13,14 @@ sent everything, and a whole mailbox's UID list overflows Dovecot's 64 KiB comma
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import dataclasses
+import ipaddress
 import logging
 import re
 import socket
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -250,16 +250,19 @@ class ImapMailbox:
 
     # -- folders ---------------------------------------------------------------------------
 
-    def _listing(self) -> list[tuple[roles.Listed, dict[bytes, int]]]:
+    def _listing(
+        self, skip_status: Collection[str] = ()
+    ) -> list[tuple[roles.Listed, dict[bytes, int]]]:
         """LIST, each folder with its STATUS counts: in the same command where LIST-STATUS is
         offered (RFC 5819; with the SPECIAL-USE return option only where SPECIAL-USE is, RFC
         6154 §5), else a STATUS per selectable folder. A server that refuses the extended LIST
         although it offered it gets the plain one; a folder whose STATUS is refused has no
-        counts."""
+        counts. The folders in ``skip_status`` get no STATUS: then a plain LIST and a STATUS
+        for each of the others (LIST-STATUS would count them all)."""
         c = self.client
         statuses: dict[str, dict[bytes, Any]] = {}
         folders = None
-        if c.has_capability("LIST-STATUS"):
+        if c.has_capability("LIST-STATUS") and not skip_status:
             try:
                 folders, statuses = list_with_status(c, special_use=c.has_capability("SPECIAL-USE"))
             except IMAPClientAbortError:
@@ -274,7 +277,9 @@ class ImapMailbox:
                 f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in flags
             )
             status = statuses.get(name)
-            if status is None and not any(_lower(f) in _NO_SELECT for f in flags):
+            if status is None and name not in skip_status and not any(
+                _lower(f) in _NO_SELECT for f in flags
+            ):
                 try:
                     status = c.folder_status(name, ["MESSAGES", "UNSEEN"])
                 except IMAPClientAbortError:
@@ -311,11 +316,11 @@ class ImapMailbox:
             self._namespace = roles.infer_namespace(listed, announced)
         return self._namespace
 
-    def folders(self) -> list[Folder]:
-        """All folders from LIST with roles (see :mod:`webmail.mailbox.roles`) and counts,
-        roles first, then by name."""
+    def folders(self, skip_status: Collection[str] = ()) -> list[Folder]:
+        """All folders from LIST with roles (see :mod:`webmail.mailbox.roles`) and counts
+        (none for those in ``skip_status``), roles first, then by name."""
         with translated_errors():
-            listing = self._listing()
+            listing = self._listing(skip_status)
             listed = [entry for entry, _ in listing]
             namespace = self._personal_namespace(listed)
         assigned = roles.assign_roles(listed, namespace)

@@ -45,6 +45,11 @@ class SyncJobs:
             thread = self._running.get((account, folder))
             return thread is not None and thread.is_alive()
 
+    def running_folders(self, account: str) -> set[str]:
+        """The folders of ``account`` whose job is running in this process."""
+        with self._lock:
+            return {f for (a, f), t in self._running.items() if a == account and t.is_alive()}
+
     def start(self, account: str, folder: str, job: Job) -> bool:
         """Run ``job`` in a daemon thread unless one runs for this folder already or
         ``max_running`` are busy; returns whether it started. Errors are logged, never raised

@@ -169,6 +169,28 @@ def read_user_mailbox(action: Callable[[Mailbox], T]) -> T:
             return action(mbox)
 
 
+def user_folders(mbox: Mailbox) -> list[Folder]:
+    """The reader's folders for a page (sidebar, counts, move targets), without asking the
+    server to count a folder whose first sync runs in this process: counting opens the
+    folder, which for a big one during its fill costs more than the rest of the page
+    (~130 ms at 100k messages on Dovecot). Such a folder has the count its sync started with
+    and no unread count until the sync ends."""
+    svc = services()
+    if svc.index is None or syncing(mbox) is None:
+        return mbox.folders()
+    account = index_account(svc.settings, user_credentials()[0])
+    filling = svc.sync_jobs.running_folders(account)
+    if not filling:
+        return mbox.folders()
+    folders = []
+    for folder in mbox.folders(skip_status=filling):
+        state = svc.index.state(account, folder.name) if folder.name in filling else None
+        if state is not None and folder.total is None and state.server_count is not None:
+            folder = dataclasses.replace(folder, total=state.server_count)
+        folders.append(folder)
+    return folders
+
+
 def list_user_folder(
     mbox: Mailbox, folder: str, current: Folder | None, *, order: Order, only_late: bool,
     number: int,

@@ -22,6 +22,7 @@ from webmail.views.access import (
     open_message,
     read_user_mailbox,
     reading_of,
+    user_folders,
     user_late_news,
     user_mailbox,
 )
@@ -69,7 +70,7 @@ def folder(folder: str) -> tuple[str, int]:
     visit = folder_visit(folder)
 
     def read(mbox: Mailbox) -> tuple[list[Folder], Folder | None, Listing | str, Any]:
-        folders = mbox.folders()
+        folders = user_folders(mbox)
         current = next((f for f in folders if f.name == folder), None)
         try:
             listed = list_user_folder(
@@ -113,7 +114,7 @@ def message(folder: str, uid: int) -> str:
     opened = open_message(folder, uid, fresh=True)
     full = opened.full
     with user_mailbox() as mbox:
-        folders = mbox.folders()
+        folders = user_folders(mbox)
     reading = reading_of(opened, folder, uid)
     parsed = reading.parsed
     headers = {

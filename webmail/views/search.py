@@ -21,6 +21,7 @@ from webmail.views.access import (
     list_user_folder,
     lists_from_index,
     search_user_folder,
+    user_folders,
     user_mailbox,
 )
 from webmail.views.timefmt import reader_zone
@@ -60,7 +61,7 @@ def search_page(folder: str, text: str) -> tuple[str, int]:
     gone: str | None = None
     listed: Listing | None = None
     with user_mailbox() as mbox:
-        folders: list[Folder] = mbox.folders()
+        folders: list[Folder] = user_folders(mbox)
         current = next((f for f in folders if f.name == folder), None)
         if query.runnable:
             try:
