@@ -199,7 +199,13 @@ def _json_int(value: int | None) -> str:
 
 
 def _json_stamp(value: datetime | None) -> str:
-    return "null" if value is None else f'"{iso_utc(value)}"'  # digits, "-", ":", "T", "Z"
+    """``iso_utc(value)`` as JSON (digits, "-", ":", "T" and "Z": nothing to escape)."""
+    if value is None:
+        return "null"
+    utc = value.astimezone(UTC)
+    if utc.year >= 1000:  # as iso_utc, one call fewer
+        return f'"{utc.isoformat()[:19]}Z"'
+    return f'"{iso_utc(value)}"'
 
 
 def format_incidents(
