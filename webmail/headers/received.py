@@ -67,18 +67,10 @@ HopParts = tuple[
 
 
 def scan_received(text: str) -> HopParts:
-    """The fields of :class:`Hop`, in order, for ``Hop(*parts)`` (see :func:`parse_received`)."""
-    if len(text) <= MAX_RECEIVED_CHARS and text.isascii():
-        parts = _scan_common(text)
-        if parts is not None:
-            return parts
-    return scan_received_general(text)
+    """The fields of :class:`Hop`, in order, for ``Hop(*parts)`` (see :func:`parse_received`).
 
-
-def _scan_common(text: str) -> HopParts | None:
-    """The common Received header, or ``None`` when it is not one: then
-    :func:`scan_received_general` reads it, and gives the same parts for every header this
-    reads (``tests/headers/test_fast_paths.py``).
+    The common Received header is read here; any other goes to :func:`scan_received_general`,
+    which gives the same parts for every header read here (``tests/headers/test_fast_paths.py``).
 
     Common: ASCII, within the cap, a last ``;`` with the date after it (a ``(PST)`` comment at
     most), comments before it without nesting or quoted pairs, no keyword right after a
@@ -86,21 +78,23 @@ def _scan_common(text: str) -> HopParts | None:
     space (the general scan's regular expression finds the same pairs: a keyword is a whole
     word, its value the next word); the date goes through :func:`fast_date` first.
     """
+    if len(text) > MAX_RECEIVED_CHARS or not text.isascii():
+        return scan_received_general(text)
     semicolon = text.rfind(";")
     if semicolon < 0:
-        return None
+        return scan_received_general(text)
     after = text[semicolon + 1 :]
     if ")" in after:
         opening = after.find("(")
         if after.count(")") != 1 or "\\" in after or not 0 <= opening < after.find(")"):
-            return None
+            return scan_received_general(text)
     clauses = text[:semicolon]
     if "(" in clauses or ")" in clauses:
         if "\\" in clauses:
-            return None
+            return scan_received_general(text)
         clauses = _SIMPLE_COMMENT.sub(" ", clauses)
         if "(" in clauses or ")" in clauses:
-            return None
+            return scan_received_general(text)
     words = clauses.replace(";", " ").split()
     values: dict[str, str] = {}
     keyword_of = _KEYWORD_OF
@@ -111,11 +105,15 @@ def _scan_common(text: str) -> HopParts | None:
             if value is None:
                 break
             if value in keyword_of:  # "from by x": the general scan redoes it word by word
-                return None
+                return scan_received_general(text)
             keyword = keyword_of[word]
             if keyword not in values:
                 values[keyword] = value
-    time, hop_warnings = _received_date(after)
+    time = fast_date(after)
+    if time is None:
+        time, hop_warnings = _received_date(after)
+    else:
+        hop_warnings = ()
     for_ = values.get("for")
     if for_ is not None:
         for_ = for_.rstrip(",").strip("<>") or None
