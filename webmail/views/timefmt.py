@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, format_skeleton
+from babel.dates import DateTimePattern, match_skeleton
+from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.units import format_unit
 from flask import Flask, g
@@ -99,18 +100,48 @@ def _skeleton(skeleton: str, locale: Locale) -> str:
     return skeleton
 
 
+def _skeleton_pattern(skeleton: str, locale: Locale) -> DateTimePattern:
+    """The pattern Babel's ``format_skeleton(skeleton, fuzzy=True)`` formats with."""
+    skeletons = locale.datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return parse_date_pattern(skeletons[skeleton])
+
+
+#: Each kind's patterns by (kind, locale): the skeleton matched once, not at every time written
+#: (a list page writes ~150 times; the match was half of each).
+_KIND_PATTERNS: dict[tuple[str, Locale], tuple[DateTimePattern, DateTimePattern | None, str]] = {}
+
+
+def _kind_patterns(
+    kind: str, locale: Locale
+) -> tuple[DateTimePattern, DateTimePattern | None, str]:
+    key = (kind, locale)
+    found = _KIND_PATTERNS.get(key)
+    if found is None:
+        if locale.language == "en":
+            found = (parse_date_pattern(_EN_PATTERNS[kind]), None, "")
+        elif kind == "full":
+            joined = str(locale.datetime_formats.get("medium", "{1} {0}"))
+            found = (_skeleton_pattern("yMMMEd", locale),
+                     _skeleton_pattern(_skeleton("jm", locale), locale), joined)
+        else:
+            found = (_skeleton_pattern(_skeleton(_SKELETONS[kind], locale), locale), None, "")
+        _KIND_PATTERNS[key] = found
+    return found
+
+
 def format_kind(t: datetime, kind: str, locale: Locale | None = None) -> str:
-    """``t`` (already in the reader's zone) written as one ``kind`` of :data:`_SKELETONS`
-    (or ``full``: date and time) in ``locale``, the page's by default."""
+    """``t`` (already in the reader's zone, tz-aware) written as one ``kind`` of
+    :data:`_SKELETONS` (or ``full``: date and time) in ``locale``, the page's by default: what
+    Babel's ``format_datetime`` / ``format_skeleton(fuzzy=True)`` write, the patterns kept."""
     locale = locale or page_locale()
-    if locale.language == "en":
-        return format_datetime(t, _EN_PATTERNS[kind], locale=locale)
-    if kind == "full":
-        date = format_skeleton("yMMMEd", t, fuzzy=True, locale=locale)
-        clock = format_skeleton(_skeleton("jm", locale), t, fuzzy=True, locale=locale)
-        joined = locale.datetime_formats.get("medium", "{1} {0}")
-        return str(joined).replace("{1}", date).replace("{0}", clock)
-    return format_skeleton(_skeleton(_SKELETONS[kind], locale), t, fuzzy=True, locale=locale)
+    first, clock, joined = _kind_patterns(kind, locale)
+    if t.tzinfo is None:  # as Babel takes it
+        t = t.replace(tzinfo=UTC)
+    if clock is None:
+        return str(first.apply(t, locale))
+    return joined.replace("{1}", first.apply(t, locale)).replace("{0}", clock.apply(t, locale))
 
 
 def full_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -176,9 +207,14 @@ def _units(seconds: int | float, length: str) -> str:
     parts = duration_parts(seconds)
     if (locale.language == "en" and length == "short") or not parts:
         return format_duration(timedelta(seconds=abs(seconds)))  # "2 d 3 h", as it always read
-    return " ".join(
-        format_unit(n, _UNITS[u], length=length, locale=locale) for n, u in parts  # type: ignore[arg-type]
-    )
+    return " ".join(_unit(n, u, length, locale) for n, u in parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit(n: int, unit: str, length: str, locale: Locale) -> str:
+    """``2 Tg.``: Babel's ``format_unit`` of one part, kept (a few hundred parts ever occur:
+    whole numbers below 60 of four units; a list page writes ~100)."""
+    return format_unit(n, _UNITS[unit], length=length, locale=locale)  # type: ignore[arg-type]
 
 
 def duration(seconds: int | float | None) -> str:
