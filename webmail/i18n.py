@@ -25,6 +25,9 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _lazy_gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from webmail.sessions.prefs import LANGUAGE_CODES
 
@@ -128,6 +131,15 @@ def page_babel_locale() -> Any:
     return found if found is not None else get_locale()
 
 
+@pass_context
+def _template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    """The templates' ``_()`` / ``gettext()``: Jinja's newstyle gettext, in one call."""
+    found = _page_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables  # type: ignore[no-any-return]
+
+
 def html_lang() -> str:
     """``<html lang>``: the page's language as a BCP 47 tag (``de``, ``ja``)."""
     return str(get_locale() or DEFAULT).replace("_", "-")
@@ -172,5 +184,10 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _page_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
     )
+    # _() and gettext() in one call, not three: Jinja's own _() resolves gettext(), which
+    # calls the function above, each through Context.call (~4 us of a list page's ~170 calls
+    # of ~6 us each). The same newstyle semantics: the translation is Markup when the
+    # template autoescapes, and always a format string for the named values (escaped).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
     app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
