@@ -109,11 +109,14 @@ def scan_received(text: str) -> HopParts:
             keyword = keyword_of[word]
             if keyword not in values:
                 values[keyword] = value
-    time = fast_date(after)
-    if time is None:
-        time, hop_warnings = _received_date(after)
-    else:
-        hop_warnings = ()
+    time, hop_warnings = _received_date(after)
+    return _hop_parts(values, time, text, hop_warnings)
+
+
+def _hop_parts(
+    values: dict[str, str], time: datetime | None, text: str, warnings: tuple[str, ...]
+) -> HopParts:
+    """:data:`HopParts` from a header's clauses by keyword, its time and its warnings."""
     for_ = values.get("for")
     if for_ is not None:
         for_ = for_.rstrip(",").strip("<>") or None
@@ -127,7 +130,7 @@ def scan_received(text: str) -> HopParts:
         time,
         None,
         text.strip(),
-        hop_warnings,
+        warnings,
     )
 
 
@@ -184,21 +187,7 @@ def scan_received_general(text: str) -> HopParts:
             warnings.extend(f"Received date: {w}" for w in date_warnings)
     else:
         warnings.append("Received header has no date")
-    for_ = values.get("for")
-    if for_ is not None:
-        for_ = for_.rstrip(",").strip("<>") or None
-    return (
-        values.get("from"),
-        values.get("by"),
-        values.get("via"),
-        values.get("with"),
-        values.get("id"),
-        for_,
-        time,
-        None,
-        text.strip(),
-        tuple(warnings),
-    )
+    return _hop_parts(values, time, text, tuple(warnings))
 
 
 def _clauses_by_word(words: list[str]) -> dict[str, str]:
