@@ -11,7 +11,7 @@ when a sentence carries values (``_PATTERNS``). Anything not known is shown as i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -300,17 +300,17 @@ STOCK_FOLDER_NAMES = {
 }
 
 
-def _role_names() -> dict[str, str]:
-    return {
-        "inbox": pgettext("folder", "Inbox"),
-        "drafts": pgettext("folder", "Drafts"),
-        "sent": pgettext("folder", "Sent"),
-        "junk": pgettext("folder", "Junk"),
-        "trash": pgettext("folder", "Trash"),
-        "archive": pgettext("folder", "Archive"),
-        "all": pgettext("folder", "All Mail"),
-        "flagged": pgettext("folder", "Flagged"),
-    }
+#: Each role's name in the page's language, asked for only when a page shows that folder.
+_ROLE_NAMES: dict[str, Callable[[], str]] = {
+    "inbox": lambda: pgettext("folder", "Inbox"),
+    "drafts": lambda: pgettext("folder", "Drafts"),
+    "sent": lambda: pgettext("folder", "Sent"),
+    "junk": lambda: pgettext("folder", "Junk"),
+    "trash": lambda: pgettext("folder", "Trash"),
+    "archive": lambda: pgettext("folder", "Archive"),
+    "all": lambda: pgettext("folder", "All Mail"),
+    "flagged": lambda: pgettext("folder", "Flagged"),
+}
 
 
 def folder_label(folder: Any) -> str:
@@ -321,7 +321,7 @@ def folder_label(folder: Any) -> str:
     role: str | None = folder.role
     shown: str = folder.display_name
     if role and shown.casefold() in STOCK_FOLDER_NAMES.get(role, ()) and not english_page():
-        return _role_names()[role]
+        return _ROLE_NAMES[role]()
     return shown
 
 
