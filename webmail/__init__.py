@@ -7,17 +7,18 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from webmail.config import ConfigError, Settings
-from webmail.instance import make_private
-
+# Only what every import of the package needs is imported here: ``python -m webmail.headers``
+# (the header analysis' command line) starts by importing this package, so the app's modules
+# (webmail.config: dataclasses, secrets, hashlib ...) come in inside create_app, when an app is
+# built. ``ConfigError`` and ``Settings`` stay reachable as attributes (``__getattr__``).
 if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.headers`` stays pure
     from flask import Flask
 
+    from webmail.config import Settings
     from webmail.sessions import SessionStore
     from webmail.sessions.limits import LoginLimiter
     from webmail.sessions.prefs import Preferences
@@ -25,6 +26,15 @@ if TYPE_CHECKING:  # Flask is imported inside create_app: ``import webmail.heade
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 SECRET_KEY_FILE = "secret_key"
+
+
+def __getattr__(name: str) -> Any:
+    """``webmail.ConfigError`` and ``webmail.Settings`` as before, imported when first asked."""
+    if name in ("ConfigError", "Settings"):
+        from webmail import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def asset_folder(name: str) -> Path:
@@ -43,6 +53,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
+    from webmail.config import Settings
+    from webmail.instance import make_private
     from webmail.sessions.limits import DEFAULTS as LOGIN_LIMITS
 
     overrides = dict(test_config or {})
@@ -134,7 +146,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _session_store(settings: Settings, instance: Path, secret_key: str) -> SessionStore:
     """The session store ``settings.session_backend`` names (``WEBMAIL_SESSION_BACKEND``)."""
-    from webmail.config import redis_problems
+    from webmail.config import ConfigError, redis_problems
     from webmail.sessions import SessionStore
 
     path = instance / "webmail.sqlite3"
@@ -176,6 +188,10 @@ def _prefs_and_limits(
 
 def _demo_secret_key(settings: Settings, instance: Path) -> str:
     """The demo's key: random, made once and kept in the instance folder (mode 0600)."""
+    import secrets
+
+    from webmail.config import ConfigError
+
     if not settings.demo:  # Settings.from_env already refuses this; overrides may not
         raise ConfigError(
             "WEBMAIL_SECRET_KEY is required when WEBMAIL_IMAP_HOST is set "
