@@ -21,12 +21,20 @@ def test_unknown_charset_in_an_encoded_word_does_not_break_the_subject():
 def test_summarize_a_header_block_with_no_from_and_no_date():
     arrival = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     row = summarize(
-        uid=7, folder="INBOX", header=b"Subject: =?utf-8?b?w6l0w6k=?=\r\n\r\n",
-        arrival=arrival, flags=[b"\\Seen"], size=10, has_attachments=False,
+        uid=7,
+        folder="INBOX",
+        header=b"Subject: =?utf-8?b?w6l0w6k=?=\r\n\r\n",
+        arrival=arrival,
+        flags=[b"\\Seen"],
+        size=10,
+        has_attachments=False,
         threshold=timedelta(hours=1),
     )
     assert (row.sender_name, row.subject, row.seen, row.sent) == (
-        "(unknown sender)", "été", True, arrival,
+        "(unknown sender)",
+        "été",
+        True,
+        arrival,
     )
 
 
@@ -41,8 +49,17 @@ def test_python_only_codec_in_an_encoded_word_is_not_a_charset():
 
 def test_summarize_decodes_an_encoded_display_name_after_splitting_the_address():
     row = summarize(
-        uid=1, folder="INBOX", header=b"From: =?utf-8?q?Doe=2C_J=C3=B6rg?= <j@example.de>\r\n\r\n",
-        arrival=datetime(2024, 5, 1, tzinfo=UTC), flags=["\\Recent"], size=1,
-        has_attachments=False, threshold=timedelta(hours=1),
+        uid=1,
+        folder="INBOX",
+        header=b"From: =?utf-8?q?Doe=2C_J=C3=B6rg?= <j@example.de>\r\n\r\n",
+        arrival=datetime(2024, 5, 1, tzinfo=UTC),
+        flags=["\\Recent"],
+        size=1,
+        has_attachments=False,
+        threshold=timedelta(hours=1),
     )
-    assert (row.sender_name, row.sender_address, row.flags) == ("Doe, J\u00f6rg", "j@example.de", frozenset())
+    assert (row.sender_name, row.sender_address, row.flags) == (
+        "Doe, J\u00f6rg",
+        "j@example.de",
+        frozenset(),
+    )

@@ -33,13 +33,17 @@ def open_message(site: MailSite, uid: int, query: str = "") -> Frame:
     body.click(position={"x": 5, "y": 5})  # focus, click, mouse-over handlers would fire now
     site.page.keyboard.press("Tab")
     site.page.keyboard.press("Tab")
-    (frame,) = [f for f in site.page.frames if f.url.endswith(f"/message/INBOX/{uid}/body")] or [None]
+    (frame,) = [f for f in site.page.frames if f.url.endswith(f"/message/INBOX/{uid}/body")] or [
+        None
+    ]
     assert frame is not None, [f.url for f in site.page.frames]
     return frame
 
 
 @pytest.mark.parametrize("path", HOSTILE, ids=lambda p: p.stem)
-def test_hostile_mail_runs_no_script_and_calls_no_other_host(mail_site: MailSite, path: Path) -> None:
+def test_hostile_mail_runs_no_script_and_calls_no_other_host(
+    mail_site: MailSite, path: Path
+) -> None:
     frame = open_message(mail_site, mail_site.uids[path.name])
     subject = parse_message(path.read_bytes()).subject
     expect(mail_site.page.locator("h1.subject")).to_have_text(subject)
@@ -82,8 +86,8 @@ def test_css_functions_parted_by_comments_are_blocked_and_counted(mail_site: Mai
     path = next(p for p in HOSTILE if p.name == "css-comments.eml")
     frame = open_message(mail_site, mail_site.uids[path.name])
     expect(mail_site.page.locator(".remote-count")).to_have_text("5 remote images blocked")
-    assert frame.evaluate("() => getComputedStyle(document.querySelector('.a')).backgroundImage") == (
-        "none"
-    )
+    assert frame.evaluate(
+        "() => getComputedStyle(document.querySelector('.a')).backgroundImage"
+    ) == ("none")
     assert mail_site.outside == []
     assert mail_site.fetched == []

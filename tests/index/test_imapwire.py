@@ -58,7 +58,11 @@ def test_cyrus_order_flags_before_uid_is_read_by_the_fast_path() -> None:
     record = fast_record([(head, HEADER), b")"])
     assert record is not None
     assert (record.uid, record.flags, record.size, record.has_attachments, record.literal) == (
-        442, ("\\Seen",), 686, True, HEADER,
+        442,
+        ("\\Seen",),
+        686,
+        True,
+        HEADER,
     )
     assert (record.arrival, record.zone_minutes) == (1699967600, 540)
 
@@ -89,7 +93,10 @@ def test_a_quoted_paren_in_the_structure_does_not_end_it() -> None:
 
 
 def test_a_shape_the_fast_path_does_not_know_goes_to_the_general_parser() -> None:
-    head = b'4 (UID 4 ENVELOPE (NIL "s" NIL NIL NIL NIL NIL NIL NIL NIL) INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODY[] {%d}'
+    head = (
+        b'4 (UID 4 ENVELOPE (NIL "s" NIL NIL NIL NIL NIL NIL NIL NIL)'
+        b' INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODY[] {%d}'
+    )
     items = [(head % len(HEADER), HEADER), b")"]
     assert fast_record(items) is None
     (record,) = list_records(items)
@@ -99,9 +106,8 @@ def test_a_shape_the_fast_path_does_not_know_goes_to_the_general_parser() -> Non
 def test_the_literal_first_and_the_items_after_it_are_read_by_the_fast_path() -> None:
     data = [
         (b"7 (BODY[HEADER.FIELDS (SUBJECT)] {%d}" % len(HEADER), HEADER),
-        b' UID 7 RFC822.SIZE 10 FLAGS (\\Flagged) INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODYSTRUCTURE '
-        + WITH_FILE
-        + b")",
+        b" UID 7 RFC822.SIZE 10 FLAGS (\\Flagged)"
+        b' INTERNALDATE "01-Jan-2024 00:00:00 +0000" BODYSTRUCTURE ' + WITH_FILE + b")",
     ]
     assert fast_record(data) is not None
     (r,) = list_records(data)

@@ -11,9 +11,8 @@ from typing import Any
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import Reader, deliver_demo_mail, webmail_app
-from webmail.listing import index_account
-
 from webmail.config import Settings
+from webmail.listing import index_account
 from webmail.services import services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "webmail.admin", *args],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -46,8 +49,11 @@ def test_purge_user_deletes_that_users_rows_and_keeps_the_others(
         return int(index.counts(index_account(settings, who.name), "INBOX")[0])
 
     assert rows(alice) == rows(bob) == inbox
-    env = {"WEBMAIL_INSTANCE_PATH": str(tmp_path / "instance"), "WEBMAIL_IMAP_HOST": "",
-           "WEBMAIL_INDEX": "sqlite"}
+    env = {
+        "WEBMAIL_INSTANCE_PATH": str(tmp_path / "instance"),
+        "WEBMAIL_IMAP_HOST": "",
+        "WEBMAIL_INDEX": "sqlite",
+    }
     done = run_admin("purge-user", alice.name, "--server", f"127.0.0.1:{dovecot.port}", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"purged {inbox} index rows of {alice.name}\n"

@@ -22,7 +22,9 @@ from webmail.config import Settings
 from webmail.services import services
 
 SettingsFactory = Callable[..., Settings]
-COUNT = re.compile(r'<span class="fname">([^<]+)</span>\s*(?:<span class="count" title="(\d+) unread">)?')
+COUNT = re.compile(
+    r'<span class="fname">([^<]+)</span>\s*(?:<span class="count" title="(\d+) unread">)?'
+)
 
 
 def folder_list(port: int, user: MailUser, settings: SettingsFactory, instance: Path) -> str:
@@ -36,7 +38,10 @@ def folder_list(port: int, user: MailUser, settings: SettingsFactory, instance: 
 
 
 def test_list_status_without_special_use_asks_for_status_only(
-    dovecot: Dovecot, mail_user: MailUser, imap_settings: SettingsFactory, tmp_path: Path,
+    dovecot: Dovecot,
+    mail_user: MailUser,
+    imap_settings: SettingsFactory,
+    tmp_path: Path,
     capability_proxy: Callable[..., CapabilityProxy],
 ) -> None:
     # Before: LIST ... RETURN (SPECIAL-USE STATUS ...) to a server without SPECIAL-USE: BAD,
@@ -52,7 +57,9 @@ def test_list_status_without_special_use_asks_for_status_only(
 
 
 def test_a_server_that_refuses_the_extended_list_it_offers_gets_the_plain_one(
-    pymap_server: Pymap, imap_settings: SettingsFactory, tmp_path: Path,
+    pymap_server: Pymap,
+    imap_settings: SettingsFactory,
+    tmp_path: Path,
     capability_proxy: Callable[..., CapabilityProxy],
 ) -> None:
     # pymap answers any RETURN option with BAD ("LIST: Invalid arguments."): announced here

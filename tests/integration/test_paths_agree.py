@@ -57,7 +57,9 @@ class Seen:
 
 def received(by: str, from_: str, when: datetime) -> bytes:
     stamp = email.utils.format_datetime(when)
-    return f"Received: from {from_} ([192.0.2.7])\r\n\tby {by} with ESMTP id x1; {stamp}\r\n".encode()
+    return (
+        f"Received: from {from_} ([192.0.2.7])\r\n\tby {by} with ESMTP id x1; {stamp}\r\n".encode()
+    )
 
 
 def build_message(
@@ -119,15 +121,29 @@ CASES = [
     (b"Caf\xe9 menu", b"Chef <chef@sender.example>", [2, 3], "none"),  # raw cp1252
     ("Grüße".encode(), "Jörg <j@sender.example>".encode(), [5, 60 * 60 * 50, 2], "text-named"),
     (b"=?unicode_escape?q?=5Cu0041?=", b"x@sender.example", [1], "pdf-filename"),
-    (b"=?utf-8?q?Caf=C3=A9?= =?utf-8?q?_cr=C3=A8me?=", b'"Doe, Jane" <jd@sender.example>', [4, 7200], "rfc2231-name"),
-    (b"=?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n and more", b"=?utf-8?q?Doe=2C_J=C3=B6rg?= <jo@sender.example>", [1, 2, 3], "message-rfc822"),
+    (
+        b"=?utf-8?q?Caf=C3=A9?= =?utf-8?q?_cr=C3=A8me?=",
+        b'"Doe, Jane" <jd@sender.example>',
+        [4, 7200],
+        "rfc2231-name",
+    ),
+    (
+        b"=?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n and more",
+        b"=?utf-8?q?Doe=2C_J=C3=B6rg?= <jo@sender.example>",
+        [1, 2, 3],
+        "message-rfc822",
+    ),
     (b"=?x-no-such-charset?q?hello?=", b"", [30, 90000], "inline-image-unnamed"),
     (b"", b"Nameless <n@sender.example>", [], "none"),
 ]
 
 
 def paths(
-    dovecot: Dovecot, user: MailUser, settings: Settings, redis_url: str, instance: Path,
+    dovecot: Dovecot,
+    user: MailUser,
+    settings: Settings,
+    redis_url: str,
+    instance: Path,
     messages: list[tuple[bytes, datetime]],
 ) -> dict[str, dict[str, Seen]]:
     """What each path says about each message, keyed by path then Message-ID."""
@@ -138,8 +154,15 @@ def paths(
     def row_seen(r: Any) -> Seen:
         a = r.analysis
         return Seen(
-            r.subject, r.sender_name, r.sender_address, r.sent, a.delivered, r.late,
-            a.delay_seconds, r.held_at, r.has_attachments,
+            r.subject,
+            r.sender_name,
+            r.sender_address,
+            r.sent,
+            a.delivered,
+            r.late,
+            a.delay_seconds,
+            r.held_at,
+            r.has_attachments,
         )
 
     mbox = ImapMailbox.connect(settings, user.name, user.password)
@@ -165,25 +188,39 @@ def paths(
                 parsed.subject,
                 (first.name or first.addr) if first else "(unknown sender)",
                 first.addr if first else "",
-                s.sent, s.analysis.delivered, s.late, s.analysis.delay_seconds,
-                s.analysis.held_at, s.has_attachments,
+                s.sent,
+                s.analysis.delivered,
+                s.late,
+                s.analysis.delay_seconds,
+                s.analysis.held_at,
+                s.has_attachments,
             )
             if s.has_attachments:
                 assert parsed.attachments, f"{message_id}: a paperclip, but no attachment listed"
             demo.folders["INBOX"].clear()
             demo.add(
                 DemoMessage(
-                    folder="INBOX", raw=full.raw, arrival=s.arrival, flags=frozenset(),
-                    kind="agreement", name=message_id,
+                    folder="INBOX",
+                    raw=full.raw,
+                    arrival=s.arrival,
+                    flags=frozenset(),
+                    kind="agreement",
+                    name=message_id,
                 )
             )
             (demo_row,) = DemoMailbox(demo, THRESHOLD).summaries("INBOX")
             out.setdefault("demo mailbox", {})[message_id] = row_seen(demo_row)
             cli = cli_json(full.raw, s.arrival, instance)
             out.setdefault("CLI JSON", {})[message_id] = Seen(
-                s.subject, s.sender_name, s.sender_address,  # the CLI shows no subject or sender
-                _dt(cli["sent"]) or s.arrival, _dt(cli["delivered"]), cli["delayed"],
-                cli["delay_seconds"], cli["held_at"], None,
+                s.subject,
+                s.sender_name,
+                s.sender_address,  # the CLI shows no subject or sender
+                _dt(cli["sent"]) or s.arrival,
+                _dt(cli["delivered"]),
+                cli["delayed"],
+                cli["delay_seconds"],
+                cli["held_at"],
+                None,
             )
         out["read view"] = read
     finally:
@@ -217,13 +254,18 @@ def assert_agree(seen: dict[str, dict[str, Seen]], expected_count: int) -> None:
 
 @pytest.fixture
 def agreement(
-    dovecot: Dovecot, new_mail_user: Callable[[], MailUser],
-    imap_settings: Callable[..., Settings], redis_url: str, tmp_path: Path,
+    dovecot: Dovecot,
+    new_mail_user: Callable[[], MailUser],
+    imap_settings: Callable[..., Settings],
+    redis_url: str,
+    tmp_path: Path,
 ) -> Callable[[list[tuple[bytes, datetime]]], dict[str, dict[str, Seen]]]:
     def run(messages: list[tuple[bytes, datetime]]) -> dict[str, dict[str, Seen]]:
         instance = Path(tmp_path / f"run{len(list(tmp_path.iterdir()))}")
         instance.mkdir()
-        return paths(dovecot, new_mail_user(), imap_settings(dovecot), redis_url, instance, messages)
+        return paths(
+            dovecot, new_mail_user(), imap_settings(dovecot), redis_url, instance, messages
+        )
 
     return run
 
@@ -231,7 +273,10 @@ def agreement(
 def test_known_troublemakers_read_the_same_on_every_path(agreement: Any) -> None:
     messages = [
         build_message(
-            subject=subject, from_=from_, sent=T0 + timedelta(minutes=i), hop_delays=delays,
+            subject=subject,
+            from_=from_,
+            sent=T0 + timedelta(minutes=i),
+            hop_delays=delays,
             attachment=ATTACHMENTS[kind],
         )
         for i, (subject, from_, delays, kind) in enumerate(CASES)
@@ -251,7 +296,8 @@ def test_known_troublemakers_read_the_same_on_every_path(agreement: Any) -> None
 
 TEXT = st.text(
     alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"], exclude_characters="\x85"),
-    min_size=1, max_size=24,
+    min_size=1,
+    max_size=24,
 )
 
 
@@ -279,18 +325,28 @@ def generated_message(draw: st.DrawFn, i: int = 0) -> tuple[bytes, bytes, list[i
     if from_form == "bare":
         from_ = address
     elif from_form == "quoted":
-        from_ = b'"' + name.replace('"', "").replace("\\", "").encode("utf-8") + b'" <' + address + b">"
+        from_ = (
+            b'"' + name.replace('"', "").replace("\\", "").encode("utf-8") + b'" <' + address + b">"
+        )
     elif from_form == "encoded":
         from_ = email.header.Header(name, "utf-8").encode().encode("ascii") + b" <" + address + b">"
     else:
-        from_ = name.replace("<", "").replace(">", "").replace(",", "").encode() + b" <" + address + b">"
+        from_ = (
+            name.replace("<", "").replace(">", "").replace(",", "").encode()
+            + b" <"
+            + address
+            + b">"
+        )
     delays = draw(st.lists(st.integers(0, 3 * 24 * 3600), max_size=3))
     kind = draw(st.sampled_from(sorted(ATTACHMENTS)))
     return subject, from_, delays, kind
 
 
 @settings(
-    max_examples=2, deadline=None, phases=[Phase.generate], derandomize=True,
+    max_examples=2,
+    deadline=None,
+    phases=[Phase.generate],
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(cases=st.lists(generated_message(), min_size=15, max_size=15))
@@ -299,8 +355,11 @@ def test_generated_headers_read_the_same_on_every_path(
 ) -> None:
     messages = [
         build_message(
-            subject=subject.replace(b"\r", b"").replace(b"\n", b""), from_=from_,
-            sent=T0 + timedelta(minutes=i), hop_delays=delays, attachment=ATTACHMENTS[kind],
+            subject=subject.replace(b"\r", b"").replace(b"\n", b""),
+            from_=from_,
+            sent=T0 + timedelta(minutes=i),
+            hop_delays=delays,
+            attachment=ATTACHMENTS[kind],
         )
         for i, (subject, from_, delays, kind) in enumerate(cases)
     ]

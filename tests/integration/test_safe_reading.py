@@ -44,8 +44,9 @@ def build_big_message(payload: bytes) -> bytes:
     msg["Subject"] = "Twenty megabytes"
     msg["Date"] = "Mon, 2 Mar 2026 07:59:00 +0000"
     msg.set_content("The backup is attached.\n")
-    msg.add_attachment(payload, maintype="application", subtype="octet-stream",
-                       filename="backup.bin")
+    msg.add_attachment(
+        payload, maintype="application", subtype="octet-stream", filename="backup.bin"
+    )
     return msg.as_bytes()
 
 
@@ -127,16 +128,41 @@ def test_cid_image_is_served_from_the_message_part(reader: tuple[Reader, Any]) -
 @pytest.mark.parametrize(
     ("section", "disposition", "content_type", "size"),
     [
-        ("2", "attachment; filename=\"No5.pdf\"; filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82%20%E2%84%965.pdf",
-         "application/pdf", 17),
-        ("3", "attachment; filename=\"attachment.pdf\"; filename*=UTF-8''"
-              "%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E6%96%87%E6%9B%B8.pdf", "application/pdf", 17),
-        ("4", "attachment; filename=\"attachment.docx\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1.docx",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 9),
-        ("5", "attachment; filename=\"party.png\"; filename*=UTF-8''party%20%F0%9F%8E%89.png", "image/png", 10),
+        (
+            "2",
+            'attachment; filename="No5.pdf"; '
+            "filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82%20%E2%84%965.pdf",
+            "application/pdf",
+            17,
+        ),
+        (
+            "3",
+            "attachment; filename=\"attachment.pdf\"; filename*=UTF-8''"
+            "%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E6%96%87%E6%9B%B8.pdf",
+            "application/pdf",
+            17,
+        ),
+        (
+            "4",
+            'attachment; filename="attachment.docx"; '
+            "filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            9,
+        ),
+        (
+            "5",
+            "attachment; filename=\"party.png\"; filename*=UTF-8''party%20%F0%9F%8E%89.png",
+            "image/png",
+            10,
+        ),
         ("6", 'attachment; filename="invoice.html"', "application/octet-stream", 120),
         ("7", 'attachment; filename="chart.svg"', "application/octet-stream", 143),
-        ("8", "attachment; filename=\"cafe.txt\"; filename*=UTF-8''caf%C3%A9.txt", "text/plain", 10),
+        (
+            "8",
+            "attachment; filename=\"cafe.txt\"; filename*=UTF-8''caf%C3%A9.txt",
+            "text/plain",
+            10,
+        ),
     ],
 )
 def test_attachment_downloads_with_a_safe_name_and_type(
@@ -219,8 +245,14 @@ def test_reading_never_sets_seen_until_the_app_marks_it(
     reader: tuple[Reader, Any], dovecot: Dovecot
 ) -> None:
     r, user = reader
-    for path in ("/message/INBOX/1", "/message/INBOX/1/body", "/message/INBOX/1/inline/2.2",
-                 "/message/INBOX/2", "/message/INBOX/2/part/2", "/message/INBOX/3/part/1"):
+    for path in (
+        "/message/INBOX/1",
+        "/message/INBOX/1/body",
+        "/message/INBOX/1/inline/2.2",
+        "/message/INBOX/2",
+        "/message/INBOX/2/part/2",
+        "/message/INBOX/3/part/1",
+    ):
         response = r.client.get(path)
         assert response.status_code == 200
         response.close()

@@ -45,7 +45,9 @@ def full_dovecot() -> Iterator[Dovecot]:
 
 
 def test_a_delete_the_server_refuses_shows_its_words_and_changes_nothing(
-    full_dovecot: Dovecot, imap_settings: SettingsFactory, tmp_path: Path,
+    full_dovecot: Dovecot,
+    imap_settings: SettingsFactory,
+    tmp_path: Path,
     capability_proxy: Callable[..., CapabilityProxy],
 ) -> None:
     user = add_user(full_dovecot)
@@ -68,8 +70,9 @@ def test_a_delete_the_server_refuses_shows_its_words_and_changes_nothing(
     other = full_dovecot.client(user.name, user.password)
     try:
         other.select_folder("INBOX", readonly=True)
-        assert {f for item in other.fetch([1, 2, 3], ["FLAGS"]).values() for f in item[b"FLAGS"]} <= {
-            b"\\Recent"}
+        assert {
+            f for item in other.fetch([1, 2, 3], ["FLAGS"]).values() for f in item[b"FLAGS"]
+        } <= {b"\\Recent"}
     finally:
         other.logout()
 
@@ -77,12 +80,25 @@ def test_a_delete_the_server_refuses_shows_its_words_and_changes_nothing(
 @pytest.mark.parametrize(
     ("detail", "changing", "status", "words"),
     [
-        ("copy failed: [OVERQUOTA] Quota exceeded (mailbox for user is full) (0.002 + 0.000 secs).",
-         True, 409, "Quota exceeded (mailbox for user is full)"),
-        ("UID command error: BAD [b'UID FETCH: Invalid arguments.']", False, 502,
-         "UID FETCH: Invalid arguments."),
-        ("command: UID => FETCH failed: Mailbox was deleted under us", False, 502,
-         "Mailbox was deleted under us"),
+        (
+            "copy failed: [OVERQUOTA] Quota exceeded (mailbox for user is full)"
+            " (0.002 + 0.000 secs).",
+            True,
+            409,
+            "Quota exceeded (mailbox for user is full)",
+        ),
+        (
+            "UID command error: BAD [b'UID FETCH: Invalid arguments.']",
+            False,
+            502,
+            "UID FETCH: Invalid arguments.",
+        ),
+        (
+            "command: UID => FETCH failed: Mailbox was deleted under us",
+            False,
+            502,
+            "Mailbox was deleted under us",
+        ),
         ("create failed: \x1b[31mred\x00" + "x" * 400, True, 409, None),
         ("select failed: ", False, 502, "no reason given"),
     ],

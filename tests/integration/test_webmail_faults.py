@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
 from tests.support.imapserver import Dovecot, TcpProxy
 from tests.support.webmail_client import Reader, webmail_app
 from webmail.config import Settings

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from webmail.listing import index_account
 
 from tests.support.imapserver import Dovecot
 from tests.support.webmail_client import (
@@ -27,6 +26,7 @@ from tests.support.webmail_client import (
 )
 from webmail.config import Settings
 from webmail.index.redis import RedisIndex
+from webmail.listing import index_account
 from webmail.services import services
 from webmail.sessions.redis import RedisSessionStore
 
@@ -48,8 +48,13 @@ def make_app(
     apps: list[Flask] = []
 
     def make(name: str) -> Flask:
-        settings = imap_settings(dovecot, session_backend="redis", index_backend="redis",
-                                 redis_url=redis_url, page_size=200)
+        settings = imap_settings(
+            dovecot,
+            session_backend="redis",
+            index_backend="redis",
+            redis_url=redis_url,
+            page_size=200,
+        )
         app = webmail_app(settings, tmp_path / name)
         apps.append(app)
         return app

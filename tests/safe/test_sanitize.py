@@ -1,4 +1,5 @@
-"""webmail.render.sanitize on the hostile corpus: every attribute and style of the output is checked."""
+"""webmail.render.sanitize on the hostile corpus: every attribute and style of the output is
+checked."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def test_hostile_message_sanitises_to_inert_html(path: Path) -> None:
     assert "<script" not in result.html.lower()
     # The visible text may name "javascript:"; attribute and style values must not hold it.
     for value in attribute_values(result.html):
-        assert not re.search(r"javascript:|vbscript:|data:text|tracker\.invalid|evil\.example", value, re.I), value
+        assert not re.search(
+            r"javascript:|vbscript:|data:text|tracker\.invalid|evil\.example", value, re.I
+        ), value
 
 
 @pytest.mark.parametrize("path", HOSTILE, ids=lambda p: p.stem)
@@ -65,11 +68,16 @@ def test_tracking_message_counts_every_blocked_remote_image() -> None:
 def test_remote_image_is_kept_only_when_allowed() -> None:
     html = '<img src="https://cdn.example/a.png" alt="A">'
     assert sanitize_html(html).html == '<img alt="A">'
-    assert sanitize_html(html, allow_remote=True).html == '<img src="https://cdn.example/a.png" alt="A">'
+    assert (
+        sanitize_html(html, allow_remote=True).html
+        == '<img src="https://cdn.example/a.png" alt="A">'
+    )
 
 
 def test_cid_image_is_rewritten_through_callable() -> None:
-    result = sanitize_html('<img src="cid:logo@x.example"><td background="CID:bg">', cid_url=lambda c: f"/m/1/cid/{c}")
+    result = sanitize_html(
+        '<img src="cid:logo@x.example"><td background="CID:bg">', cid_url=lambda c: f"/m/1/cid/{c}"
+    )
     assert result.html == '<img src="/m/1/cid/logo@x.example">'
     assert result.cid_refs == frozenset({"logo@x.example"})
 
@@ -79,13 +87,18 @@ def test_unknown_cid_is_removed_when_callable_returns_none() -> None:
 
 
 def test_safe_data_png_is_kept_and_data_svg_is_removed() -> None:
-    result = sanitize_html('<img src="data:image/png;base64,iVBORw0KGgo="><img src="data:image/svg+xml,<svg/>">')
+    result = sanitize_html(
+        '<img src="data:image/png;base64,iVBORw0KGgo="><img src="data:image/svg+xml,<svg/>">'
+    )
     assert result.html == '<img src="data:image/png;base64,iVBORw0KGgo="><img>'
 
 
 def test_links_open_in_new_tab_without_opener_or_referrer() -> None:
     result = sanitize_html('<a href="https://ok.example/x?a=1&amp;b=2" target="_top">x</a>')
-    assert result.html == '<a href="https://ok.example/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">x</a>'
+    assert (
+        result.html == '<a href="https://ok.example/x?a=1&amp;b=2" target="_blank" '
+        'rel="noopener noreferrer">x</a>'
+    )
 
 
 def test_relative_and_fragment_links_lose_their_href() -> None:
@@ -93,7 +106,10 @@ def test_relative_and_fragment_links_lose_their_href() -> None:
 
 
 def test_script_content_is_dropped_not_shown_as_text() -> None:
-    assert sanitize_html("<p>a<script>alert(1)</script>b</p><svg><text>x</text></svg>").html == "<p>ab</p>"
+    assert (
+        sanitize_html("<p>a<script>alert(1)</script>b</p><svg><text>x</text></svg>").html
+        == "<p>ab</p>"
+    )
 
 
 def test_style_block_keeps_layout_rules_and_drops_remote_and_imports() -> None:
@@ -172,7 +188,8 @@ def test_deep_nesting_keeps_text_and_warns() -> None:
     result = sanitize_html("<div>" * (MAX_HTML_DEPTH + 5) + "deep text")
     assert result.html == "<div>" * MAX_HTML_DEPTH + "deep text" + "</div>" * MAX_HTML_DEPTH
     assert result.warnings == (
-        f"The message nests HTML more than {MAX_HTML_DEPTH} levels deep; 5 deeper tags were removed "
+        f"The message nests HTML more than {MAX_HTML_DEPTH} levels deep; "
+        "5 deeper tags were removed "
         "and the layout may look wrong.",
     )
 
@@ -188,14 +205,17 @@ def test_body_beyond_element_cap_is_cut_with_a_warning() -> None:
     result = sanitize_html("<p>x</p>" * (MAX_HTML_ELEMENTS + 10))
     assert result.html == "<p>x</p>" * MAX_HTML_ELEMENTS
     assert result.warnings == (
-        f"The message has more than {MAX_HTML_ELEMENTS:,} HTML elements; only the first part is shown.",
+        f"The message has more than {MAX_HTML_ELEMENTS:,} HTML elements; "
+        "only the first part is shown.",
     )
 
 
 def test_oversized_body_is_cut_with_a_warning() -> None:
     result = sanitize_html("<p>" + "a" * (MAX_HTML_CHARS + 100))
     assert result.html == "<p>" + "a" * (MAX_HTML_CHARS - 3) + "</p>"
-    assert result.warnings == (f"The message is very long; only the first {MAX_HTML_CHARS:,} characters are shown.",)
+    assert result.warnings == (
+        f"The message is very long; only the first {MAX_HTML_CHARS:,} characters are shown.",
+    )
 
 
 def test_entities_and_duplicate_attributes_survive_the_fast_paths() -> None:
@@ -236,7 +256,7 @@ def test_comment_before_a_css_parenthesis_cannot_hide_a_remote_image_in_a_style_
 def test_commented_url_function_is_a_remote_image_kept_only_when_allowed() -> None:
     html = '<p style="background:url/**/(https://cdn.example/a.png)">t</p>'
     assert sanitize_html(html, allow_remote=True).html == (
-        '<p style=\'background: url("https://cdn.example/a.png")\'>t</p>'
+        "<p style='background: url(\"https://cdn.example/a.png\")'>t</p>"
     )
 
 

@@ -47,6 +47,13 @@ def test_part_info_reads_type_name_and_encoding_from_the_mime_header() -> None:
         b"Content-Transfer-Encoding: BASE64\r\nContent-Disposition: attachment\r\n"
     )
     info = part_info(header)
-    assert (info.content_type, info.filename, info.encoding) == ("application/pdf", "Счёт.pdf", "base64")
-    assert part_info(b"Content-Type: multipart/related; boundary=x\r\n").content_type == "multipart/related"
+    assert (info.content_type, info.filename, info.encoding) == (
+        "application/pdf",
+        "Счёт.pdf",
+        "base64",
+    )
+    assert (
+        part_info(b"Content-Type: multipart/related; boundary=x\r\n").content_type
+        == "multipart/related"
+    )
     assert part_info(b"").encoding == "7bit"

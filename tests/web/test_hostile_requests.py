@@ -87,7 +87,9 @@ def test_posting_to_a_uid_outside_imap_range_is_not_found(
 
 
 @pytest.mark.parametrize("uid", OUT_OF_RANGE_UIDS, ids=lambda u: u[:12])
-@pytest.mark.parametrize("path", ["reply/INBOX", "reply-all/INBOX", "forward/INBOX", "draft/Drafts"])
+@pytest.mark.parametrize(
+    "path", ["reply/INBOX", "reply-all/INBOX", "forward/INBOX", "draft/Drafts"]
+)
 def test_composing_from_a_uid_outside_imap_range_is_not_found(
     client: FlaskClient, auth: Any, uid: str, path: str
 ) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from webmail.headers import Analysis, Hop
-from webmail.mailbox.paging import page_bounds, paginate, sort_rows
 from webmail.mailbox import MessageSummary
+from webmail.mailbox.paging import page_bounds, paginate, sort_rows
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

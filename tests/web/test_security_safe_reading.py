@@ -61,9 +61,14 @@ def test_remote_images_are_blocked_with_a_notice(
     newsletter = newsletter_path(mailbox)
     page = client.get(newsletter).get_data(as_text=True)
     assert '<span class="remote-count">1 remote image blocked</span>' in page
-    assert f'<a class="button show-remote" href="{newsletter}?remote=1">Show remote content</a>' in page
+    assert (
+        f'<a class="button show-remote" href="{newsletter}?remote=1">Show remote content</a>'
+        in page
+    )
     assert f'src="{newsletter}/body"></iframe>' in page
-    assert "byte.example.net/pixel.gif" not in client.get(newsletter + "/body").get_data(as_text=True)
+    assert "byte.example.net/pixel.gif" not in client.get(newsletter + "/body").get_data(
+        as_text=True
+    )
 
 
 def test_show_remote_content_is_a_get_for_this_message_only(
@@ -72,7 +77,10 @@ def test_show_remote_content_is_a_get_for_this_message_only(
     auth.login()
     newsletter = newsletter_path(mailbox)
     page = client.get(newsletter + "?remote=1").get_data(as_text=True)
-    assert '<p class="notice remote-notice remote-shown" role="status">Remote content is shown.</p>' in page
+    assert (
+        '<p class="notice remote-notice remote-shown" role="status">Remote content is shown.</p>'
+        in page
+    )
     assert f'src="{newsletter}/body?remote=1"></iframe>' in page
     body = client.get(newsletter + "/body?remote=1")
     assert '<img src="https://byte.example.net/pixel.gif"' in body.get_data(as_text=True)
@@ -107,7 +115,9 @@ def test_always_for_this_sender_is_stored_and_removable_in_settings(
 
     settings = client.get("/settings/").get_data(as_text=True)
     assert f'<span class="address">{SENDER}</span>' in settings
-    assert client.post("/settings/remote-senders/remove", data={"address": SENDER}).status_code == 400
+    assert (
+        client.post("/settings/remote-senders/remove", data={"address": SENDER}).status_code == 400
+    )
     client.post(
         "/settings/remote-senders/remove", data={"address": SENDER, "csrf_token": auth.csrf()}
     )
@@ -136,9 +146,16 @@ def test_no_get_changes_a_message(client: FlaskClient, auth: Any, mailbox: DemoM
     brunch = mailbox.store.uid_of("brunch-where-are-you")
     newsletter = newsletter_path(mailbox)
     before = {r.uid: r.flags for r in mailbox.summaries("INBOX")}
-    for path in ("/folder/INBOX", f"/message/INBOX/{photos}", f"/message/INBOX/{photos}/part/2",
-                 f"/message/INBOX/{photos}/inline/2", newsletter, newsletter + "/body",
-                 newsletter + "?remote=1", f"/message/INBOX/{brunch}"):
+    for path in (
+        "/folder/INBOX",
+        f"/message/INBOX/{photos}",
+        f"/message/INBOX/{photos}/part/2",
+        f"/message/INBOX/{photos}/inline/2",
+        newsletter,
+        newsletter + "/body",
+        newsletter + "?remote=1",
+        f"/message/INBOX/{brunch}",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         response.close()
