@@ -141,10 +141,11 @@ def test_index_imports_no_imap_code() -> None:
 
 
 IMAP_IMPLEMENTATION = (
-    "webmail.mailbox.imap", "webmail.mailbox.wire", "webmail.mailbox.sync",
-    "webmail.mailbox.rawimap",
+    "webmail.mailbox.imap", "webmail.mailbox.connection", "webmail.mailbox.folders",
+    "webmail.mailbox.fetching", "webmail.mailbox.changes", "webmail.mailbox.wire",
+    "webmail.mailbox.sync", "webmail.mailbox.rawimap",
 )
-INDEX_BACKENDS = ("webmail.index.sqlite", "webmail.index.redis")
+INDEX_BACKENDS = ("webmail.index.sqlite", *modules_of("webmail.index.redis"))
 
 
 def test_views_import_no_imap_implementation_and_no_index_backend() -> None:

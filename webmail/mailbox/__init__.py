@@ -1,8 +1,8 @@
 """The seam the views use to reach mail: the :class:`Mailbox` Protocol and its optional
 capabilities.
 
-Implementations: ``webmail.mailbox.imap.ImapMailbox`` (any IMAP server; the only importer of
-imapclient) and ``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay), opened by
+Implementations: ``webmail.mailbox.imap.ImapMailbox`` (any IMAP server, over imapclient; made
+of ``connection``, ``folders``, ``fetching`` and ``changes``) and ``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay), opened by
 ``webmail.mailbox.pool``. Views never talk IMAP and never ask which implementation they hold:
 an optional capability is a small Protocol of its own (:class:`Syncing`, found with
 :func:`syncing`; :class:`TimeBound`, found with :func:`time_bound`). Errors are

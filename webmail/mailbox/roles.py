@@ -8,7 +8,7 @@ Courier and on Cyrus with Debian's defaults, so ``INBOX.Trash`` is the Trash), c
 names mail clients give these folders in several languages. Only direct children of the
 personal namespace count: ``Projects/Archive`` is a project's folder, not the Archive.
 
-No IMAP here: :mod:`webmail.mailbox.imap` hands in what LIST and NAMESPACE said.
+No IMAP here: :mod:`webmail.mailbox.folders` hands in what LIST and NAMESPACE said.
 """
 
 from __future__ import annotations
