@@ -38,7 +38,15 @@ from webmail.index.rows import (
     IndexRow,
     encode_flags,
 )
-from webmail.index.store import FolderState, Order, SearchHits, UnreadLate, utc_from_epoch
+from webmail.index.store import (
+    MAX_PAGE,
+    STATE_FIELDS,
+    FolderState,
+    Order,
+    SearchHits,
+    UnreadLate,
+    utc_from_epoch,
+)
 from webmail.message.query import Query
 from webmail.message.summary import SEEN
 
@@ -50,7 +58,6 @@ BUSY_TIMEOUT_MS = 10_000
 # page's write behind a fill's chunk could sleep tens of ms past the moment the lock was free.
 _WRITE_POLL_SECONDS = 0.001
 FILE_NAME = "index.sqlite3"
-MAX_PAGE = 500
 
 # The folder id of (account, folder): every row statement goes through it, so through the account.
 _FOLDER = "(SELECT id FROM folders WHERE account = ? AND name = ?)"
@@ -534,16 +541,7 @@ class Index:
 
     def update_state(self, conn: sqlite3.Connection, folder_id: int, **values: object) -> None:
         """Inside a transaction: set sync-state columns of the folder row (names checked)."""
-        allowed = {
-            "uidnext",
-            "highestmodseq",
-            "last_uid",
-            "server_count",
-            "complete",
-            "settled_since",
-            "synced_at",
-        }
-        unknown = set(values) - allowed
+        unknown = set(values) - STATE_FIELDS
         if unknown:
             raise KeyError(f"not a folder state column: {sorted(unknown)}")
         if values:

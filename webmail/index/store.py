@@ -27,6 +27,13 @@ if TYPE_CHECKING:  # annotations only: this module imports nothing of the app (r
 
 #: The two list orders: true sent time, or arrival at the server (IMAP INTERNALDATE).
 Order = Literal["sent", "arrival"]
+#: The most rows one page or one page of search results holds, whatever ``limit`` asks.
+MAX_PAGE = 500
+#: The sync-state fields :meth:`IndexStore.update_state` sets (every other name raises).
+STATE_FIELDS = frozenset(
+    {"uidnext", "highestmodseq", "last_uid", "server_count", "complete", "settled_since",
+     "synced_at"}
+)
 
 
 def account_key(server: str, user: str) -> str:
@@ -263,5 +270,6 @@ class IndexStore(Protocol):
 
 
 __all__ = [
-    "FolderState", "IndexStore", "Order", "SearchHits", "account_key", "utc_from_epoch",
+    "MAX_PAGE", "STATE_FIELDS", "FolderState", "IndexStore", "Order", "SearchHits", "UnreadLate",
+    "account_key", "utc_from_epoch",
 ]
