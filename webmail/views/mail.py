@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from webmail.listing import Listing
-from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, NotFound, Page
+from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, NotFound
 from webmail.render.download import INLINE_IMAGE_TYPES
 from webmail.render.pathline import path_line
 from webmail.render.reading import format_addresses
@@ -26,6 +26,7 @@ from webmail.views.access import (
     user_late_news,
     user_mailbox,
 )
+from webmail.views.listpage import list_page
 from webmail.views.organise import delete_or_confirm
 from webmail.views.search import around_message, search_page
 from webmail.views.timefmt import reader_zone
@@ -88,22 +89,16 @@ def folder(folder: str) -> tuple[str, int]:
 
     folders, current, listed, news = read_user_mailbox(read)
     gone = listed if isinstance(listed, str) else None  # the folder is not on the server
-    found = None if isinstance(listed, str) else listed
-    page: Page[Any] = found.page if found is not None else Page([], 1, 1, 0, 0, 0)
-    return render_template(
-        "mail/list.html",
+    return list_page(
         folders=folders,
         folder=folder,
         current=current,
         gone=gone,
-        page=page,
-        late_count=page.late_count,
-        indexing=found.indexing if found is not None else None,
+        listed=None if isinstance(listed, str) else listed,
         only_late=only_late,
-        sort=g.prefs.sort,
         news=news,
         news_text="" if news is None else late_news_text(news, reader_zone()),
-    ), 404 if gone else 200
+    )
 
 
 @bp.get("/message/<path:folder>/<uid:uid>")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from webmail.listing import Listing
 from webmail.mailbox import Folder, Mailbox, NotFound, Order, Page
@@ -24,26 +24,15 @@ from webmail.views.access import (
     user_folders,
     user_mailbox,
 )
+from webmail.views.listpage import list_page, list_state
 from webmail.views.timefmt import reader_zone
 
 bp = Blueprint("search", __name__)
 
 #: Without an index, the read view finds its neighbours only in folders up to this size.
 NEIGHBOURS_WITHOUT_INDEX = 2000
-#: The request arguments that make up a list's state, in the order links carry them.
-LIST_ARGS = ("q", "late", "page")
 
-
-@bp.app_template_global()
-def list_state() -> dict[str, str]:
-    """The state of the list this request belongs to (``q``, ``late``, ``page`` as given,
-    empty ones left out): for links that must lead back to the same page of the same list."""
-    out = {}
-    for name in LIST_ARGS:
-        value = request.args.get(name, "")
-        if value.strip():
-            out[name] = value
-    return out
+bp.add_app_template_global(list_state, "list_state")
 
 
 def _page_number() -> int:
@@ -72,23 +61,15 @@ def search_page(folder: str, text: str) -> tuple[str, int]:
                 )
             except NotFound as missing:
                 gone, current = missing.user_message, None
-    page: Page[Any] = listed.page if listed is not None else Page([], 1, 1, 0, 0, 0)
-    return render_template(
-        "mail/list.html",
+    return list_page(
         folders=folders,
         folder=folder,
         current=current,
         gone=gone,
-        page=page,
-        late_count=page.late_count,
-        indexing=listed.indexing if listed is not None else None,
+        listed=listed,
         only_late=only_late,
-        sort=g.prefs.sort,
-        news=None,
-        news_text="",
-        q=query.text,
         search=query,
-    ), 404 if gone else 200
+    )
 
 
 @dataclass(frozen=True)

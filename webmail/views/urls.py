@@ -9,6 +9,7 @@ registers the converter before the blueprints, so every route writes ``<uid:uid>
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, url_for
@@ -34,6 +35,34 @@ class UidConverter(BaseConverter):
         return str(int(value))
 
 
+def _uid_parts(endpoint: str, values: dict[str, Any]) -> tuple[str, str] | None:
+    """The URL of ``endpoint`` with ``values`` on either side of its UID, built once per
+    request (``None``: the route does not hold the UID as a whole segment, or ``values``
+    cannot be a key)."""
+    try:
+        key = (endpoint, tuple(sorted(values.items())))
+        hash(key)
+    except TypeError:
+        return None
+    kept: dict[object, tuple[str, str] | None] = g.setdefault("row_urls", {})
+    if key not in kept:
+        path, mark, query = url_for(endpoint, uid=MAX_UID, **values).partition("?")
+        head, found, tail = path.rpartition(f"/{MAX_UID}")
+        whole = found and (not tail or tail.startswith("/"))
+        kept[key] = (head + "/", tail + mark + query) if whole else None
+    return kept[key]
+
+
+def uid_link(endpoint: str, **values: Any) -> Callable[[Any], str]:
+    """:func:`row_url` of ``endpoint`` and ``values`` as a function of the UID: for every row
+    of a page, the URL put together from its parts without looking them up again."""
+    parts = _uid_parts(endpoint, values)
+    if parts is None:
+        return lambda uid: url_for(endpoint, uid=uid, **values)
+    head, tail = parts
+    return lambda uid: f"{head}{int(uid)}{tail}"
+
+
 def row_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)`` for a message row's links (``values`` hold ``uid``):
     the same URL, built by ``url_for`` once per request for each endpoint and other values,
@@ -41,18 +70,7 @@ def row_url(endpoint: str, **values: Any) -> str:
     row, and Werkzeug's builder is most of their cost). A route whose path does not hold the
     UID as a whole segment, or values that cannot be a key, go to ``url_for`` every time."""
     uid = values.pop("uid")
-    try:
-        key = (endpoint, tuple(sorted(values.items())))
-        hash(key)
-    except TypeError:
-        return url_for(endpoint, uid=uid, **values)
-    kept: dict[object, tuple[str, str] | None] = g.setdefault("row_urls", {})
-    if key not in kept:
-        path, mark, query = url_for(endpoint, uid=MAX_UID, **values).partition("?")
-        head, found, tail = path.rpartition(f"/{MAX_UID}")
-        whole = found and (not tail or tail.startswith("/"))
-        kept[key] = (head + "/", tail + mark + query) if whole else None
-    parts = kept[key]
+    parts = _uid_parts(endpoint, values)
     if parts is None:
         return url_for(endpoint, uid=uid, **values)
     return f"{parts[0]}{int(uid)}{parts[1]}"

@@ -165,19 +165,37 @@ def known(text: str) -> str:
     return gettext(text)
 
 
+class RowStates:
+    """:func:`row_state` for the rows of one page, its constant words translated once."""
+
+    __slots__ = ("flagged", "unread")
+
+    def __init__(self) -> None:
+        self.unread = gettext("Unread")
+        self.flagged = gettext("flagged")
+
+    def of(
+        self, row: Any, *, seen: bool | None = None, flagged: bool | None = None,
+        late: bool | None = None,
+    ) -> str:
+        """:func:`row_state` of ``row`` (``seen``, ``flagged``, ``late``: its own, when
+        already known)."""
+        parts = []
+        if not (row.seen if seen is None else seen):
+            parts.append(self.unread)
+        if row.flagged if flagged is None else flagged:
+            parts.append(self.flagged)
+        if row.late if late is None else late:
+            parts.append(late_words(row.analysis.delay_seconds))
+            if row.held_at:
+                parts.append(gettext("held at %(host)s", host=row.held_at))
+        return ", ".join(parts) + ", " if parts else ""
+
+
 def row_state(row: Any) -> str:
     """What a screen reader hears first on a list row: ``Unread, flagged, delivered 1 day 19
     hours late, held at mx2.example.com, `` (the sender and subject follow)."""
-    parts = []
-    if not row.seen:
-        parts.append(gettext("Unread"))
-    if row.flagged:
-        parts.append(gettext("flagged"))
-    if row.late:
-        parts.append(late_words(row.analysis.delay_seconds))
-        if row.held_at:
-            parts.append(gettext("held at %(host)s", host=row.held_at))
-    return ", ".join(parts) + ", " if parts else ""
+    return RowStates().of(row)
 
 
 def indexing_text(done: int, total: int) -> str:
