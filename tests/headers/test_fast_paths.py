@@ -170,6 +170,27 @@ def test_scan_received_gives_what_the_general_scan_gives(
     assert scan_received(text) == scan_received_general(text)
 
 
+NESTED = ["from", "by", "with", "id", "for", "mx.example.org", "<a@example.com>", "x", "(", ")",
+          "(a)", "(b (c))", "((d))", "(e (f) (g))", "(h (i (j)))", "(k (l (m (n))))", "(o (p",
+          "q) r)", ";", "(s; t)"]  # fmt: skip
+
+
+@MANY
+@given(
+    st.lists(st.sampled_from(NESTED), max_size=16),
+    st.lists(st.sampled_from([" ", "\t", "", "  "]), min_size=17, max_size=17),
+    st.sampled_from(["; ", ";", "; (x); "]),
+    rfc5322_dates(),
+)
+@example(["from", "a", "(Exim 4.96 (Debian))", "by", "b"], [" "] * 17, ";", "1 Nov 2023 2:12 +0000")
+def test_scan_received_reads_nested_comments_as_the_general_scan_does(
+    words: list[str], spaces: list[str], semicolon: str, date: str
+) -> None:
+    clauses = "".join(space + word for word, space in zip(words, spaces, strict=False))
+    text = clauses + semicolon + date
+    assert scan_received(text) == scan_received_general(text)
+
+
 def _strip_comments_one_character_at_a_time(text: str, warnings: list[str]) -> str:
     """strip_comments as it was written before deep comments went a run of parentheses at a
     time (and as it still is for the others)."""

@@ -33,6 +33,9 @@ MAX_RECEIVED_CHARS = 8192
 _PARENS = re.compile(r"\\.|[()]", re.DOTALL)
 # A comment without nesting or quoted pairs (as dates.strip_comments removes first).
 _SIMPLE_COMMENT = re.compile(r"\([^()\\]*\)")
+# Comments nested this deep are removed on the common path (real mail: "(Exim 4.96 #2 (Debian))",
+# "(using TLSv1.3 with cipher ... (256/256 bits))"); deeper ones go the general way.
+_NESTING_LEVELS = 4
 # A keyword (a whole word, any case) and the word after it, comments already removed.
 _CLAUSE = re.compile(r"(?<!\S)(from|by|via|with|id|for)\s+(\S+)", re.IGNORECASE)
 _KEYWORDS = frozenset(("from", "by", "via", "with", "id", "for"))
@@ -73,10 +76,11 @@ def scan_received(text: str) -> HopParts:
     which gives the same parts for every header read here (``tests/headers/test_fast_paths.py``).
 
     Common: ASCII, within the cap, a last ``;`` with the date after it (a ``(PST)`` comment at
-    most), comments before it without nesting or quoted pairs, no keyword right after a
-    keyword. The clauses are then the words after each keyword, found by splitting on white
-    space (the general scan's regular expression finds the same pairs: a keyword is a whole
-    word, its value the next word); the date goes through :func:`fast_date` first.
+    most), comments before it without quoted pairs, balanced and nested at most
+    :data:`_NESTING_LEVELS` deep, no keyword right after a keyword. The clauses are then the
+    words after each keyword, found by splitting on white space (the general scan's regular
+    expression finds the same pairs: a keyword is a whole word, its value the next word); the
+    date goes through :func:`fast_date` first.
     """
     if len(text) > MAX_RECEIVED_CHARS or not text.isascii():
         return scan_received_general(text)
@@ -93,8 +97,11 @@ def scan_received(text: str) -> HopParts:
         if "\\" in clauses:
             return scan_received_general(text)
         clauses = _SIMPLE_COMMENT.sub(" ", clauses)
-        if "(" in clauses or ")" in clauses:
-            return scan_received_general(text)
+        if "(" in clauses or ")" in clauses:  # nested: "(Exim 4.96 (Debian))"
+            unnested = _nested_comments_removed(clauses)
+            if unnested is None:
+                return scan_received_general(text)
+            clauses = unnested
     words = clauses.replace(";", " ").split()
     values: dict[str, str] = {}
     keyword_of = _KEYWORD_OF
@@ -111,6 +118,21 @@ def scan_received(text: str) -> HopParts:
                 values[keyword] = value
     time, hop_warnings = _received_date(after)
     return _hop_parts(values, time, text, hop_warnings)
+
+
+def _nested_comments_removed(clauses: str) -> str | None:
+    """``clauses`` (no quoted pairs, innermost comments already removed) with its nested
+    comments removed innermost first, as many times as they nest (at most
+    :data:`_NESTING_LEVELS` in all): each outermost comment ends as one space, the result of
+    ``dates.strip_comments``. ``None`` when a parenthesis has no partner (a stray ``)`` or an
+    unterminated comment, which the general scan reports) or the comments nest deeper."""
+    for _ in range(_NESTING_LEVELS - 1):
+        clauses, removed = _SIMPLE_COMMENT.subn(" ", clauses)
+        if "(" not in clauses and ")" not in clauses:
+            return clauses
+        if not removed:
+            return None
+    return None
 
 
 def _hop_parts(
