@@ -26,10 +26,10 @@ __all__ = ["Changes"]
 _log = logging.getLogger(__name__)
 
 _APPENDUID = re.compile(r"\[APPENDUID \d+ (\d+)\]", re.I)
-_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)")
-# A moved message's Message-ID, to find it again in the target without COPYUID: anything but
-# white space and angle brackets between them (it goes to the server as a literal).
-_MOVED_ID = re.compile(rb"(?i)message-id:\s*(<[^<>\s]{1,250}>)")
+# A Message-ID, to find a message again without APPENDUID or COPYUID: anything but white space
+# and angle brackets between them (it goes to the server as a literal), on the field's line or
+# folded onto the next.
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:\s*(<[^<>\s]{1,250}>)")
 _MESSAGE_ID_ITEM = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 _MESSAGE_ID_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 
@@ -201,7 +201,7 @@ class Changes(Folders):
         for chunk in batches(uids, FETCH_CHUNK):
             answer = self.client.fetch(list(chunk), [_MESSAGE_ID_ITEM])
             for uid, data in answer.items():
-                found = _MOVED_ID.search(data.get(_MESSAGE_ID_KEY) or b"")
+                found = _MESSAGE_ID.search(data.get(_MESSAGE_ID_KEY) or b"")
                 if found is not None:
                     ids[uid] = found.group(1)
         return uidnext, ids
@@ -214,15 +214,21 @@ class Changes(Folders):
         if not ids:
             return {}
         self._select(target, readonly=True)
-        imap = imaplib_of(self.client)
-        esearch = self.client.has_capability("ESEARCH")
         mapping: dict[int, int] = {}
         for old, message_id in sorted(ids.items()):
-            found = search_header_uids(imap, "Message-ID", message_id, uidnext, esearch)
+            found = self._with_message_id(message_id, uidnext)
             new = next((u for u in found if u not in mapping.values()), None)
             if new is not None:
                 mapping[old] = new
         return mapping
+
+    def _with_message_id(self, message_id: bytes, lowest: int = 1) -> list[int]:
+        """UIDs from ``lowest`` up, ascending, of the selected folder's messages whose
+        Message-ID holds ``message_id`` (:func:`webmail.mailbox.rawimap.search_header_uids`)."""
+        esearch = self.client.has_capability("ESEARCH")
+        return search_header_uids(
+            imaplib_of(self.client), "Message-ID", message_id, lowest, esearch
+        )
 
     # -- writing (webmail.outbox): the Sent copy, drafts ------------------------------------
 
@@ -241,11 +247,13 @@ class Changes(Folders):
             return self._uid_by_message_id(folder, raw)
 
     def _uid_by_message_id(self, folder: str, raw: bytes) -> int | None:
+        """The highest UID in ``folder`` of a message with the Message-ID of ``raw``'s header,
+        or ``None``: an APPEND the server gave no APPENDUID for."""
         found = _MESSAGE_ID.search(raw[: raw.find(b"\r\n\r\n") + 1 or len(raw)])
         if found is None:
             return None
         self._select(folder, readonly=True)
-        uids = self.client.search(["HEADER", "Message-ID", found.group(1).decode("ascii")])
+        uids = self._with_message_id(found.group(1))
         return max(uids) if uids else None
 
     def replace(
@@ -257,13 +265,9 @@ class Changes(Folders):
         return new
 
     def remove(self, folder: str, uid: int) -> None:
-        """``\\Deleted`` and ``UID EXPUNGE`` (UIDPLUS); without UIDPLUS the message stays,
-        marked ``\\Deleted`` (a plain EXPUNGE would take every other marked message with it).
-        A message already gone is no error."""
+        """Remove one message by :meth:`_expunge_these`, the rule every delete keeps (without
+        UIDPLUS it may stay, marked ``\\Deleted``). A message already gone is no error."""
         with translated_errors():
             self._select(folder, readonly=False)
-            if uid not in self.client.fetch([uid], ["FLAGS"]):
-                return
-            self.client.add_flags([uid], [DELETED], silent=True)
-            if self.client.has_capability("UIDPLUS"):
-                self.client.uid_expunge([uid])
+            if self._present([uid]):
+                self._expunge_these([uid])
