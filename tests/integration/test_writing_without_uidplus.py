@@ -19,9 +19,8 @@ from webmail.mailbox.imap import ImapMailbox
 
 
 def draft(n: int, *, folded: bool = False) -> bytes:
-    message_id = f"Message-ID:\r\n <draft-{n}@example.net>" if folded else (
-        f"Message-ID: <draft-{n}@example.net>"
-    )
+    fold = "\r\n" if folded else ""
+    message_id = f"Message-ID:{fold} <draft-{n}@example.net>"
     return (
         f"From: Dana <dana@example.com>\r\nTo: pat@example.net\r\nSubject: draft {n}\r\n"
         f"Date: Thu, 20 Jun 2024 12:0{n}:00 +0000\r\n{message_id}\r\n\r\nversion {n}\r\n"
@@ -29,9 +28,7 @@ def draft(n: int, *, folded: bool = False) -> bytes:
 
 
 @pytest.fixture
-def proxy(
-    dovecot: Dovecot, capability_proxy: Callable[..., CapabilityProxy]
-) -> CapabilityProxy:
+def proxy(dovecot: Dovecot, capability_proxy: Callable[..., CapabilityProxy]) -> CapabilityProxy:
     return capability_proxy(dovecot, hide=["UIDPLUS"])
 
 
