@@ -66,7 +66,8 @@ def message(n: int, arrival: int, rng: random.Random, late: bool, attachment: bo
         frm = RELAYS[(i - 1) % len(RELAYS)] if i else "client.example.net"
         lines.append(_received(by, frm, times[i], n))
     date = format_datetime(datetime.fromtimestamp(sent, UTC))
-    subject = f"Report {n}: quarterly figures for the {rng.choice(('north', 'south', 'east', 'west'))} office"
+    office = rng.choice(("north", "south", "east", "west"))
+    subject = f"Report {n}: quarterly figures for the {office} office"
     head = (
         b"".join(lines)
         + (
@@ -81,7 +82,8 @@ def message(n: int, arrival: int, rng: random.Random, late: bool, attachment: bo
     if not attachment:
         return (
             head
-            + b"Content-Type: text/plain; charset=utf-8\n\nHello,\n\nthe figures are attached in spirit.\n"
+            + b"Content-Type: text/plain; charset=utf-8\n\n"
+            + b"Hello,\n\nthe figures are attached in spirit.\n"
         )
     return head + (
         b'Content-Type: multipart/mixed; boundary="b1"\n\n'

@@ -29,8 +29,9 @@ def private_file(path: Path) -> None:
 
 def make_private(folder: Path) -> None:
     """Create ``folder`` 0700 (its parents as the umask says), or make an existing one 0700,
-    and every file in it (not below it) 0600, every folder in it 0700. Raises :class:`ConfigError` with one line when
-    that cannot be done (not a folder, not ours, a read-only file system)."""
+    and every file in it (not below it) 0600, every folder in it 0700. Raises
+    :class:`ConfigError` with one line when that cannot be done (not a folder, not ours, a
+    read-only file system)."""
     try:
         folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         os.chmod(folder, FOLDER_MODE)

@@ -50,8 +50,17 @@ KEPT_COMMANDS = 2000
 
 #: The extensions the webmail may use, each hidden in turn by the compatibility matrix.
 EXTENSIONS = (
-    "CONDSTORE", "CREATE-SPECIAL-USE", "ENABLE", "ESEARCH", "LIST-STATUS", "MOVE", "NAMESPACE",
-    "QRESYNC", "SPECIAL-USE", "UIDPLUS", "UNSELECT",
+    "CONDSTORE",
+    "CREATE-SPECIAL-USE",
+    "ENABLE",
+    "ESEARCH",
+    "LIST-STATUS",
+    "MOVE",
+    "NAMESPACE",
+    "QRESYNC",
+    "SPECIAL-USE",
+    "UIDPLUS",
+    "UNSELECT",
 )
 
 # Hiding one of these hides the others too: QRESYNC needs CONDSTORE (RFC 7162 §3.2), ESORT and
@@ -134,8 +143,12 @@ class CapabilityProxy(LoopbackProxy):
             return ext in hidden
 
         simple = {
-            b"MOVE": "MOVE", b"UID MOVE": "MOVE", b"UID EXPUNGE": "UIDPLUS", b"ENABLE": "ENABLE",
-            b"UNSELECT": "UNSELECT", b"NAMESPACE": "NAMESPACE",
+            b"MOVE": "MOVE",
+            b"UID MOVE": "MOVE",
+            b"UID EXPUNGE": "UIDPLUS",
+            b"ENABLE": "ENABLE",
+            b"UNSELECT": "UNSELECT",
+            b"NAMESPACE": "NAMESPACE",
         }
         ext = simple.get(command)
         if ext is not None and needs(ext):
@@ -148,7 +161,11 @@ class CapabilityProxy(LoopbackProxy):
                 return b"LIST: RETURN (SPECIAL-USE) without SPECIAL-USE"
             if needs("LIST-STATUS") and b"STATUS" in options:
                 return b"LIST: RETURN (STATUS) without LIST-STATUS"
-        if command in (b"SEARCH", b"UID SEARCH") and rest.startswith(b"RETURN") and needs("ESEARCH"):
+        if (
+            command in (b"SEARCH", b"UID SEARCH")
+            and rest.startswith(b"RETURN")
+            and needs("ESEARCH")
+        ):
             return b"SEARCH: RETURN without ESEARCH"
         if needs("CONDSTORE") and any(
             w in rest for w in (b"CHANGEDSINCE", b"UNCHANGEDSINCE", b"MODSEQ", b"(CONDSTORE")
@@ -189,8 +206,14 @@ class CapabilityProxy(LoopbackProxy):
                     line = m.group(1) + attrs + m.group(3)
         if self.flags_first:
             line = _FETCH_UID_FLAGS.sub(
-                lambda f: f.group(1) + b"FLAGS (" + f.group(4) + b") UID " + f.group(2)
-                + (b" " + f.group(3).rstrip() if f.group(3) else b""),
+                lambda f: (
+                    f.group(1)
+                    + b"FLAGS ("
+                    + f.group(4)
+                    + b") UID "
+                    + f.group(2)
+                    + (b" " + f.group(3).rstrip() if f.group(3) else b"")
+                ),
                 line,
             )
         if lying:
@@ -205,7 +228,8 @@ class CapabilityProxy(LoopbackProxy):
 
     def _keep(self, capabilities: bytes) -> bytes:
         kept = [
-            c for c in capabilities.split()
+            c
+            for c in capabilities.split()
             if c.decode("ascii", "replace").upper() not in self.hidden
         ]
         return b" ".join(kept + [a for a in self.advertised if a not in kept])

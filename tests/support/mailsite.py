@@ -35,11 +35,16 @@ HOOKS = """(() => {
   }
   for (const name of ["log", "info", "warn", "error", "debug", "trace", "dir", "table"]) {
     const original = console[name];
-    console[name] = function (...args) { mark("console." + name); return original.apply(console, args); };
+    console[name] = function (...args) {
+      mark("console." + name);
+      return original.apply(console, args);
+    };
   }
   window.__hooked = true;
 })();"""
-_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+_GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 
 
 @dataclass
@@ -68,5 +73,3 @@ class MailSite:
 def _is_outside(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme not in ("data", "about", "blob") and parts.hostname not in LOOPBACK
-
-

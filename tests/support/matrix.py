@@ -98,7 +98,10 @@ def append_all(
         for i in range(0, len(batch), 100):
             client.multiappend(
                 folder,
-                [{"msg": raw, "flags": flags, "date": when} for raw, when, flags in batch[i:i + 100]],
+                [
+                    {"msg": raw, "flags": flags, "date": when}
+                    for raw, when, flags in batch[i : i + 100]
+                ],
             )
         return
     for raw, when, flags in batch:
@@ -169,6 +172,7 @@ def uids_with_message_id(client: IMAPClient, folder: str, message_id: str) -> li
         return []
     item = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
     return sorted(
-        uid for uid, data in client.fetch(uids, [item]).items()
+        uid
+        for uid, data in client.fetch(uids, [item]).items()
         if _message_id(data[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"]) == message_id
     )

@@ -48,8 +48,10 @@ def message(n: int, *, late: bool = False, subject: str | None = None) -> tuple[
     hop1 = sent + timedelta(seconds=5)
     hop2 = arrival - timedelta(seconds=2)
     raw = (
-        f"Received: from slow.example.org by mx.example.com with ESMTP id B{n}; {format_datetime(hop2)}\r\n"
-        f"Received: from client.example.net by slow.example.org with ESMTP id A{n}; {format_datetime(hop1)}\r\n"
+        f"Received: from slow.example.org by mx.example.com with ESMTP id B{n};"
+        f" {format_datetime(hop2)}\r\n"
+        f"Received: from client.example.net by slow.example.org with ESMTP id A{n};"
+        f" {format_datetime(hop1)}\r\n"
         f"Date: {format_datetime(sent)}\r\n"
         f"From: Sender {n} <sender{n}@example.net>\r\n"
         f"To: reader@example.com\r\n"

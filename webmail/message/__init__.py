@@ -7,6 +7,7 @@
   ``webmail.headers.analyze``.
 - :mod:`~webmail.message.structure`: THE attachment rule (the list's paperclip).
 - :mod:`~webmail.message.parse` (with :mod:`~webmail.message.parts` and
-  :mod:`~webmail.message.model`): the MIME walk the read view uses; :mod:`~webmail.message.transfer`:
-  transfer decoding of a part slice by slice, for streamed downloads.
+  :mod:`~webmail.message.model`): the MIME walk the read view uses;
+  :mod:`~webmail.message.transfer`: transfer decoding of a part slice by slice, for streamed
+  downloads.
 """

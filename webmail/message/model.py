@@ -1,4 +1,5 @@
-"""What :mod:`webmail.message.parse` makes of a message: the addresses, parts and bodies the read view shows.
+"""What :mod:`webmail.message.parse` makes of a message: the addresses, parts and bodies the
+read view shows.
 
 Plain frozen dataclasses; no parsing here.
 """

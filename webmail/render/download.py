@@ -31,9 +31,16 @@ _PASS_THROUGH = re.compile(
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 
 _EXTENSIONS = {
-    "text/plain": ".txt", "text/html": ".html", "image/png": ".png", "image/jpeg": ".jpg",
-    "image/gif": ".gif", "image/svg+xml": ".svg", "application/pdf": ".pdf",
-    "message/rfc822": ".eml", "text/calendar": ".ics", "application/zip": ".zip",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/svg+xml": ".svg",
+    "application/pdf": ".pdf",
+    "message/rfc822": ".eml",
+    "text/calendar": ".ics",
+    "application/zip": ".zip",
 }
 # Path separators, Windows-reserved characters; control and format characters go by category.
 _RESERVED = re.compile(r'[/\\:*?"<>|]')
@@ -48,7 +55,9 @@ def safe_content_type(content_type: str | None) -> str:
     return bare if _PASS_THROUGH.fullmatch(bare) else "application/octet-stream"
 
 
-def safe_filename(name: str | None, content_type: str | None = None, fallback: str = "attachment") -> str:
+def safe_filename(
+    name: str | None, content_type: str | None = None, fallback: str = "attachment"
+) -> str:
     """Return a file name safe to offer for saving; non-ASCII letters are kept.
 
     Removes path components and separators, control and Unicode format characters (U+202E
@@ -59,8 +68,11 @@ def safe_filename(name: str | None, content_type: str | None = None, fallback: s
     text = unicodedata.normalize("NFC", name or "")
     text = re.split(r"[/\\]", text)[-1]
     text = "".join(
-        " " if unicodedata.category(c) in ("Zl", "Zp") or c in "\t\r\n"
-        else "" if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") else c
+        " "
+        if unicodedata.category(c) in ("Zl", "Zp") or c in "\t\r\n"
+        else ""
+        if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
+        else c
         for c in text
     )
     text = _RESERVED.sub("_", text)
@@ -95,7 +107,9 @@ def _ascii_fallback(name: str) -> str:
     return stem + ("." + ext if ext else "")
 
 
-def download_headers(filename: str | None, content_type: str | None, size: int | None = None) -> dict[str, str]:
+def download_headers(
+    filename: str | None, content_type: str | None, size: int | None = None
+) -> dict[str, str]:
     """Return the headers for downloading one part.
 
     ``Content-Disposition: attachment`` with an ASCII ``filename`` and an RFC 5987/6266
@@ -119,7 +133,9 @@ def download_headers(filename: str | None, content_type: str | None, size: int |
     return headers
 
 
-def inline_image_headers(content_type: str | None, size: int | None = None) -> dict[str, str] | None:
+def inline_image_headers(
+    content_type: str | None, size: int | None = None
+) -> dict[str, str] | None:
     """Headers for serving a ``cid:`` part inside the message frame, or ``None`` when the part
     is not a raster image (the view then answers 404: SVG and HTML parts are never inline).
     Never cached, like the pages: after sign-out the browser must not still hold the mail."""

@@ -37,8 +37,10 @@ def _linkify(line: str) -> str:
         url, tail = _link(match.group(0))
         if url.lower() in ("http://", "https://", "mailto:"):
             continue
-        out.append(str(escape(line[pos:match.start()])))
-        out.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(url)}</a>')
+        out.append(str(escape(line[pos : match.start()])))
+        out.append(
+            f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(url)}</a>'
+        )
         out.append(str(escape(tail)))
         pos = match.end()
     out.append(str(escape(line[pos:])))

@@ -5,8 +5,8 @@ Every GET here is read-only: parts are fetched with ``BODY.PEEK``, nothing is ma
 
 Parts stream. A part is read in slices of :data:`SLICE_BYTES` encoded bytes by IMAP partial
 fetch (``BODY.PEEK[<section>]<offset.length>``), each slice transfer-decoded as it arrives
-(:class:`webmail.message.transfer.ChunkDecoder`) and handed to the client before the next is fetched,
-so a 20 MB attachment never sits whole in memory, and the pooled connection is held for one
+(:class:`webmail.message.transfer.ChunkDecoder`) and handed to the client before the next is
+fetched, so a 20 MB attachment never sits whole in memory, and the pooled connection is held for one
 slice at a time (other requests of the same reader interleave). A server failure after the
 first byte cannot become an error page: the download is cut short and the browser reports it.
 """
@@ -42,7 +42,8 @@ SLICE_BYTES = 256 * 1024
 @login_required
 def body(folder: str, uid: int) -> Response:
     """The sanitised HTML body as a complete document for the read view's sandboxed iframe,
-    with its own CSP (:func:`webmail.sessions.security.frame_policy`); 404 for a plain-text message."""
+    with its own CSP (:func:`webmail.sessions.security.frame_policy`); 404 for a plain-text
+    message."""
     reading = reading_of(open_message(folder, uid), folder, uid, embed_images=True)
     if reading.sanitized is None:
         abort(404)
@@ -107,7 +108,7 @@ def download(folder: str, uid: int, section: str) -> Response:
 @bp.post("/<path:folder>/<uid:uid>/remote-sender")
 @login_required
 def trust_sender(folder: str, uid: int) -> BaseResponse:
-    """"Always for this sender": remember the message's From address (read from the message
+    """ "Always for this sender": remember the message's From address (read from the message
     itself, not from the form) in the reader's preferences, then show the message again."""
     parsed = open_message(folder, uid).parsed
     sender = parsed.from_[0].addr if parsed.from_ else ""
