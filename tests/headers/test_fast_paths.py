@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from tests.support.corpus import Corpus
 from webmail.headers.cli import _analysis, _record, json_line
 from webmail.headers.dates import fast_date, general_date_value, strip_comments
-from webmail.headers.fields import analysed_fields, header_fields
+from webmail.headers.fields import MAX_HEADER_BYTES, _blank_line, analysed_fields, header_fields
 from webmail.headers.mailfiles import iter_messages
 from webmail.headers.model import iso_utc
 from webmail.headers.received import scan_received, scan_received_general
@@ -86,6 +86,32 @@ def test_fields_dates_and_received_of_the_corpus_agree_with_the_general_paths(
     # The fast paths are taken for most of real mail (else they would prove nothing).
     assert taken["date"] >= corpus.dates_compared
     assert taken["received"] >= received_count // 2
+
+
+def _blank_line_by_find(data: bytes) -> int:
+    """The first empty line as its definition reads: the smallest start of LF LF, LF CR LF or
+    CR CR within the cap, each found by ``bytes.find``."""
+    seps = (b"\n\n", b"\n\r\n", b"\r\r")
+    hits = [data.find(sep, 0, MAX_HEADER_BYTES + len(sep) - 1) for sep in seps]
+    return min((hit for hit in hits if hit >= 0), default=-1)
+
+
+LINE_PIECES = [b"\n", b"\r", b"\r\n", b"a", b"Received: x", b" ", b"\n\n", b"\r\r", b"\n\r\n"]
+PAD = [0, 1, 4090, 4095, 4096, 4097, *range(MAX_HEADER_BYTES - 3, MAX_HEADER_BYTES + 3)]
+
+
+@MANY
+@given(
+    st.lists(st.sampled_from(LINE_PIECES), max_size=30),
+    st.sampled_from([b"x", b" "]),
+    st.sampled_from(PAD),
+    st.lists(st.sampled_from(LINE_PIECES), max_size=8),
+)
+def test_the_blank_line_is_the_first_empty_line_within_the_cap(
+    head: list[bytes], filler: bytes, pad: int, tail: list[bytes]
+) -> None:
+    data = b"".join(head) + filler * pad + b"".join(tail)
+    assert _blank_line(data) == _blank_line_by_find(data)
 
 
 # --- generated dates -------------------------------------------------------------------------

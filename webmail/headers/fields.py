@@ -123,35 +123,67 @@ def _blank_line(data: AnyStr) -> int:
     """Index of the first empty line's leading line break (within the cap), or -1.
 
     An empty line is LF LF, LF CR LF (which CRLF CRLF contains) or CR CR. Plain
-    ``find`` calls, each bounded by the best hit so far: linear and fast.
+    searches, each bounded by the best hit so far: linear and fast.
     """
+    if isinstance(data, bytes):
+        return _blank_line_bytes(data)
     # The result is the smallest hit whatever the order; the separator of the data's own line
     # ends goes first, so the others only search the header block (not 256 KiB of body).
-    if isinstance(data, bytes):
-        newline = data.find(b"\n", 0, 4096)
-        if newline < 0:
-            seps: tuple[Any, ...] = (b"\r\r", b"\n\n", b"\n\r\n")
-        elif data[newline - 1 : newline] == b"\r":
-            seps = (b"\n\r\n", b"\n\n", b"\r\r")
-        else:
-            seps = (b"\n\n", b"\n\r\n", b"\r\r")
-            best = data.find(b"\n\n", 0, MAX_HEADER_BYTES + 1)
-            if best >= 0 and data.find(b"\r", 0, best) < 0:  # memchr: no other can be earlier
-                return best
+    newline = data.find("\n", 0, 4096)
+    if newline < 0:
+        seps: tuple[str, ...] = ("\r\r", "\n\n", "\n\r\n")
+    elif data[newline - 1 : newline] == "\r":
+        seps = ("\n\r\n", "\n\n", "\r\r")
     else:
-        newline = data.find("\n", 0, 4096)
-        if newline < 0:
-            seps = ("\r\r", "\n\n", "\n\r\n")
-        elif data[newline - 1 : newline] == "\r":
-            seps = ("\n\r\n", "\n\n", "\r\r")
-        else:
-            seps = ("\n\n", "\n\r\n", "\r\r")
+        seps = ("\n\n", "\n\r\n", "\r\r")
     best = -1
     for sep in seps:
         end = MAX_HEADER_BYTES if best < 0 else best
         index = data.find(sep, 0, end + len(sep) - 1)
         if index >= 0 and (best < 0 or index < best):
             best = index
+    return best
+
+
+# The separators of an empty line, each searched by a regular expression: for a literal of two
+# or three bytes the search in C is about twice as fast as ``bytes.find``'s.
+_LF_LF = re.compile(b"\n\n")
+_LF_CR_LF = re.compile(b"\n\r\n")
+_CR_CR = re.compile(b"\r\r")
+
+
+def _blank_line_bytes(data: bytes) -> int:
+    """:func:`_blank_line` for bytes. A separator is only searched for when the bytes hold its
+    line breaks (``memchr``: a CR or an LF within the cap), so a long line or a block without
+    an empty line is searched once, not three times."""
+    cap = MAX_HEADER_BYTES
+    seps: tuple[re.Pattern[bytes], ...]
+    newline = data.find(b"\n", 0, 4096)
+    if newline >= 0 and data[newline - 1 : newline] != b"\r":  # LF line ends, nearly always
+        match = _LF_LF.search(data, 0, cap + 1)
+        best = -1 if match is None else match.start()
+        # No CR before it: no LF CR LF nor CR CR can come earlier.
+        if data.find(b"\r", 0, cap + 1 if best < 0 else best) < 0:
+            return best
+        seps = (_LF_CR_LF, _CR_CR)
+    elif newline >= 0:  # CRLF line ends
+        best = -1
+        seps = (_LF_CR_LF, _LF_LF, _CR_CR)
+    else:  # CR line ends, or a long first line
+        best = -1
+        has_cr = data.find(b"\r", 0, cap + 1) >= 0
+        has_lf = data.find(b"\n", 0, cap + 1) >= 0
+        if has_cr:
+            seps = (_CR_CR, _LF_LF, _LF_CR_LF) if has_lf else (_CR_CR,)
+        elif has_lf:
+            seps = (_LF_LF,)
+        else:
+            return -1
+    for sep in seps:
+        end = cap if best < 0 else best
+        match = sep.search(data, 0, end + len(sep.pattern) - 1)
+        if match is not None:
+            best = match.start()
     return best
 
 
