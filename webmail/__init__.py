@@ -136,10 +136,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(delays_view.bp)
     app.register_blueprint(progress.bp)
-    from webmail.views import folders, organise  # issue 11: search, organise
+    from webmail.views import folders, organise, original  # issue 11: search, organise
     from webmail.views import search as search_view
     app.register_blueprint(search_view.bp)
     app.register_blueprint(organise.bp)
+    app.register_blueprint(original.bp)
     app.register_blueprint(folders.bp)
     return app
 

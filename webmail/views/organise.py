@@ -19,12 +19,15 @@ or every message the list or search matches (at most :data:`webmail.search.BULK_
   so plainly when it cannot.
 - ``GET /api/news/<folder>``: the folder's message count and every folder's unread count,
   for the list page to offer new mail without a reload (``static/app.js`` polls it).
+
+What a change tells the next page, and what Undo puts back, are kept by
+:mod:`webmail.views.notices`; the message as it came (view source, .eml) is
+:mod:`webmail.views.original`.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import (
@@ -33,18 +36,13 @@ from flask import (
     jsonify,
     render_template,
     request,
-    session,
-    stream_with_context,
     url_for,
 )
 from werkzeug.wrappers import Response
 
-from webmail.i18n import N_, gettext, ngettext
+from webmail.i18n import gettext
 from webmail.mailbox import FLAGGED, SEEN, Folder, Mailbox, Moved, NotFound
 from webmail.message.query import Query, parse_query
-from webmail.message.summary import header_block, list_fields
-from webmail.message.text import decode_header_line
-from webmail.render.download import download_headers
 from webmail.search import BULK_LIMIT
 from webmail.sessions.security import safe_next
 from webmail.views.access import (
@@ -53,10 +51,24 @@ from webmail.views.access import (
     user_mailbox,
     user_matching_uids,
 )
-from webmail.views.timefmt import number, reader_zone
+from webmail.views.notices import (
+    NOTICE_KEY,
+    TRASH_WORD,
+    destroyed_text,
+    flagged_text,
+    moved_text,
+    notice,
+    put_back_text,
+    take_notice,
+    take_undo,
+)
+from webmail.views.timefmt import reader_zone
 from webmail.views.words import folder_label_of
 
+__all__ = ["NOTICE_KEY", "bp", "confirm_destroy", "confirm_mixed", "delete_or_confirm"]
+
 bp = Blueprint("organise", __name__)
+bp.add_app_template_global(take_notice)
 
 FLAG_CHANGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "read": ((SEEN,), ()),
@@ -67,10 +79,6 @@ FLAG_CHANGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 MOVES = ("move", "spam", "notspam", "delete")
 #: Folders where "delete" is for good (after a confirmation).
 FOR_GOOD = ("trash", "junk")
-NOTICE_KEY = "organise_notice"
-UNDO_KEY = "organise_undo"
-#: Bytes per partial fetch of a whole message (view source, download).
-SLICE_BYTES = 256 * 1024
 
 
 def _redirect(target: str) -> Response:
@@ -85,24 +93,6 @@ def _back(folder: str) -> str:
 
 def _role(folders: Iterable[Folder], name: str) -> str | None:
     return next((f.role for f in folders if f.name == name), None)
-
-
-#: Where "delete" moves mail, as the notices name it ("3 messages moved to Trash.").
-TRASH_WORD = N_("Trash")
-
-
-def _flagged_text(action: str, count: int) -> str:
-    """``3 messages marked read.`` (the notice of a flag change), in the page's language."""
-    n = number(count)
-    if action == "read":
-        return ngettext("%(num)s message marked read.", "%(num)s messages marked read.", count,
-                        num=n)
-    if action == "unread":
-        return ngettext("%(num)s message marked unread.", "%(num)s messages marked unread.",
-                        count, num=n)
-    if action == "flag":
-        return ngettext("%(num)s message flagged.", "%(num)s messages flagged.", count, num=n)
-    return ngettext("%(num)s message unflagged.", "%(num)s messages unflagged.", count, num=n)
 
 
 def _parse_uid(value: str, folder: str) -> tuple[str, int] | None:
@@ -165,26 +155,6 @@ def _chosen(mbox: Mailbox, folders: list[Folder], folder: str) -> dict[str, list
     return out
 
 
-def _notice(text: str, undo: list[Moved] | None = None) -> None:
-    """Tell the next page what was done; with ``undo``, keep what "Undo" puts back."""
-    session[NOTICE_KEY] = text
-    moves = [[m.target, m.source, sorted(m.uids.values())] for m in undo or () if m.uids]
-    if moves:
-        session[UNDO_KEY] = {"id": secrets.token_urlsafe(12), "moves": moves}
-    else:
-        session.pop(UNDO_KEY, None)
-
-
-@bp.app_template_global()
-def take_notice() -> dict[str, Any] | None:
-    """The notice of the last change (once), with its undo id when it can be undone."""
-    text = session.pop(NOTICE_KEY, None) if NOTICE_KEY in session else None
-    if not isinstance(text, str):
-        return None
-    undo = session.get(UNDO_KEY)
-    return {"text": text, "undo": undo.get("id") if isinstance(undo, dict) else None}
-
-
 def _move_all(
     mbox: Mailbox, chosen: Mapping[str, list[int]], target: str
 ) -> tuple[list[Moved], int]:
@@ -198,40 +168,6 @@ def _move_all(
             forget_opened(name, uid)
         done.append(moved)
     return done, sum(len(m.kept) for m in done)
-
-
-def _moved_text(done: list[Moved], kept: int, target: str) -> str:
-    """What a move to the folder labelled ``target`` did, in the page's language."""
-    count = sum(m.count for m in done)
-    if not count:
-        return gettext("Nothing was moved: those messages are not there any more.")
-    parts = [ngettext(
-        "%(num)s message moved to %(folder)s.", "%(num)s messages moved to %(folder)s.", count,
-        num=number(count), folder=target,
-    )]
-    known = sum(len(m.uids) for m in done)
-    if not known:
-        parts.append(gettext(
-            "Undo is not available: this server did not say where they went, and they could"
-            " not be found there by their Message-ID."
-        ))
-    elif known < count:
-        parts.append(ngettext(
-            "Undo can put back %(num)s of them: the server did not say where the others"
-            " went, and they could not be found there by their Message-ID.",
-            "Undo can put back %(num)s of them: the server did not say where the others"
-            " went, and they could not be found there by their Message-ID.",
-            known, num=number(known),
-        ))
-    if kept:
-        parts.append(ngettext(
-            "%(num)s message also stayed here marked as deleted: this server cannot remove"
-            " one message without the others marked so.",
-            "%(num)s messages also stayed here marked as deleted: this server cannot remove"
-            " one message without the others marked so.",
-            kept, num=number(kept),
-        ))
-    return " ".join(parts)
 
 
 def confirm_destroy(folder: str, uids: Iterable[int], back: str, *, emptying: bool = False
@@ -287,7 +223,7 @@ def delete_or_confirm(
         return confirm_mixed(folders, final, rest, back)
     trash = mbox.role_folder("trash", create=True) or "Trash"
     done, kept = _move_all(mbox, chosen, trash)
-    _notice(_moved_text(done, kept, gettext(TRASH_WORD)), done)
+    notice(moved_text(done, kept, gettext(TRASH_WORD)), done)
     return None
 
 
@@ -305,14 +241,14 @@ def bulk(folder: str) -> Response | str:
             raise NotFound(f"no folder {folder!r}")
         chosen = {f: u for f, u in _chosen(mbox, folders, folder).items() if u}
         if not chosen:
-            _notice(gettext("Nothing was selected: tick the messages first, or choose “all”."))
+            notice(gettext("Nothing was selected: tick the messages first, or choose “all”."))
             return _redirect(back)
         count = sum(len(u) for u in chosen.values())
         if action in FLAG_CHANGES:
             add, remove = FLAG_CHANGES[action]
             for name, uids in chosen.items():
                 mbox.flag_messages(name, uids, add=add, remove=remove)
-            _notice(_flagged_text(action, count))
+            notice(flagged_text(action, count))
             return _redirect(back)
         if action == "delete":
             return delete_or_confirm(mbox, folders, chosen, back) or _redirect(back)
@@ -323,11 +259,11 @@ def bulk(folder: str) -> Response | str:
         else:
             target = request.form.get("target", "")
             if target not in {f.name for f in folders if f.total is not None}:
-                _notice(gettext("Choose the folder to move them to."))
+                notice(gettext("Choose the folder to move them to."))
                 return _redirect(back)
         done, kept = _move_all(mbox, chosen, target)
         label = folder_label_of(folders, target)
-        _notice(_moved_text(done, kept, label), done)
+        notice(moved_text(done, kept, label), done)
     return _redirect(back)
 
 
@@ -343,20 +279,8 @@ def destroy(folder: str) -> Response:
         gone = mbox.destroy_messages(folder, uids) if uids else 0
     for uid in uids:
         forget_opened(folder, uid)
-    _notice(_destroyed_text(gone, len(uids)))
+    notice(destroyed_text(gone, len(uids)))
     return _redirect(back)
-
-
-def _destroyed_text(gone: int, asked: int) -> str:
-    text = ngettext("%(num)s message deleted for good.", "%(num)s messages deleted for good.",
-                    gone, num=number(gone))
-    if asked > gone:
-        text += " " + ngettext(
-            "%(num)s message could not be removed (already gone, or marked as deleted).",
-            "%(num)s messages could not be removed (already gone, or marked as deleted).",
-            asked - gone, num=number(asked - gone),
-        )
-    return text
 
 
 def _parts(field: str) -> dict[str, list[int]]:
@@ -388,15 +312,15 @@ def destroy_mixed() -> Response:
         gone = sum(mbox.destroy_messages(name, uids) for name, uids in final.items())
         names = {f.name for f in folders}
         rest = {n: u for n, u in rest.items() if n in names and _role(folders, n) not in FOR_GOOD}
-        text = _destroyed_text(gone, sum(len(u) for u in final.values()))
+        text = destroyed_text(gone, sum(len(u) for u in final.values()))
         if rest:
             trash = mbox.role_folder("trash", create=True) or "Trash"
             done, kept = _move_all(mbox, rest, trash)
-            text += " " + _moved_text(done, kept, gettext(TRASH_WORD))
+            text += " " + moved_text(done, kept, gettext(TRASH_WORD))
     for name, uids in final.items():
         for uid in uids:
             forget_opened(name, uid)
-    _notice(text, done)
+    notice(text, done)
     return _redirect(back)
 
 
@@ -410,7 +334,7 @@ def empty(folder: str) -> str | Response:
             abort(400)
         uids = mbox.folder_uids(folder)[:BULK_LIMIT]
     if not uids:
-        _notice(gettext("It is empty already."))
+        notice(gettext("It is empty already."))
         return _redirect(back)
     return confirm_destroy(folder, uids, back, emptying=True)
 
@@ -419,68 +343,17 @@ def empty(folder: str) -> str | Response:
 @login_required
 def undo() -> Response:
     """Put back what the last move or delete moved (once), by the UIDs the server gave."""
-    record = session.get(UNDO_KEY)
+    moves = take_undo(request.form.get("undo"))
     back = safe_next(request.form.get("next"), url_for("mail.index"))
-    if not isinstance(record, dict) or record.get("id") != request.form.get("undo"):
-        _notice(gettext("There is nothing to undo any more."))
+    if moves is None:
+        notice(gettext("There is nothing to undo any more."))
         return _redirect(back)
-    session.pop(UNDO_KEY, None)
     count = 0
     with user_mailbox() as mbox:
-        for moved_to, came_from, uids in record.get("moves", []):
-            count += mbox.move_messages(str(moved_to), [int(u) for u in uids], str(came_from)).count
-    session[NOTICE_KEY] = ngettext(
-        "%(num)s message put back.", "%(num)s messages put back.", count, num=number(count)
-    )
+        for moved_to, came_from, uids in moves:
+            count += mbox.move_messages(moved_to, uids, came_from).count
+    notice(put_back_text(count))
     return _redirect(back)
-
-
-def _whole(folder: str, uid: int, first: bytes) -> Iterator[bytes]:
-    """The message as stored, ``first`` then one partial fetch at a time (each on the pooled
-    connection for its own moment, as attachment downloads are)."""
-    yield first
-    offset = len(first)
-    while len(first) == SLICE_BYTES:
-        with user_mailbox(own_deadline=True) as mbox:
-            first = mbox.message_bytes(folder, uid, offset, SLICE_BYTES)
-        if first:
-            yield first
-        offset += len(first)
-
-
-def _first_slice(folder: str, uid: int) -> bytes:
-    """The message's first slice; NotFound (a 404 page) before anything is sent."""
-    with user_mailbox() as mbox:
-        first = mbox.message_bytes(folder, uid, 0, SLICE_BYTES)
-    if not first:
-        raise NotFound(f"no message {uid} in {folder!r}")
-    return first
-
-
-@bp.get("/message/<path:folder>/<uid:uid>/source")
-@login_required
-def source(folder: str, uid: int) -> Response:
-    """"View source": the message exactly as stored, shown as plain text (``nosniff`` and a
-    sandboxing CSP: no browser renders its HTML); streamed, nothing marked read."""
-    first = _first_slice(folder, uid)
-    headers = {
-        "Content-Type": "text/plain; charset=utf-8",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, no-store",
-    }
-    return Response(stream_with_context(_whole(folder, uid, first)), headers=headers)
-
-
-@bp.get("/message/<path:folder>/<uid:uid>/eml")
-@login_required
-def eml(folder: str, uid: int) -> Response:
-    """"Download .eml": the message as stored, as a file named after its Subject."""
-    first = _first_slice(folder, uid)
-    subject = decode_header_line(list_fields(header_block(first)).get(b"subject"))
-    name = (subject.strip() or f"message-{uid}")[:120] + ".eml"
-    headers = download_headers(name, "message/rfc822")
-    return Response(stream_with_context(_whole(folder, uid, first)), headers=headers)
 
 
 @bp.get("/api/news/<path:folder>")
