@@ -390,7 +390,8 @@ def _unchanged(
         return None
     responses = imap.untagged_responses
     responses.pop("VANISHED", None)
-    responses.pop("NO", None)
+    # A warning since the last sync (a "* NO" to whatever command came since: the pool's NOOP
+    # is skipped on a quiet connection) is kept: it says the folder may not be what it was.
     try:
         data = uid_command(
             imap, "FETCH", "1:*", "(UID FLAGS)",
@@ -402,8 +403,8 @@ def _unchanged(
         forget_selected(client)  # the folder is not what it was: the sync selects it again
         return None
     validity: list[Any] = responses.get("UIDVALIDITY") or []
-    if responses.pop("NO", None) or (validity and int(validity[-1]) != state.uidvalidity):
-        forget_selected(client)
+    if responses.get("NO") or (validity and int(validity[-1]) != state.uidvalidity):
+        forget_selected(client)  # the sync selects it again (a SELECT starts afresh)
         return None
     exists: list[Any] = responses.get("EXISTS") or []
     if any(True for _ in wire.flag_records(data)) or (
