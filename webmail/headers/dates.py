@@ -121,6 +121,11 @@ def strip_comments(text: str, warnings: list[str]) -> str:
     if "(" not in text and ")" not in text:
         return text
     if "\\" not in text:
+        if ")" not in text:  # only "(": the first comment runs to the end
+            warnings.append("unterminated comment")
+            return text[: text.find("(")]
+        if "(" not in text:  # only ")": each is stray, dropped
+            return text.replace(")", "")
         simple = _SIMPLE_COMMENT.sub(" ", text)  # the usual "(PST)": no nesting
         if "(" not in simple and ")" not in simple:
             return simple

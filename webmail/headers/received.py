@@ -187,14 +187,17 @@ def scan_received_general(text: str) -> HopParts:
     if tail:
         date_text = tail.rpartition(";")[2]
     comment_warnings: list[str] = []
-    clauses = strip_comments(clause_text, comment_warnings).replace(";", " ")
+    words = strip_comments(clause_text, comment_warnings).replace(";", " ").split()
     if comment_warnings:
         warnings.append("unterminated comment in Received header")
     values: dict[str, str] = {}
-    for keyword, word in _CLAUSE.findall(clauses):
+    # The words joined by single spaces: _CLAUSE finds the same pairs (a keyword is a whole word,
+    # its value the next word; str.split and \s agree on white space) in a text that may have
+    # been 8 KB of white space or ";".
+    for keyword, word in _CLAUSE.findall(" ".join(words)):
         lower = keyword.lower()
         if word.lower() in _KEYWORDS:  # "from by x": redo it word by word
-            values = _clauses_by_word(clauses.split())
+            values = _clauses_by_word(words)
             break
         if lower not in values:
             values[lower] = word
