@@ -30,11 +30,12 @@ from webmail.listing import Indexing, Listing
 from webmail.mailbox import Folder, Page
 from webmail.message.query import Query
 from webmail.views.timefmt import (
+    FileSizes,
     duration,
-    file_size,
     format_kind,
     late_text,
     local,
+    page_locale,
     reader_zone,
     zone_label,
 )
@@ -184,6 +185,8 @@ class RowView:
         self.state = state
         self.here = request.full_path
         self.zone: ZoneInfo = reader_zone()
+        self.locale = page_locale()
+        self.sizes = FileSizes(self.locale)
         self.states = RowStates()
         self.no_subject = Markup(gettext("(no subject)"))
         self.no_recipients = Markup(gettext("(no recipients)"))
@@ -227,12 +230,11 @@ class RowView:
             )
         return found
 
-    def full_time(self, when: datetime | None) -> str:
-        """:func:`webmail.views.timefmt.full_time` in this page's zone."""
-        t = None if when is None else local(when, self.zone)
+    def full_time(self, t: datetime | None) -> str:
+        """:func:`webmail.views.timefmt.full_time` of ``t`` (in this page's zone)."""
         if t is None:
             return self.unknown
-        return f"{format_kind(t, 'full')} {t.tzname()}"
+        return f"{format_kind(t, 'full', self.locale)} {t.tzname()}"
 
     def short_time(self, t: datetime | None) -> str:
         """:func:`webmail.views.timefmt.short_time` of ``t`` (in this page's zone) now."""
@@ -241,12 +243,12 @@ class RowView:
             return self.unknown
         day, now = t.date(), today.date()
         if day == now:
-            return format_kind(t, "time")
+            return format_kind(t, "time", self.locale)
         if 0 < (now - day).days < 6:
-            return format_kind(t, "weekday_time")
+            return format_kind(t, "weekday_time", self.locale)
         if t.year == now.year:
-            return format_kind(t, "day_month")
-        return format_kind(t, "date")
+            return format_kind(t, "day_month", self.locale)
+        return format_kind(t, "date", self.locale)
 
     def zone_label(self, t: datetime | None, when: datetime) -> str:
         """:func:`webmail.views.timefmt.zone_label` of ``when`` (``t``: it in this zone)."""
@@ -285,11 +287,12 @@ class RowView:
             sender = self.to(recipients=self.recipient_names(recipients) or self.no_recipients)
         else:
             sender_title, sender = row.sender_address, row.sender_name
-        sent_full = self.full_time(sent)
-        shown = arrival if self.arrival else sent
-        t = local(shown, self.zone)
+        zone = self.zone
+        t = local(sent, zone)  # the time shown, in the reader's zone: sent, or filed
+        sent_full = self.full_time(t)
         if self.arrival:
-            title = self.filed(filed=self.full_time(arrival), sent=sent_full,
+            t = local(arrival, zone)
+            title = self.filed(filed=self.full_time(t), sent=sent_full,
                                zone=self.zone_label(t, arrival))
         else:
             title = self.sent(sent=sent_full, zone=self.zone_label(t, sent))
@@ -297,8 +300,8 @@ class RowView:
         late_words = ""
         if late:  # an index row decodes its stored analysis on each access: once, if late
             analysis = row.analysis
-            late_title = self.late(sent=sent_full,
-                                   delivered=self.full_time(analysis.delivered or arrival))
+            delivered = local(analysis.delivered or arrival, zone)
+            late_title = self.late(sent=sent_full, delivered=self.full_time(delivered))
             host = row.held_at
             if host:
                 hop = analysis.bottleneck_hop
@@ -332,7 +335,7 @@ class RowView:
             sender_title=sender_title,
             subject=subject,
             in_folder=None if row_folder == folder else self.in_folder(folder=row_folder),
-            size=file_size(row.size),
+            size=self.sizes(row.size),
             time_iso="" if t is None else t.isoformat(timespec="seconds"),
             time_title=title,
             time_text=self.short_time(t),

@@ -347,22 +347,36 @@ def _decimal_sign(locale: Locale) -> str:
 def file_size(size: int | None) -> str:
     """``512 B``, ``4.2 KB``, ``1.3 MB`` (powers of 1024), the number and the unit in the page's
     language (``4,2 KB``)."""
-    if size is None:
-        return ""
-    locale, value = page_locale(), float(size)
-    if value < 1024:  # pattern "0": the whole number as it is, in Latin digits
-        return gettext("%(size)s B", size=str(int(value)) if value >= 0 else _decimal(
-            int(value), "0", locale))
-    for unit in ("KB", "MB", "GB"):
-        value /= 1024
-        if value < 1024 or unit == "GB":
-            shown = _tenths(value, locale)
-            if unit == "KB":
-                return gettext("%(size)s KB", size=shown)
-            return gettext("%(size)s MB", size=shown) if unit == "MB" else gettext(
-                "%(size)s GB", size=shown
-            )
-    return f"{size} B"  # pragma: no cover
+    return FileSizes()(size)
+
+
+class FileSizes:
+    """:func:`file_size` for the sizes of one page, its locale and unit words found once."""
+
+    __slots__ = ("locale", "units")
+
+    def __init__(self, locale: Locale | None = None) -> None:
+        self.locale = locale or page_locale()
+        #: Each unit's words, still to be given the number (as gettext(msgid, size=...) does).
+        self.units = {
+            "B": gettext("%(size)s B"),
+            "KB": gettext("%(size)s KB"),
+            "MB": gettext("%(size)s MB"),
+            "GB": gettext("%(size)s GB"),
+        }
+
+    def __call__(self, size: int | None) -> str:
+        if size is None:
+            return ""
+        value = float(size)
+        if value < 1024:  # pattern "0": the whole number as it is, in Latin digits
+            shown = str(int(value)) if value >= 0 else _decimal(int(value), "0", self.locale)
+            return self.units["B"] % {"size": shown}
+        for unit in ("KB", "MB", "GB"):
+            value /= 1024
+            if value < 1024 or unit == "GB":
+                return self.units[unit] % {"size": _tenths(value, self.locale)}
+        return f"{size} B"  # pragma: no cover
 
 
 @pass_context
