@@ -6,18 +6,17 @@ Log in with ``demo`` / ``demo``. The mail is real RFC 5322 messages built at sta
 mail, one message without a Date header and one spam dated years in the future), so the header
 library analyses them for real.
 
-State lives in a :class:`DemoStore`. Every :class:`DemoMailbox` made without an explicit store
-shares one store per process (:func:`default_store`): flag changes and moves are seen by every
-session of the process and vanish when it exits. Tests pass their own ``DemoStore()`` (or call
-:func:`reset_default_store`) to start from the pristine mailbox.
+State lives in a :class:`~webmail.mailbox.demostore.DemoStore`. Every :class:`DemoMailbox`
+made without an explicit store shares one store per process (:func:`default_store`): flag
+changes and moves are seen by every session of the process and vanish when it exits. Tests
+pass their own ``DemoStore()`` (or call :func:`reset_default_store`) to start from the
+pristine mailbox. The store's names are importable from here too.
 """
 
 from __future__ import annotations
 
 import hmac
-import threading
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 from email.message import Message
@@ -46,19 +45,26 @@ from webmail.mailbox.demodata import (
     MAILSTORE_HOST,
     NO_DATE,
     OUTAGE,
-    DemoMessage,
-    generate,
     outage_friday,
+)
+from webmail.mailbox.demostore import (
+    DELIMITER,
+    DEMO_FOLDERS,
+    DemoStore,
+    StoredMessage,
+    default_store,
+    reset_default_store,
+    stored_message,
 )
 from webmail.mailbox.paging import paginate
 from webmail.message.parse import parse_message
-from webmail.message.query import fold
-from webmail.message.structure import message_has_attachments
+from webmail.message.searchfields import fold
 from webmail.message.summary import header_block, summarize
 from webmail.message.text import decode_header_line
 
 __all__ = [
     "DEMO_ADDRESS",
+    "DEMO_FOLDERS",
     "DEMO_PASSWORD",
     "DEMO_USERNAME",
     "FUTURE_SPAM",
@@ -76,17 +82,6 @@ __all__ = [
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
-DELIMITER = "/"
-
-# (name, display name, special-use role), in the order a server would LIST them.
-DEMO_FOLDERS = (
-    ("INBOX", "Inbox", "inbox"),
-    ("Archive", "Archive", "archive"),
-    ("Drafts", "Drafts", "drafts"),
-    ("Junk", "Junk", "junk"),
-    ("Sent", "Sent", "sent"),
-    ("Trash", "Trash", "trash"),
-)
 TRASH = "Trash"
 INBOX_NAME = "INBOX"
 
@@ -97,17 +92,6 @@ def check_demo_credentials(username: str, password: str) -> None:
     ok_pass = hmac.compare_digest(password.encode(), DEMO_PASSWORD.encode())
     if not (ok_user and ok_pass):
         raise AuthError("demo login refused")
-
-
-@dataclass
-class _Stored:
-    raw: bytes
-    header: bytes
-    arrival: datetime
-    flags: set[str]
-    kind: str
-    has_attachments: bool
-    name: str = ""  # the demodata row it was made from
 
 
 def _section(raw: bytes, section: str) -> tuple[Message, bool]:
@@ -141,78 +125,6 @@ def _searched_text(raw: bytes) -> str:
     return fold("\n".join([fields, *bodies]))
 
 
-class DemoStore:
-    """The demo folders and messages of one process, guarded by a lock.
-
-    ``now`` (tz-aware, default: the current time) is the reference the mail is generated
-    against; UIDs are given per folder in arrival order, starting at 1. :meth:`uid_of` finds a
-    message by its stable name (a ``DemoRow.name`` of ``demodata.DEMO_MESSAGES``).
-    """
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = (now or datetime.now(UTC)).astimezone(UTC)
-        self.lock = threading.RLock()
-        self.folders: dict[str, dict[int, _Stored]] = {name: {} for name, _, _ in DEMO_FOLDERS}
-        self.uidnext: dict[str, int] = {name: 1 for name, _, _ in DEMO_FOLDERS}
-        self.uidvalidity = int(self.now.timestamp())
-        for m in generate(self.now):
-            self.add(m)
-
-    def add(self, m: DemoMessage) -> int:
-        """File a generated message; returns its UID."""
-        with self.lock:
-            uid = self.uidnext[m.folder]
-            self.uidnext[m.folder] = uid + 1
-            self.folders[m.folder][uid] = _Stored(
-                raw=m.raw,
-                header=header_block(m.raw),
-                arrival=m.arrival,
-                flags=set(m.flags),
-                kind=m.kind,
-                name=m.name,
-                has_attachments=message_has_attachments(
-                    BytesParser(policy=email_policy.compat32).parsebytes(m.raw)
-                ),
-            )
-            return uid
-
-    def kinds(self, folder: str) -> dict[int, str]:
-        """UID → kind (``outage``, ``ontime``, ...) of every message in ``folder``."""
-        with self.lock:
-            return {uid: s.kind for uid, s in self.folders.get(folder, {}).items()}
-
-    def uid_of(self, name: str) -> int:
-        """The UID of the demo message named ``name``, in the folder it is in now (a move to
-        Trash gives it a Trash UID); raises KeyError for an unknown or deleted name."""
-        with self.lock:
-            for messages in self.folders.values():
-                for uid, s in messages.items():
-                    if s.name == name:
-                        return uid
-        raise KeyError(name)
-
-
-_default_store: DemoStore | None = None
-_default_lock = threading.Lock()
-
-
-def default_store() -> DemoStore:
-    """The process-wide store, built on first use."""
-    global _default_store
-    with _default_lock:
-        if _default_store is None:
-            _default_store = DemoStore()
-        return _default_store
-
-
-def reset_default_store(now: datetime | None = None) -> DemoStore:
-    """Replace the process-wide store with a pristine one (for tests); returns it."""
-    global _default_store
-    with _default_lock:
-        _default_store = DemoStore(now)
-        return _default_store
-
-
 class DemoMailbox:
     """The :class:`~webmail.mailbox.Mailbox` Protocol over a :class:`DemoStore`.
 
@@ -228,7 +140,7 @@ class DemoMailbox:
         self.threshold = threshold
         self._closed = False
 
-    def _folder(self, folder: str) -> dict[int, _Stored]:
+    def _folder(self, folder: str) -> dict[int, StoredMessage]:
         if self._closed:
             raise ConnectionLost("demo mailbox is closed")
         try:
@@ -236,13 +148,13 @@ class DemoMailbox:
         except KeyError:
             raise NotFound(f"no folder {folder!r}") from None
 
-    def _message(self, folder: str, uid: int) -> _Stored:
+    def _message(self, folder: str, uid: int) -> StoredMessage:
         try:
             return self._folder(folder)[uid]
         except KeyError:
             raise NotFound(f"no message {uid} in {folder!r}") from None
 
-    def _summary(self, folder: str, uid: int, s: _Stored) -> MessageSummary:
+    def _summary(self, folder: str, uid: int, s: StoredMessage) -> MessageSummary:
         return summarize(
             uid=uid,
             folder=folder,
@@ -281,11 +193,7 @@ class DemoMailbox:
     def summaries(self, folder: str) -> list[MessageSummary]:
         """Every message of ``folder`` as list rows, in UID order; never marks read."""
         with self.store.lock:
-            items = [(uid, s) for uid, s in sorted(self._folder(folder).items())]
-            snapshot = [
-                (uid, _Stored(s.raw, s.header, s.arrival, set(s.flags), s.kind, s.has_attachments))
-                for uid, s in items
-            ]
+            snapshot = [(uid, s.copy()) for uid, s in sorted(self._folder(folder).items())]
         return [self._summary(folder, uid, s) for uid, s in snapshot]
 
     def list_messages(
@@ -297,8 +205,7 @@ class DemoMailbox:
     def message(self, folder: str, uid: int) -> FullMessage:
         """The whole message; does not mark it read; raises NotFound."""
         with self.store.lock:
-            s = self._message(folder, uid)
-            s = _Stored(s.raw, s.header, s.arrival, set(s.flags), s.kind, s.has_attachments)
+            s = self._message(folder, uid).copy()
         return FullMessage(summary=self._summary(folder, uid, s), raw=s.raw)
 
     def part_header(self, folder: str, uid: int, section: str) -> bytes:
@@ -343,29 +250,26 @@ class DemoMailbox:
         remove: Iterable[str] = (),
     ) -> None:
         """Add then remove flags on every one of ``uids`` still there."""
+        add, remove = tuple(add), tuple(remove)
         with self.store.lock:
             messages = self._folder(folder)
             for uid in uids:
                 if uid in messages:
-                    messages[uid].flags |= {str(f) for f in add if str(f) != "\\Recent"}
-                    messages[uid].flags -= {str(f) for f in remove}
+                    messages[uid].change_flags(add, remove)
 
     def move_messages(self, folder: str, uids: Iterable[int], target: str) -> Moved:
         """Refile the messages under new UIDs of ``target`` (in UID order, as COPYUID
         numbers them); NotFound for a missing ``target``."""
         with self.store.lock:
-            source, dest = self._folder(folder), self._folder(target)
+            source = self._folder(folder)
+            self._folder(target)
             if target == folder:
                 return Moved(folder, target, 0)
             mapping: dict[int, int] = {}
             for uid in sorted(set(uids)):
                 stored = source.pop(uid, None)
-                if stored is None:
-                    continue
-                new_uid = self.store.uidnext[target]
-                self.store.uidnext[target] = new_uid + 1
-                dest[new_uid] = stored
-                mapping[uid] = new_uid
+                if stored is not None:
+                    mapping[uid] = self.store.file(target, stored)
             return Moved(folder, target, len(mapping), mapping)
 
     def destroy_messages(self, folder: str, uids: Iterable[int]) -> int:
@@ -416,9 +320,7 @@ class DemoMailbox:
     ) -> None:
         """Add then remove flags on one message (``\\Recent`` is ignored, as servers do)."""
         with self.store.lock:
-            s = self._message(folder, uid)
-            s.flags |= {str(f) for f in add if str(f) != "\\Recent"}
-            s.flags -= {str(f) for f in remove}
+            self._message(folder, uid).change_flags(add, remove)
 
     def move_to_trash(self, folder: str, uid: int) -> None:
         """Move the message to Trash under a new UID; in Trash itself, delete it for good."""
@@ -426,9 +328,7 @@ class DemoMailbox:
             s = self._message(folder, uid)
             del self.store.folders[folder][uid]
             if folder != TRASH:
-                new_uid = self.store.uidnext[TRASH]
-                self.store.uidnext[TRASH] = new_uid + 1
-                self.store.folders[TRASH][new_uid] = s
+                self.store.file(TRASH, s)
 
     # -- writing (webmail.outbox): the Sent copy, drafts, demo delivery --------------------
 
@@ -440,22 +340,10 @@ class DemoMailbox:
         self, folder: str, raw: bytes, flags: Iterable[str] = (), when: datetime | None = None
     ) -> int:
         """File ``raw`` in ``folder`` under the next UID, arrived ``when`` (default now)."""
-        stored = _Stored(
-            raw=raw,
-            header=header_block(raw),
-            arrival=(when or datetime.now(UTC)).astimezone(UTC),
-            flags={str(f) for f in flags if str(f) != "\\Recent"},
-            kind=LOCAL,
-            has_attachments=message_has_attachments(
-                BytesParser(policy=email_policy.compat32).parsebytes(raw)
-            ),
-        )
+        stored = stored_message(raw, (when or datetime.now(UTC)).astimezone(UTC), flags, LOCAL)
         with self.store.lock:
             self._folder(folder)
-            uid = self.store.uidnext[folder]
-            self.store.uidnext[folder] = uid + 1
-            self.store.folders[folder][uid] = stored
-        return uid
+            return self.store.file(folder, stored)
 
     def replace(self, folder: str, uid: int, raw: bytes, flags: Iterable[str] = ()) -> int:
         """File the new version, then delete message ``uid`` for good."""
