@@ -23,7 +23,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import g, render_template, request
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+try:  # markupsafe's own escaping of a str, without making a Markup of each value
+    from markupsafe import _escape_inner  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover (a markupsafe without it: the same, slower)
+    from markupsafe import escape
+
+    def _escape_inner(s: str, /) -> str:
+        return str(escape(s))
 
 from webmail.i18n import gettext
 from webmail.listing import Indexing, Listing
@@ -32,7 +40,7 @@ from webmail.message.query import Query
 from webmail.views.timefmt import (
     FileSizes,
     duration,
-    format_kind,
+    kind_writer,
     late_text,
     local,
     page_locale,
@@ -119,9 +127,17 @@ class Sentence:
             return self.markup % values
         out = [parts[0]]
         for at in range(1, len(parts), 2):
-            out.append(escape(values[parts[at]]))
+            out.append(_escaped(values[parts[at]]))
             out.append(parts[at + 1])
         return Markup("".join(out))
+
+
+def _escaped(value: Any) -> str:
+    """``str(markupsafe.escape(value))``: markup as it is, anything else escaped."""
+    if value.__class__ is str:
+        return _escape_inner(value)
+    html = getattr(value, "__html__", None)
+    return str(html()) if html is not None else _escape_inner(str(value))
 
 
 @dataclass(slots=True)
@@ -187,6 +203,10 @@ class RowView:
         self.zone: ZoneInfo = reader_zone()
         self.locale = page_locale()
         self.sizes = FileSizes(self.locale)
+        self.full, self.clock, self.weekday_clock, self.day, self.date = (
+            kind_writer(kind, self.locale)
+            for kind in ("full", "time", "weekday_time", "day_month", "date")
+        )
         self.states = RowStates()
         self.no_subject = Markup(gettext("(no subject)"))
         self.no_recipients = Markup(gettext("(no recipients)"))
@@ -234,7 +254,7 @@ class RowView:
         """:func:`webmail.views.timefmt.full_time` of ``t`` (in this page's zone)."""
         if t is None:
             return self.unknown
-        return f"{format_kind(t, 'full', self.locale)} {t.tzname()}"
+        return f"{self.full(t)} {t.tzname()}"
 
     def short_time(self, t: datetime | None) -> str:
         """:func:`webmail.views.timefmt.short_time` of ``t`` (in this page's zone) now."""
@@ -243,12 +263,12 @@ class RowView:
             return self.unknown
         day, now = t.date(), today.date()
         if day == now:
-            return format_kind(t, "time", self.locale)
+            return self.clock(t)
         if 0 < (now - day).days < 6:
-            return format_kind(t, "weekday_time", self.locale)
+            return self.weekday_clock(t)
         if t.year == now.year:
-            return format_kind(t, "day_month", self.locale)
-        return format_kind(t, "date", self.locale)
+            return self.day(t)
+        return self.date(t)
 
     def zone_label(self, t: datetime | None, when: datetime) -> str:
         """:func:`webmail.views.timefmt.zone_label` of ``when`` (``t``: it in this zone)."""

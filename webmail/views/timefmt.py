@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import cast
@@ -191,6 +192,21 @@ def _kind_patterns(kind: str, locale: Locale) -> tuple[_Written, _Written | None
             found = (_Written(pattern, locale), None, "")
         _KIND_PATTERNS[key] = found
     return found
+
+
+def kind_writer(kind: str, locale: Locale | None = None) -> Callable[[datetime], str]:
+    """:func:`format_kind` of one ``kind`` and ``locale`` (the page's by default) as a function
+    of the time, its patterns looked up once (for every row of a page)."""
+    first, clock, joined = _kind_patterns(kind, locale or page_locale())
+
+    def write(t: datetime) -> str:
+        if t.tzinfo is None:  # as Babel takes it
+            t = t.replace(tzinfo=UTC)
+        if clock is None:
+            return first.write(t)
+        return joined.replace("{1}", first.write(t)).replace("{0}", clock.write(t))
+
+    return write
 
 
 def format_kind(t: datetime, kind: str, locale: Locale | None = None) -> str:
