@@ -127,10 +127,10 @@ def _bring_up_to_date(
     pending = server_total - (state.total if state is not None else 0)
     first_fill = state is None or not state.complete
     if jobs.running(account, folder) or (first_fill and pending > limit):
-        jobs.start(account, folder, job)
+        jobs.start(account, folder, job, reconnect=reconnect, index=index)
         return
     if mbox.sync_folder(index, account, folder, fetch_limit=limit).deferred:
-        jobs.start(account, folder, job)
+        jobs.start(account, folder, job, reconnect=reconnect, index=index)
 
 
 def _indexed_page(
@@ -146,7 +146,7 @@ def _indexed_page(
     """One page read from the index; while a first sync runs, only the rows already in
     their final place (sent or arrived after ``FolderState.settled_since``)."""
     state = index.state(account, folder)
-    total, late = index.counts(account, folder)
+    total, late = (state.total, state.late) if state is not None else (0, 0)  # index.counts
     shown = late if only_late else total
     number, count, start = page_bounds(shown, number, size)
     rows: list[Any] = index.page(account, folder, order, only_late, start, max(1, size))

@@ -69,14 +69,16 @@ def chunk_rows(data: Sequence[Any], folder: str, threshold: timedelta) -> Rows:
     ]
 
 
-def _write(out: IO[bytes], obj: object) -> None:
+def write_frame(out: IO[bytes], obj: object) -> None:
+    """Write ``obj`` to ``out`` as one frame: its pickle's length (8 bytes), then the pickle."""
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(_HEAD.pack(len(payload)))
     out.write(payload)
     out.flush()
 
 
-def _read(inp: IO[bytes]) -> Any:
+def read_frame(inp: IO[bytes]) -> Any:
+    """The object of the next frame on ``inp`` (:func:`write_frame`); EOFError when it ends."""
     head = inp.read(_HEAD.size)
     if len(head) < _HEAD.size:
         raise EOFError
@@ -119,14 +121,14 @@ class _Helper:
 
     def send_raw(self, obj: object) -> None:
         try:
-            _write(self.stdin, obj)
+            write_frame(self.stdin, obj)
         except (OSError, ValueError) as exc:
             raise HelperFailed(f"a helper stopped reading: {exc}") from exc
 
     def _read_answers(self) -> None:
         while True:
             try:
-                answer = _read(self.stdout)
+                answer = read_frame(self.stdout)
             except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
                 self._answers.put(_Died(exc))
                 return
@@ -241,7 +243,7 @@ def _main() -> int:
             pass
     while True:
         try:
-            folder, seconds, data = _read(inp)
+            folder, seconds, data = read_frame(inp)
         except EOFError:
             return 0
         try:
@@ -250,7 +252,7 @@ def _main() -> int:
             answer = exc
         del data
         try:
-            _write(out, answer)
+            write_frame(out, answer)
         except (BrokenPipeError, OSError):
             return 0
 

@@ -211,7 +211,7 @@ def list_user_folder(
         index=svc.index,
         account=index_account(svc.settings, user),
         jobs=svc.sync_jobs,
-        reconnect=lambda: svc.pool.open(user, password),
+        reconnect=svc.sync_jobs.login(svc.settings, user, password),
         inline_sync_limit=svc.inline_sync_limit,
     )
 
