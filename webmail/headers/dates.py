@@ -94,10 +94,17 @@ _FAST_WEEKDAYS = _any_case(_WEEKDAYS, 3)
 _NUMBERS = {f"{n:02d}": n for n in range(100)} | {str(n): n for n in range(10)}
 _FAST_WEEKDAYS_COMMA = {name + ",": number for name, number in _FAST_WEEKDAYS.items()}
 _DAYS = {f"{n:02d}": n for n in range(1, 32)} | {str(n): n for n in range(1, 32)}
-_YEARS = {str(n): n for n in range(1900, 2200)}
+# Years as RFC 5322 §4.3 reads them (see _year): 4 digits as written, 2 digits 1950-2049,
+# 3 digits plus 1900.
+_YEARS = (
+    {str(n): n for n in range(1900, 2200)}
+    | {f"{n:02d}": n + (2000 if n < 50 else 1900) for n in range(100)}
+    | {str(n): n + 1900 for n in range(100, 1000)}
+)
 _CLOCKS = {f"{h:02d}:{m:02d}": (h, m) for h in range(24) for m in range(60)}
 _SECONDS = {f"{n:02d}": n for n in range(60)}
-# "+hhmm" -> zone: at most 12,000 keys. Filled by _fast_zone; here the common ones.
+# "+hhmm" -> zone: at most 12,000 keys, filled by _fast_zone; and RFC 5322's zone names (GMT,
+# UT, EST ...) in any case, as the general parser reads them without a warning.
 _FAST_ZONES: dict[str, timezone] = {}
 
 _TZ_CACHE: dict[int, timezone] = {0: UTC}
@@ -110,6 +117,13 @@ def _tz(minutes: int) -> timezone:
         zone = timezone(timedelta(minutes=minutes))
         _TZ_CACHE[minutes] = zone
     return zone
+
+
+_LOWER_RFC_ZONES = {name.lower(): minutes for name, minutes in _RFC_ZONES.items()}
+for _length in (1, 2, 3):
+    _FAST_ZONES.update(
+        (name, _tz(minutes)) for name, minutes in _any_case(_LOWER_RFC_ZONES, _length).items()
+    )
 
 
 def strip_comments(text: str, warnings: list[str]) -> str:
@@ -316,21 +330,16 @@ def fast_date(text: str) -> datetime | None:
 
     The usual layout, ``[Day, ]D Mon YYYY HH:MM[:SS] +hhmm [(comment)]`` with single spaces or
     any white space, is read by splitting at white space and dictionary look-ups (about half
-    the work of the regular expression); other spacings of the same form (``Tue,14 Nov``,
-    ``22:12:26+0000``) by the regular expression ``_FAST``."""
+    the work of the regular expression), and so are 2- and 3-digit years and RFC 5322's zone
+    names (``GMT``, ``EST`` ...) in that layout; other spacings of the same form
+    (``Tue,14 Nov``, ``22:12:26+0000``) by the regular expression ``_FAST``."""
     if len(text) > 160:  # not the usual layout (and no splitting of a 2 KB date bomb)
         return _fast_regex(text)
-    if "(" in text or ")" in text:
-        cut = text.find("(")
-        comment = text[cut:].rstrip()
-        if (
-            cut < 0 or comment[-1:] != ")" or comment.count("(") != 1
-            or comment.count(")") != 1 or "\\" in comment
-        ):
+    parts = text.split()
+    if "(" in text or ")" in text:  # a last word "(PST)" is a comment; any other goes to _FAST
+        comment = parts.pop() if parts else ""
+        if comment[:1] != "(" or comment[-1:] != ")" or not comment[1:-1].isalnum():
             return _fast_regex(text)
-        parts = text[:cut].split()
-    else:
-        parts = text.split()
     try:
         if len(parts) == 6:
             weekday = _FAST_WEEKDAYS_COMMA[parts[0]]
