@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import Blueprint, abort, render_template, request, session, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from webmail.i18n import gettext, ngettext
 from webmail.mailbox import Folder
 from webmail.views.access import forget_folders, login_required, user_mailbox
-from webmail.views.organise import NOTICE_KEY
+from webmail.views.notices import notice, see_other, take_notice
 from webmail.views.words import folder_label
 
 bp = Blueprint("folders", __name__, url_prefix="/settings/folders")
@@ -76,15 +76,13 @@ def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     return render_template(
         "settings/folders.html", folders=folders, error=error,
         locked={f.name for f in folders if protected(f, folders)},
-        notice=session.pop(NOTICE_KEY, None),
+        notice=(take_notice() or {}).get("text"),
     ), status
 
 
 def _done(text: str) -> Response:
-    session[NOTICE_KEY] = text
-    response = Response(status=303)
-    response.headers["Location"] = url_for("folders.show")
-    return response
+    notice(text)
+    return see_other(url_for("folders.show"))
 
 
 @bp.get("/")

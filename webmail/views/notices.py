@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from flask import session
+from werkzeug.wrappers import Response
 
 from webmail.i18n import N_, gettext, ngettext
 from webmail.mailbox import Moved
@@ -33,6 +34,13 @@ def notice(text: str, undo: list[Moved] | None = None) -> None:
         session[UNDO_KEY] = {"id": secrets.token_urlsafe(12), "moves": moves}
     else:
         session.pop(UNDO_KEY, None)
+
+
+def see_other(target: str) -> Response:
+    """The 303 that follows a change: the browser GETs ``target``, which shows the notice."""
+    response = Response(status=303)
+    response.headers["Location"] = target
+    return response
 
 
 def take_notice() -> dict[str, Any] | None:

@@ -59,6 +59,7 @@ from webmail.views.notices import (
     moved_text,
     notice,
     put_back_text,
+    see_other,
     take_notice,
     take_undo,
 )
@@ -79,12 +80,6 @@ FLAG_CHANGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 MOVES = ("move", "spam", "notspam", "delete")
 #: Folders where "delete" is for good (after a confirmation).
 FOR_GOOD = ("trash", "junk")
-
-
-def _redirect(target: str) -> Response:
-    response = Response(status=303)
-    response.headers["Location"] = target
-    return response
 
 
 def _back(folder: str) -> str:
@@ -242,16 +237,16 @@ def bulk(folder: str) -> Response | str:
         chosen = {f: u for f, u in _chosen(mbox, folders, folder).items() if u}
         if not chosen:
             notice(gettext("Nothing was selected: tick the messages first, or choose “all”."))
-            return _redirect(back)
+            return see_other(back)
         count = sum(len(u) for u in chosen.values())
         if action in FLAG_CHANGES:
             add, remove = FLAG_CHANGES[action]
             for name, uids in chosen.items():
                 mbox.flag_messages(name, uids, add=add, remove=remove)
             notice(flagged_text(action, count))
-            return _redirect(back)
+            return see_other(back)
         if action == "delete":
-            return delete_or_confirm(mbox, folders, chosen, back) or _redirect(back)
+            return delete_or_confirm(mbox, folders, chosen, back) or see_other(back)
         if action == "spam":
             target = mbox.role_folder("junk", create=True) or "Junk"
         elif action == "notspam":
@@ -260,11 +255,11 @@ def bulk(folder: str) -> Response | str:
             target = request.form.get("target", "")
             if target not in {f.name for f in folders if f.total is not None}:
                 notice(gettext("Choose the folder to move them to."))
-                return _redirect(back)
+                return see_other(back)
         done, kept = _move_all(mbox, chosen, target)
         label = folder_label_of(folders, target)
         notice(moved_text(done, kept, label), done)
-    return _redirect(back)
+    return see_other(back)
 
 
 @bp.post("/destroy/<path:folder>")
@@ -280,7 +275,7 @@ def destroy(folder: str) -> Response:
     for uid in uids:
         forget_opened(folder, uid)
     notice(destroyed_text(gone, len(uids)))
-    return _redirect(back)
+    return see_other(back)
 
 
 def _parts(field: str) -> dict[str, list[int]]:
@@ -321,7 +316,7 @@ def destroy_mixed() -> Response:
         for uid in uids:
             forget_opened(name, uid)
     notice(text, done)
-    return _redirect(back)
+    return see_other(back)
 
 
 @bp.post("/empty/<path:folder>")
@@ -335,7 +330,7 @@ def empty(folder: str) -> str | Response:
         uids = mbox.folder_uids(folder)[:BULK_LIMIT]
     if not uids:
         notice(gettext("It is empty already."))
-        return _redirect(back)
+        return see_other(back)
     return confirm_destroy(folder, uids, back, emptying=True)
 
 
@@ -347,13 +342,13 @@ def undo() -> Response:
     back = safe_next(request.form.get("next"), url_for("mail.index"))
     if moves is None:
         notice(gettext("There is nothing to undo any more."))
-        return _redirect(back)
+        return see_other(back)
     count = 0
     with user_mailbox() as mbox:
         for moved_to, came_from, uids in moves:
             count += mbox.move_messages(moved_to, uids, came_from).count
     notice(put_back_text(count))
-    return _redirect(back)
+    return see_other(back)
 
 
 @bp.get("/api/news/<path:folder>")
