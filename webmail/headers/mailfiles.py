@@ -3,8 +3,9 @@
 With :mod:`webmail.headers.cli`, the I/O edge of the library (the rest of the package does
 no I/O). :func:`iter_messages` turns command-line PATHs into :class:`MessageFile` items, each
 carrying only the header block of one message (at most ``MAX_HEADER_BYTES`` plus a few
-bytes, the analysis' own cap), so memory stays bounded by one header block and one line,
-whatever the size of the mailbox or of any message in it.
+bytes, the analysis' own cap), so memory stays bounded by one header block and one line (or
+an mbox file of at most ``WHOLE_MBOX_BYTES``, read at once), whatever the size of the mailbox
+or of any message in it.
 
 - A file whose first line is an mbox ``From`` line (``From sender asctime-date``, see
   :data:`FROM_LINE`) is an mbox: every such line begins a message. Messages are numbered
@@ -22,8 +23,10 @@ whatever the size of the mailbox or of any message in it.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import BinaryIO
@@ -41,6 +44,8 @@ FROM_LINE = re.compile(
 )
 #: A line longer than this is read in pieces of this size (memory stays bounded).
 LINE_LIMIT = 64 * 1024
+#: An mbox file up to this size is read whole and split in memory; a bigger one streams.
+WHOLE_MBOX_BYTES = 1024 * 1024
 _HEAD_LIMIT = MAX_HEADER_BYTES + 4  # one byte past the cap lets the analysis warn about it
 _MAILDIR_PARTS = ("new", "cur")
 
@@ -136,18 +141,89 @@ def _single(path: str) -> MessageFile | None:
 
 def _mbox(path: str) -> Iterator[MessageFile]:
     """Each message of the mbox file ``path``, then an item carrying the error if reading
-    failed."""
+    failed. A regular file of at most :data:`WHOLE_MBOX_BYTES` is read at once and split by
+    :func:`mbox_heads`; a bigger one streams through :func:`read_mbox`."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb", buffering=0)  # raw: read whole, or buffered below to stream
     except OSError as exc:
         yield _message_file(path, None, b"", exc.strerror or str(exc))
         return
     with handle:
         try:
-            for index, item in enumerate(read_mbox(handle)):
+            heads: Iterator[bytes] | None = None
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size <= WHOLE_MBOX_BYTES:
+                data = _read_up_to(handle, info.st_size + 1)
+                if len(data) <= info.st_size:
+                    heads = mbox_heads(data)
+                else:  # it grew since: stream it
+                    del data
+                    handle.seek(0)
+            if heads is None:
+                heads = read_mbox(io.BufferedReader(handle))
+            for index, item in enumerate(heads):
                 yield _message_file(path, index, item, None)
         except OSError as exc:
             yield _message_file(path, None, b"", exc.strerror or str(exc))
+
+
+def _read_up_to(handle: BinaryIO, size: int) -> bytes:
+    """The first ``size`` bytes of a raw file (fewer at its end), however the reads come."""
+    data = handle.read(size) or b""
+    while len(data) < size:
+        more = handle.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def mbox_heads(data: bytes) -> Iterator[bytes]:
+    """What :func:`read_mbox` yields for a stream holding ``data``, found in memory by a few
+    searches a message: every line starting with what :data:`FROM_LINE` matches (its first
+    ``LINE_LIMIT`` bytes, as ``readline(LINE_LIMIT)`` gives them) begins a message, in a header
+    or in a body alike, and a message's header block is the lines after it up to the first
+    empty line, the next message or the cap, whichever comes first."""
+    end = len(data)
+    begin = _next_from_line(data, 0)
+    while begin >= 0:
+        newline = data.find(b"\n", begin)
+        start = end if newline < 0 else newline + 1  # the header, after the From line
+        following = _next_from_line(data, start)
+        limit = min(end if following < 0 else following, start + _HEAD_LIMIT)
+        if data.startswith(b"\n", start):
+            stop = start + 1
+        elif data.startswith(b"\r\n", start):
+            stop = start + 2
+        else:  # through the first empty line ("LF LF" or "LF CR LF" at a line's end)
+            stop = limit
+            lf_lf = data.find(b"\n\n", start, limit + 1)
+            if lf_lf >= 0:
+                stop = lf_lf + 2
+            lf_cr_lf = data.find(b"\n\r\n", start, min(stop, limit) + 2)
+            if lf_cr_lf >= 0:
+                stop = min(stop, lf_cr_lf + 3)
+        yield data[start : min(stop, limit)]
+        begin = following
+
+
+def _is_from_line(data: bytes, start: int) -> bool:
+    """The line at ``start`` begins a message (its first ``LINE_LIMIT`` bytes)."""
+    if not data.startswith(MBOX_MAGIC, start):
+        return False
+    newline = data.find(b"\n", start, start + LINE_LIMIT)
+    piece = data[start : newline + 1 if newline >= 0 else start + LINE_LIMIT]
+    return FROM_LINE.fullmatch(piece) is not None
+
+
+def _next_from_line(data: bytes, start: int) -> int:
+    """The first line at or after the line start ``start`` that begins a message, or -1."""
+    while not _is_from_line(data, start):
+        found = data.find(b"\nFrom ", start)
+        if found < 0:
+            return -1
+        start = found + 1
+    return start
 
 
 _SET_PATH, _SET_INDEX, _SET_HEAD, _SET_ERROR = (
