@@ -10,8 +10,8 @@ itself and never sees an IMAP record. An :class:`IndexRow` has the attributes of
 Each row also keeps the late message's hold (``hold_start``, ``hold_end``: where
 :func:`webmail.headers.incidents.hold_of` says it waited), so the delays page reads incidents
 without decoding analyses; :class:`DelayRow` and :class:`DelayBucket` are what it reads. And
-it keeps what search compares (:func:`webmail.message.query.search_columns`: the Subject,
-sender and recipients folded once, when the row is written).
+it keeps what search compares (:func:`webmail.message.searchfields.search_columns`: the
+Subject, sender and recipients folded once, when the row is written).
 
 The analysis is stored as a JSON array (:func:`encode_analysis`), not ``Analysis.to_json()``:
 it is about four times cheaper to write, which matters when 100,000 rows are indexed.
@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from webmail.headers.incidents import hold_of
 from webmail.headers.model import Analysis, Hop
 from webmail.index.store import utc_from_epoch
-from webmail.message.query import search_columns
+from webmail.message.searchfields import search_columns
 from webmail.message.summary import FlagState, MessageSummary, fixed_zone
 
 # Column order of a row in the messages table after (folder_id, uidvalidity).
@@ -55,7 +55,7 @@ DB_ORDER = (
     "analysis",
     "hold_start",  # a late message's hold (headers.incidents.hold_of), epoch seconds, else NULL
     "hold_end",
-    # What search compares (webmail.message.query.search_columns): folded subject, sender
+    # What search compares (webmail.message.searchfields.search_columns): folded subject, sender
     # (name, address) and recipients (To, Cc).
     "search_subject",
     "search_from",

@@ -14,7 +14,6 @@ folder handle returned by :meth:`IndexStore.folder_id`; what they are depends on
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -41,6 +40,8 @@ def account_key(server: str, user: str) -> str:
 
     Different (server, user) pairs give different keys; the key reveals neither.
     """
+    import hashlib  # here: a sync's helper processes import this module and never need it
+
     digest = hashlib.sha256(f"webmail-index\0{server.strip().lower()}\0{user.strip()}".encode())
     return digest.hexdigest()[:32]
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from imapclient.response_parser import parse_fetch_response
-
 from webmail.message.structure import bodystructure_has_attachments
 from webmail.message.summary import (
     LIST_HEADER_FIELDS,
@@ -132,6 +130,10 @@ def messages(data: Iterable[Item]) -> Iterator[list[Item]]:
 
 def _slow_record(items: list[Item]) -> ListRecord | None:
     """Any FETCH shape, through imapclient's parser; ``None`` without UID or INTERNALDATE."""
+    # Imported here: the fast reader's common path (and a sync's helper processes, see
+    # webmail.mailbox.analysis) never needs imapclient.
+    from imapclient.response_parser import parse_fetch_response
+
     parsed: dict[Any, dict[bytes, Any]] = parse_fetch_response(
         items, normalise_times=False, uid_is_key=True
     )
