@@ -159,10 +159,13 @@ def _mbox(path: str) -> Iterator[MessageFile]:
                 else:  # it grew since: stream it
                     del data
                     handle.seek(0)
-            if heads is None:
-                heads = read_mbox(io.BufferedReader(handle))
-            for index, item in enumerate(heads):
-                yield _message_file(path, index, item, None)
+            if heads is not None:
+                for index, item in enumerate(heads):
+                    yield _message_file(path, index, item, None)
+                return
+            with io.BufferedReader(handle) as buffered:  # closes the raw file too
+                for index, item in enumerate(read_mbox(buffered)):
+                    yield _message_file(path, index, item, None)
         except OSError as exc:
             yield _message_file(path, None, b"", exc.strerror or str(exc))
 
