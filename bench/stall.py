@@ -13,7 +13,9 @@ from then on requests, one every ``--interval`` seconds, alternately
 
 until ``/api/indexing?folder=INBOX`` says the sync is done. Then the same two pages, the same
 number of times at the same rate, after the sync (the baseline). Prints p50/p99 of each page
-during and after, and the ratios (during / after), and how long the background sync took.
+during and after, and the ratios (during / after), how long the background sync took, and the
+peak RSS of the processes doing it (the fill process, ``webmail.mailbox.jobs``, and its
+helpers; the gunicorn worker's threads only wait for it).
 Loopback only; every process it starts is stopped at the end.
 """
 
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 from bench.concurrency import Session, pct, wait_http
+from bench.index import ChildPeaks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -124,11 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         session.login("user1", "secret-1")
         for _ in range(3):  # Small's inline first sync, and every worker's connection warm
             session.get("/folder/Small")
+        peaks = ChildPeaks(interval=0.1, root=gunicorn.pid, deep=True)
         t_sync = time.perf_counter()
         first, body = _timed(session, "/folder/INBOX")
         assert "Indexing" in body, "the INBOX's first sync did not go to the background"
         during, wall = _paced(session, None, args.interval, until_done=True)
         sync_seconds = time.perf_counter() - t_sync
+        peaks.stop()
         rounds = max(10, len(during["INBOX"]))
         after, _ = _paced(session, min(rounds, 100), args.interval, until_done=False)
         print(f"\ncpus={os.cpu_count()} workers={args.workers} size={args.size} "
@@ -151,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
               f" {pct(both_a, 99):>9.1f} | {pct(both_d, 50) / pct(both_a, 50):>6.2f} |"
               f" {pct(both_d, 99) / pct(both_a, 99):>6.2f}")
         print(f"\nmean during {statistics.mean(both_d):.1f} ms over {wall:.1f} s")
+        fills = [mb for pid, mb in peaks.peaks.items() if "_fill_main" in peaks.names[pid]]
+        helpers = [mb for pid, mb in peaks.peaks.items() if "analysis import" in peaks.names[pid]]
+        print(f"peak RSS (MB, read every 0.1 s): fill process {' '.join(f'{m:.0f}' for m in fills)}"
+              f" + helpers {' '.join(f'{m:.0f}' for m in helpers)}"
+              f" = {sum(fills) + sum(helpers):.0f}")
     except BaseException:
         print((work / "gunicorn.log").read_text(errors="replace")[-4000:], file=sys.stderr)
         raise
