@@ -122,3 +122,15 @@ def test_a_hostile_subject_and_sender_are_escaped_on_the_list(
     if escaped != hostile:  # neither raw nor escaped twice
         assert hostile not in rows
         assert str(escape(escaped)) not in rows
+
+
+def test_the_first_list_page_freezes_what_the_process_has_loaded(
+    client: FlaskClient, auth: Any
+) -> None:
+    """After a list page, the objects loaded so far are in Python's permanent generation
+    (gc.freeze): full collections no longer walk them (views/listpage.settle_heap)."""
+    import gc
+
+    auth.login()
+    assert client.get("/folder/INBOX").status_code == 200
+    assert gc.get_freeze_count() > 0

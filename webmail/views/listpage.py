@@ -15,7 +15,9 @@ escaped (:class:`Sentence`); everything else is escaped by the template when wri
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,14 +26,6 @@ from zoneinfo import ZoneInfo
 
 from flask import g, render_template, request
 from markupsafe import Markup
-
-try:  # markupsafe's own escaping of a str, without making a Markup of each value
-    from markupsafe import _escape_inner  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover (a markupsafe without it: the same, slower)
-    from markupsafe import escape
-
-    def _escape_inner(s: str, /) -> str:
-        return str(escape(s))
 
 from webmail.i18n import gettext
 from webmail.listing import Indexing, Listing
@@ -84,6 +78,7 @@ def list_page(
     ``search`` the query whose matches the rows are."""
     page: Page[Any] = listed.page if listed is not None else Page([], 1, 1, 0, 0, 0)
     indexing: Indexing | None = listed.indexing if listed is not None else None
+    settle_heap()
     sort = g.prefs.sort
     rows = RowView(folder, current, sort, list_state()).rows(page.rows)
     return render_template(
@@ -103,6 +98,28 @@ def list_page(
         q=search.text if search is not None else None,
         search=search,
     ), 404 if gone else 200
+
+
+_settled = threading.Lock()
+_heap = {"settled": False}
+
+
+def settle_heap() -> None:
+    """Once per process, at its first list page: collect, then freeze what is left
+    (``gc.freeze``) — the modules, the app, the compiled templates, Babel's locale data and
+    the catalogs, loaded by now and kept for the life of the process. Python's full
+    collections then no longer walk them: under 16 readers each took 31-36 ms of a worker's
+    CPU every 3-5 s, inside whatever page was being made, and those pages were the list's
+    p99 (37.7 -> 9.0 ms of CPU at the 99th percentile, measured at 10k; issue 14). Garbage
+    made later is collected as before; what is frozen is never collected (it is in use)."""
+    if _heap["settled"]:
+        return
+    with _settled:
+        if _heap["settled"]:
+            return
+        _heap["settled"] = True
+        gc.collect()
+        gc.freeze()
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -132,12 +149,21 @@ class Sentence:
         return Markup("".join(out))
 
 
+def _escape_text(s: str) -> str:
+    """``str(markupsafe.escape(s))`` of a str, the same five characters replaced the same way,
+    without making a Markup of each value (~0.1 µs, not ~0.6)."""
+    if "&" in s or "<" in s or ">" in s or "'" in s or '"' in s:
+        return (s.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    return s
+
+
 def _escaped(value: Any) -> str:
     """``str(markupsafe.escape(value))``: markup as it is, anything else escaped."""
     if value.__class__ is str:
-        return _escape_inner(value)
+        return _escape_text(value)
     html = getattr(value, "__html__", None)
-    return str(html()) if html is not None else _escape_inner(str(value))
+    return str(html()) if html is not None else _escape_text(str(value))
 
 
 @dataclass(slots=True)

@@ -402,10 +402,11 @@ _UI_WORDS: dict[tuple[int, Any], tuple[Any, str]] = {}
 def ui_words() -> str:
     """The words static/app.js writes into pages, as JSON (``<meta name="ui-words">``): app.js
     has no words of its own. Written once per catalog and locale (~100 µs a page)."""
-    from webmail.i18n import _page_translations
+    from flask_babel import get_translations
+
     from webmail.views.timefmt import page_locale
 
-    catalog, locale = _page_translations(), page_locale()
+    catalog, locale = get_translations(), page_locale()
     key = (id(catalog), locale)
     kept = _UI_WORDS.get(key)
     if kept is not None and kept[0] is catalog:
