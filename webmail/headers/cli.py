@@ -202,7 +202,7 @@ def _json_stamp(value: datetime | None) -> str:
     """``iso_utc(value)`` as JSON (digits, "-", ":", "T" and "Z": nothing to escape)."""
     if value is None:
         return "null"
-    utc = value.astimezone(UTC)
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)  # +0000 dates are in UTC
     if utc.year >= 1000:  # as iso_utc, one call fewer
         return f'"{utc.isoformat()[:19]}Z"'
     return f'"{iso_utc(value)}"'

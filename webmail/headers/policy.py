@@ -266,7 +266,7 @@ def _chain(received_texts: list[str], warnings: list[str]) -> list[Hop]:
                 )
         else:
             if previous is not None:
-                delay = _seconds(time - previous)
+                delay = int((time - previous).total_seconds())  # _seconds, inlined
                 if delay < 0:
                     warnings.append(
                         f"clock skew: hop {index} ({by or '?'}) is dated {-delay} s before the hop below it"

@@ -139,15 +139,16 @@ def _hop_parts(
     values: dict[str, str], time: datetime | None, text: str, warnings: tuple[str, ...]
 ) -> HopParts:
     """:data:`HopParts` from a header's clauses by keyword, its time and its warnings."""
-    for_ = values.get("for")
+    get = values.get
+    for_ = get("for")
     if for_ is not None:
         for_ = for_.rstrip(",").strip("<>") or None
     return (
-        values.get("from"),
-        values.get("by"),
-        values.get("via"),
-        values.get("with"),
-        values.get("id"),
+        get("from"),
+        get("by"),
+        get("via"),
+        get("with"),
+        get("id"),
         for_,
         time,
         None,
