@@ -116,8 +116,12 @@ def user_credentials() -> tuple[str, str, str]:
     """(username, IMAP password, pool key) of the logged-in reader, the password decrypted.
 
     Raises :class:`AuthError` when the stored password cannot be read any more (the secret key
-    changed); the error handler then sends the reader to the login page.
+    changed); the error handler then sends the reader to the login page. Decrypted once a
+    request (a list page asks four times; issue 14), kept in the request's ``g`` only.
     """
+    known = g.get("_credentials")
+    if known is not None:
+        return cast(tuple[str, str, str], known)
     user = current_user()
     token = session.get("imap_password")
     key = session.get(POOL_KEY)
@@ -125,6 +129,7 @@ def user_credentials() -> tuple[str, str, str]:
     password = store.decrypt(token) if isinstance(token, str) else None
     if user is None or password is None or not isinstance(key, str):
         raise AuthError("stored session password unreadable", "Please sign in again.")
+    g._credentials = (user, password, key)
     return user, password, key
 
 
