@@ -63,10 +63,11 @@ from webmail.message.summary import LIST_HEADER_FIELDS
 CHUNK_SIZE = 1000
 #: The chunk of a fill whose rows helper processes build: every chunk in flight (read ahead,
 #: in a helper's hands, its rows coming back) is held by this process or a helper, so smaller
-#: chunks hold less (bench/index.py, 100k: the syncing process's peak RSS 64 MB with 1000, 45
-#: MB with 250, the same time); the sync's other work per chunk (a FETCH, a lease renewal) is
-#: a millisecond or so.
-HELPER_CHUNK_SIZE = 250
+#: chunks hold less (bench/index.py, 100k, this process + 2 helpers: 1000 UIDs 110 MB, 500 92
+#: MB, 250 83 MB), but each costs a FETCH and a lease renewal, and fewer messages wait ahead
+#: of the helpers (the same run: 1.16x, 1.30x, 1.35x the bare fetch; noisy, 0.98x to 1.35x
+#: for 250 over four runs).
+HELPER_CHUNK_SIZE = 500
 #: A sync's lease on its folder outlives its last heartbeat by this much (see the module docstring).
 LEASE_SECONDS = 15.0
 PREFETCH = 2  # chunks fetched ahead of the analysis
