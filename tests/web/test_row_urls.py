@@ -1,4 +1,4 @@
-"""A list row's links (``row_url``) are exactly the URLs ``url_for`` builds, for any folder
+"""A list row's links (``uid_link``) are exactly the URLs ``url_for`` builds, for any folder
 name, UID and list state, and the list page shows them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from webmail.views.urls import MAX_UID, row_url
+from webmail.views.urls import MAX_UID, uid_link
 
 ENDPOINTS = ("compose.reply", "compose.reply_all", "compose.forward", "mail.set_flags",
              "compose.resume", "mail.message", "mail.delete")
@@ -29,12 +29,12 @@ def test_row_urls_are_the_urls_url_for_builds(app: Flask, endpoint: str) -> None
                     extra = [{"list": None, **s} for s in states] + [{"list": "Other"}]
                 for values in extra:
                     want = url_for(endpoint, folder=folder, uid=uid, **values)
-                    assert row_url(endpoint, folder=folder, uid=uid, **values) == want
+                    assert uid_link(endpoint, folder=folder, **values)(uid) == want
 
 
 def test_a_route_without_a_uid_segment_still_gets_url_for_s_url(app: Flask) -> None:
     with app.test_request_context("/"):
-        assert row_url("mail.folder", folder="INBOX", uid=7) == url_for(
+        assert uid_link("mail.folder", folder="INBOX")(7) == url_for(
             "mail.folder", folder="INBOX", uid=7
         )
 

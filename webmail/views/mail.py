@@ -30,11 +30,9 @@ from webmail.views.listpage import list_page
 from webmail.views.organise import delete_or_confirm
 from webmail.views.search import around_message, search_page
 from webmail.views.timefmt import reader_zone
-from webmail.views.urls import row_url
 from webmail.views.words import late_news_text
 
 bp = Blueprint("mail", __name__)
-bp.add_app_template_global(row_url, "row_url")
 
 INBOX = "INBOX"
 # action name -> (flags to add, flags to remove)

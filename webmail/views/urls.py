@@ -4,7 +4,7 @@ A UID out of IMAP's range (``0``, ``2**32``, five thousand digits) is no route a
 like any unknown page, so it never reaches the mail server, whose refusal would otherwise
 read as a failed connection (a 503, and the pooled connection dropped). ``create_app``
 registers the converter before the blueprints, so every route writes ``<uid:uid>``.
-:func:`row_url` builds a list row's links (the same URLs as ``url_for``, cheaper by the row).
+:func:`uid_link` builds a list row's links (the same URLs as ``url_for``, cheaper by the row).
 """
 
 from __future__ import annotations
@@ -54,23 +54,14 @@ def _uid_parts(endpoint: str, values: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def uid_link(endpoint: str, **values: Any) -> Callable[[Any], str]:
-    """:func:`row_url` of ``endpoint`` and ``values`` as a function of the UID: for every row
-    of a page, the URL put together from its parts without looking them up again."""
+    """``url_for(endpoint, uid=uid, **values)`` as a function of the UID, for a list row's
+    links: the same URL, built by ``url_for`` once per request for each endpoint and other
+    values, with each row's UID put in place of :data:`MAX_UID` (a list page asks for six
+    URLs a row, and Werkzeug's builder is most of their cost). A route whose path does not
+    hold the UID as a whole segment, or values that cannot be a key, go to ``url_for`` every
+    time."""
     parts = _uid_parts(endpoint, values)
     if parts is None:
         return lambda uid: url_for(endpoint, uid=uid, **values)
     head, tail = parts
     return lambda uid: f"{head}{int(uid)}{tail}"
-
-
-def row_url(endpoint: str, **values: Any) -> str:
-    """``url_for(endpoint, **values)`` for a message row's links (``values`` hold ``uid``):
-    the same URL, built by ``url_for`` once per request for each endpoint and other values,
-    with each row's UID put in place of :data:`MAX_UID` (a list page asks for seven URLs a
-    row, and Werkzeug's builder is most of their cost). A route whose path does not hold the
-    UID as a whole segment, or values that cannot be a key, go to ``url_for`` every time."""
-    uid = values.pop("uid")
-    parts = _uid_parts(endpoint, values)
-    if parts is None:
-        return url_for(endpoint, uid=uid, **values)
-    return f"{parts[0]}{int(uid)}{parts[1]}"
