@@ -111,7 +111,10 @@ def settle_heap() -> None:
     collections then no longer walk them: under 16 readers each took 31-36 ms of a worker's
     CPU every 3-5 s, inside whatever page was being made, and those pages were the list's
     p99 (37.7 -> 9.0 ms of CPU at the 99th percentile, measured at 10k; issue 14). Garbage
-    made later is collected as before; what is frozen is never collected (it is in use)."""
+    made later is collected as before; what is frozen is never collected by the cycle
+    collector. That includes what this first page holds at the time (its request, its
+    listing): freed by reference counting once dropped, but what of it is in a reference
+    cycle stays, once per process."""
     if _heap["settled"]:
         return
     with _settled:
