@@ -140,7 +140,10 @@ class _Written:
         self.clock: tuple[str, ...] | None = (
             tuple(n for n in names if n[0] in _CLOCK_FIELDS) if keep else None
         )
-        self.seconds = any(n[0] == "s" for n in names)
+        #: Whether a time of day is kept by the second, not the minute: with seconds shown, or
+        #: a day period (``b``, ``B``): Babel's "at" rules (midnight, noon) match one second,
+        #: so zh_Hant writes 00:00:00 "午夜" and 00:00:30 "凌晨", both "12:00".
+        self.seconds = any(n[0] in "sbB" for n in names)
         self.days: dict[tuple[int, int, int], str] = {}
         self.times: dict[tuple[int, int, int], dict[str, str]] = {}
 
