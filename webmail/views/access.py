@@ -117,19 +117,20 @@ def user_credentials() -> tuple[str, str, str]:
 
     Raises :class:`AuthError` when the stored password cannot be read any more (the secret key
     changed); the error handler then sends the reader to the login page. Decrypted once a
-    request (a list page asks four times; issue 14), kept in the request's ``g`` only.
+    request (a list page asks four times; issue 14), kept in the request's ``g`` only and
+    used again only for the same session's token.
     """
-    known = g.get("_credentials")
-    if known is not None:
-        return cast(tuple[str, str, str], known)
     user = current_user()
     token = session.get("imap_password")
     key = session.get(POOL_KEY)
+    known = g.get("_credentials")
+    if known is not None and known[0] == (user, token, key):  # this session's, not another's
+        return cast(tuple[str, str, str], known[1])
     store = services().sessions
     password = store.decrypt(token) if isinstance(token, str) else None
     if user is None or password is None or not isinstance(key, str):
         raise AuthError("stored session password unreadable", "Please sign in again.")
-    g._credentials = (user, password, key)
+    g._credentials = ((user, token, key), (user, password, key))
     return user, password, key
 
 

@@ -108,8 +108,8 @@ def download(folder: str, uid: int, section: str) -> Response:
 @bp.post("/<path:folder>/<uid:uid>/remote-sender")
 @login_required
 def trust_sender(folder: str, uid: int) -> BaseResponse:
-    """ "Always for this sender": remember the message's From address (read from the message
-    itself, not from the form) in the reader's preferences, then show the message again."""
+    """The button "Always for this sender": remember the message's From address (read from
+    the message itself, not from the form) in the reader's preferences, then show it again."""
     parsed = open_message(folder, uid).parsed
     sender = parsed.from_[0].addr if parsed.from_ else ""
     user = current_user()

@@ -217,12 +217,7 @@ def format_kind(t: datetime, kind: str, locale: Locale | None = None) -> str:
     :data:`_SKELETONS` (or ``full``: date and time) in ``locale``, the page's by default: what
     Babel's ``format_datetime`` / ``format_skeleton(fuzzy=True)`` write, the patterns kept
     and each day's and each time of day's part written once (:class:`_Written`)."""
-    first, clock, joined = _kind_patterns(kind, locale or page_locale())
-    if t.tzinfo is None:  # as Babel takes it
-        t = t.replace(tzinfo=UTC)
-    if clock is None:
-        return first.write(t)
-    return joined.replace("{1}", first.write(t)).replace("{0}", clock.write(t))
+    return kind_writer(kind, locale)(t)
 
 
 def full_time(when: datetime | None, zone: ZoneInfo | None = None) -> str:
