@@ -145,7 +145,7 @@ IMAP_IMPLEMENTATION = (
     "webmail.mailbox.fetching", "webmail.mailbox.changes", "webmail.mailbox.wire",
     "webmail.mailbox.sync", "webmail.mailbox.rawimap",
 )
-INDEX_BACKENDS = ("webmail.index.sqlite", *modules_of("webmail.index.redis"))
+INDEX_BACKENDS = (*modules_of("webmail.index.sqlite"), *modules_of("webmail.index.redis"))
 
 
 def test_views_import_no_imap_implementation_and_no_index_backend() -> None:

@@ -133,7 +133,7 @@ def test_a_write_behind_a_writer_that_never_ends_gives_up(
     index = Index(tmp_path / "index.sqlite3")
     other = sqlite3.connect(index.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr("webmail.index.sqlite.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("webmail.index.sqlite.opening.BUSY_TIMEOUT_MS", 200)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         with index.transaction():
             pass
