@@ -129,7 +129,7 @@ class Settings:
     request_deadline: float = 60.0
     imap_tls_verify: bool = True
     imap_username_case: str = "sensitive"
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)  # never in a log line
     late_threshold_minutes: int = 60
     page_size: int = 50
     instance_path: str | None = None
@@ -198,7 +198,9 @@ class Settings:
         host = get("IMAP_HOST")
         security = (get("IMAP_SECURITY") or "ssl").lower()
         if security not in SECURITY_MODES:
-            errors.append(f"WEBMAIL_IMAP_SECURITY={security!r} must be one of {', '.join(SECURITY_MODES)}")
+            errors.append(
+                f"WEBMAIL_IMAP_SECURITY={security!r} must be one of {', '.join(SECURITY_MODES)}"
+            )
             security = "ssl"
         if host and security == "plain" and not is_loopback(host):
             warnings.append(
@@ -224,7 +226,9 @@ class Settings:
         behind_proxy = flag("BEHIND_PROXY", False)
         index_backend = (get("INDEX") or "sqlite").lower()
         if index_backend not in INDEX_BACKENDS:
-            errors.append(f"WEBMAIL_INDEX={index_backend!r} must be one of {', '.join(INDEX_BACKENDS)}")
+            errors.append(
+                f"WEBMAIL_INDEX={index_backend!r} must be one of {', '.join(INDEX_BACKENDS)}"
+            )
             index_backend = "sqlite"
         session_backend = (get("SESSION_BACKEND") or "sqlite").lower()
         if session_backend not in SESSION_BACKENDS:

@@ -118,6 +118,24 @@ def test_a_job_without_a_login_still_syncs_in_its_thread(user: User, tmp_path: P
     assert ran.is_set()
 
 
+def test_a_fill_that_cannot_be_handed_over_ends_its_process_and_syncs_in_the_thread(
+    user: User, tmp_path: Path
+) -> None:
+    index = Index(tmp_path / "index.sqlite3")
+    login = jobs.Login(settings_for(user), user.name, user.password)
+    unpicklable = Fill(login, user.account, "INBOX", timedelta(hours=1), str(index.path))
+    object.__setattr__(unpicklable, "threshold", lambda: 60)  # a lambda does not pickle
+    before = set(fill_processes())
+    try:
+        jobs.start_fill_process(unpicklable, nice=0)
+    except OSError as exc:
+        assert "handed over" in str(exc)
+    else:
+        raise AssertionError("start_fill_process took a fill it could not send")
+    assert set(fill_processes()) == before  # the process it started is ended and reaped
+    assert not SyncJobs()._in_process(unpicklable, index)  # so the job runs in its thread
+
+
 def test_a_fill_process_ends_when_its_web_worker_is_killed(user: User, tmp_path: Path) -> None:
     user.deliver(400)
     index = Index(tmp_path / "index.sqlite3")

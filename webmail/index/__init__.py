@@ -29,12 +29,18 @@ def open_index(settings: Settings, instance_dir: str | os.PathLike[str]) -> Inde
     if settings.index_backend == "sqlite":
         return Index(Path(instance_dir) / FILE_NAME, threshold)
     if settings.index_backend == "redis":
-        from webmail.index.redis import RedisIndex  # only a Redis deployment needs the package
-
-        if not settings.redis_url:
-            raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")
-        return RedisIndex.from_url(settings.redis_url, threshold)
+        return redis_index(settings, threshold)
     raise ValueError(f"unknown index backend {settings.index_backend!r}")
 
 
-__all__ = ["FolderState", "IndexStore", "Order", "account_key", "open_index"]
+def redis_index(settings: Settings, threshold: timedelta) -> IndexStore:
+    """The :class:`webmail.index.redis.RedisIndex` at ``settings.redis_url`` (a fill process
+    opens it again with this). Raises ValueError without a URL."""
+    from webmail.index.redis import RedisIndex  # only a Redis deployment needs the package
+
+    if not settings.redis_url:
+        raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")
+    return RedisIndex.from_url(settings.redis_url, threshold)
+
+
+__all__ = ["FolderState", "IndexStore", "Order", "account_key", "open_index", "redis_index"]

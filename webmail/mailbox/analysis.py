@@ -263,17 +263,24 @@ def job_data(payload: bytes) -> Any:
     return pickle.loads(payload)[2]
 
 
-def _main() -> int:
-    """The helper: answer each job on stdin with its rows on stdout until stdin closes."""
-    inp = sys.stdin.buffer
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot break the pipe
+def lower_priority_from_argv() -> None:
+    """In a helper or fill process: lower its priority by the niceness its command line's
+    first argument gives (started by :class:`Helpers` or ``jobs.start_fill_process``); a
+    system that refuses leaves it as it is."""
     nice = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
     if nice:
         try:
             os.nice(nice)
         except OSError:
             pass
+
+
+def _main() -> int:
+    """The helper: answer each job on stdin with its rows on stdout until stdin closes."""
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot break the pipe
+    lower_priority_from_argv()
     while True:
         try:
             folder, seconds, data = read_frame(inp)

@@ -25,6 +25,7 @@ build such a job's rows run niced (``webmail.mailbox.analysis.BACKGROUND_NICE``)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -94,8 +95,11 @@ class Fill:
         threshold = index.threshold
         if isinstance(index, Index):
             return cls(reconnect, account, folder, threshold, str(index.path))
-        if reconnect.settings.index_backend == "redis" and type(index).__name__ == "RedisIndex":
-            return cls(reconnect, account, folder, threshold, None)
+        if reconnect.settings.index_backend == "redis":
+            from webmail.index.redis import RedisIndex  # only a Redis deployment has it
+
+            if isinstance(index, RedisIndex):
+                return cls(reconnect, account, folder, threshold, None)
         return None
 
     def open_index(self) -> IndexStore:
@@ -103,12 +107,9 @@ class Fill:
             from webmail.index.sqlite import Index
 
             return Index(self.index_path, self.threshold)
-        from webmail.index.redis import RedisIndex
+        from webmail.index import redis_index
 
-        url = self.login.settings.redis_url
-        if not url:
-            raise ValueError("WEBMAIL_INDEX=redis needs WEBMAIL_REDIS_URL")
-        return RedisIndex.from_url(url, self.threshold)
+        return redis_index(self.login.settings, self.threshold)
 
     def run(self) -> None:
         """The job itself (in the fill process): log in, sync the folder, close both."""
@@ -150,12 +151,20 @@ def start_fill_process(fill: Fill, nice: int = FILL_NICE) -> subprocess.Popen[by
         analysis.write_frame(proc.stdin, fill)
     except (OSError, ValueError):
         pass  # it died already: its exit code says so
+    except Exception as exc:  # the fill would not pickle: end the process, sync in the thread
+        proc.kill()
+        proc.wait()
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        raise OSError(f"the fill could not be handed over: {exc}") from exc
     return proc
 
 
 def run_fill_process(fill: Fill, nice: int = FILL_NICE) -> int:
     """Run ``fill`` in a fill process and wait for it; returns its exit code (0: done). Raises
-    OSError when it cannot start."""
+    OSError when it cannot start. No deadline of its own: every wait in the fill is bounded
+    (the IMAP timeout on each read, the index's busy timeout on each write), so a fill that
+    has not ended is making progress, however big the folder."""
     proc = start_fill_process(fill, nice)
     try:
         return proc.wait()
@@ -183,12 +192,7 @@ def _exit_when_orphaned() -> None:
 def _fill_main() -> int:
     """A fill process: read its :class:`Fill`, lower its priority, do it."""
     logging.basicConfig(level=logging.WARNING, format="fill %(process)d: %(message)s")
-    nice = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
-    if nice:
-        try:
-            os.nice(nice)
-        except OSError:
-            pass
+    analysis.lower_priority_from_argv()
     try:
         fill = analysis.read_frame(sys.stdin.buffer)
     except EOFError:

@@ -432,7 +432,7 @@ def search_user_folder(
         index=svc.index,
         account=index_account(svc.settings, user),
         jobs=svc.sync_jobs,
-        reconnect=lambda: svc.pool.open(user, password),
+        reconnect=svc.sync_jobs.login(svc.settings, user, password),
         inline_sync_limit=svc.inline_sync_limit,
     )
 
@@ -448,7 +448,7 @@ def user_matching_uids(
     return matching_uids(
         mbox, folders, folder, query, only_late=only_late, index=svc.index,
         account=index_account(svc.settings, user), jobs=svc.sync_jobs,
-        reconnect=lambda: svc.pool.open(user, password),
+        reconnect=svc.sync_jobs.login(svc.settings, user, password),
         inline_sync_limit=svc.inline_sync_limit,
     )
 
