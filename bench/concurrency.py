@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline:
                 raise RuntimeError("the first sync did not finish in 300 s")
             time.sleep(0.5)
-        print(f"first sync done (background, started at the logins) after: {time.perf_counter() - t0:.1f} s")
+        took = time.perf_counter() - t0
+        print(f"first sync done (background, started at the logins) after: {took:.1f} s")
         for s in sessions:  # every session's worker connections open and synced once
             for _ in range(args.workers):
                 assert "Indexing" not in s.get("/folder/INBOX")
@@ -188,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             wall, lat, errors = hammer(sessions, path, args.requests, args.seconds)
             results[name] = (len(lat) / wall, pct(lat, 50), pct(lat, 99))
             rps, p50, p99 = results[name]
-            print(f"{name:>22} | {len(lat):>5} | {rps:>7.1f} | {p50:>7.1f} | {p99:>7.1f} | {errors}")
+            print(
+                f"{name:>22} | {len(lat):>5} | {rps:>7.1f} | {p50:>7.1f} | {p99:>7.1f} | {errors}"
+            )
         (b_rps, b50, b99), (l_rps, l50, l99) = results.values()
         print(f"\nratio list/baseline: req/s {l_rps / b_rps:.2f}x, p50 {l50 / b50:.1f}x, "
               f"p99 {l99 / b99:.1f}x")

@@ -96,9 +96,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmail.mailbox.jobs import SyncJobs
     from webmail.mailbox.pool import MailboxPool
     from webmail.mailbox.recent import RecentMessages
+    from webmail.outbox import Outbox
     from webmail.services import Services, init_app
     from webmail.sessions import security
-    from webmail.outbox import Outbox
     from webmail.views import auth, compose, errors, explain, mail, message, progress, timefmt
     from webmail.views import delays as delays_view
     from webmail.views import settings as settings_view

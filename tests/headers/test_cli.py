@@ -38,7 +38,19 @@ def test_json_line_has_the_exact_schema(mail_dir: Path) -> None:
     status, out = run(["--json", str(mail_dir / "1.eml")])
     assert status == 0
     record = json.loads(out)
-    assert {k: record[k] for k in ("path", "date_header", "sent", "sent_source", "delivered", "delivered_source", "delay_seconds", "delayed")} == {
+    assert {
+        k: record[k]
+        for k in (
+            "path",
+            "date_header",
+            "sent",
+            "sent_source",
+            "delivered",
+            "delivered_source",
+            "delay_seconds",
+            "delayed",
+        )
+    } == {
         "path": str(mail_dir / "1.eml"),
         "date_header": "2018-12-14T11:00:00+01:00",
         "sent": "2018-12-14T10:00:00Z",
@@ -57,16 +69,37 @@ def test_json_line_has_the_exact_schema(mail_dir: Path) -> None:
 
 def test_directories_are_walked_recursively_in_sorted_order(mail_dir: Path) -> None:
     _, out = run(["--json", str(mail_dir)])
-    assert [json.loads(line)["path"] for line in out.splitlines()] == [str(mail_dir / "1.eml"), str(mail_dir / "b" / "2.eml")]
+    assert [json.loads(line)["path"] for line in out.splitlines()] == [
+        str(mail_dir / "1.eml"),
+        str(mail_dir / "b" / "2.eml"),
+    ]
 
 
 def test_arrival_and_threshold_options(mail_dir: Path) -> None:
-    _, out = run(["--json", "--arrival", "2018-12-14T10:30:00Z", "--threshold-minutes", "20", str(mail_dir / "1.eml")])
+    _, out = run(
+        [
+            "--json",
+            "--arrival",
+            "2018-12-14T10:30:00Z",
+            "--threshold-minutes",
+            "20",
+            str(mail_dir / "1.eml"),
+        ]
+    )
     record = json.loads(out)
     assert (record["delivered"], record["delivered_source"], record["delay_seconds"], record["delayed"]) == (
         "2018-12-14T10:30:00Z", "arrival", 1800, True,
     )  # fmt: skip
-    _, out = run(["--json", "--arrival", "2018-12-14T10:30:00+00:00", "--threshold-minutes", "31", str(mail_dir / "1.eml")])
+    _, out = run(
+        [
+            "--json",
+            "--arrival",
+            "2018-12-14T10:30:00+00:00",
+            "--threshold-minutes",
+            "31",
+            str(mail_dir / "1.eml"),
+        ]
+    )
     assert json.loads(out)["delayed"] is False
 
 
@@ -74,7 +107,11 @@ def test_unreadable_file_gets_its_own_line_and_the_run_goes_on(mail_dir: Path) -
     status, out = run(["--json", str(mail_dir / "missing.eml"), str(mail_dir / "1.eml")])
     first, second = (json.loads(line) for line in out.splitlines())
     assert status == 1
-    assert (first["path"], first["sent"], first["hops"]) == (str(mail_dir / "missing.eml"), None, [])
+    assert (first["path"], first["sent"], first["hops"]) == (
+        str(mail_dir / "missing.eml"),
+        None,
+        [],
+    )
     assert first["warnings"] == ["cannot read file: No such file or directory"]
     assert second["sent_source"] == "date"
 
@@ -112,7 +149,11 @@ def test_broken_pipe_ends_quietly(mail_dir: Path) -> None:
 
 def test_module_entry_point_runs() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "webmail.headers", "--help"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "webmail.headers", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0
     assert proc.stdout.startswith("usage: python -m webmail.headers")

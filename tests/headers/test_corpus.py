@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
@@ -97,11 +97,15 @@ def test_synthetic_truth_accuracy_is_at_least_99_5_percent_per_field(corpus: Cor
             if _comparable(got, key) == _comparable(expected, key):
                 total[field] += 1
                 right[field] += 1
-            elif field in ("sent", "sent_source", "delay_seconds") and _dkim_rule_conflict(expected, got):
+            elif field in ("sent", "sent_source", "delay_seconds") and _dkim_rule_conflict(
+                expected, got
+            ):
                 conflicts[field] += 1
             else:
                 total[field] += 1
-                wrong.append(f"{expected['path']} {key}: {_comparable(expected, key)!r} != {_comparable(got, key)!r}")
+                wrong.append(
+                    f"{expected['path']} {key}: {_comparable(expected, key)!r} != {_comparable(got, key)!r}"
+                )
     print()
     for field in sorted(total):
         raw_total = total[field] + conflicts[field]
@@ -110,7 +114,11 @@ def test_synthetic_truth_accuracy_is_at_least_99_5_percent_per_field(corpus: Cor
             f"   (raw, DKIM-rule conflicts counted as errors: {100 * right[field] / raw_total:.2f} %)"
         )
     print(f"keys where the truth ignores the DKIM rule of the policy: {dict(conflicts)}")
-    low = {field: right[field] / total[field] for field in total if right[field] / total[field] < REQUIRED_ACCURACY}
+    low = {
+        field: right[field] / total[field]
+        for field in total
+        if right[field] / total[field] < REQUIRED_ACCURACY
+    }
     assert not low, "\n".join(wrong[:40])
 
 
@@ -118,7 +126,9 @@ def test_synthetic_truth_accuracy_is_at_least_99_5_percent_per_field(corpus: Cor
 
 _ZONE = r"([+-]\d{4}|UTC|UT|GMT|Z|[ECMP][SD]T)"
 _RFC_FORM = re.compile(
-    r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+(\d{4}|\d{2})\s+\d{1,2}:\d{2}(?::\d{2})?\s*" + _ZONE + r"(?![A-Za-z0-9])",
+    r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+(\d{4}|\d{2})\s+\d{1,2}:\d{2}(?::\d{2})?\s*"
+    + _ZONE
+    + r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _ASCTIME_FORM = re.compile(
@@ -159,10 +169,16 @@ def test_real_mail_gets_one_json_line_per_file(corpus: Corpus) -> None:
     records = _cli_records(files)
     # An mbox (apache-spamassassin's nice.mbox.eml holds three messages) gives a line per message.
     assert [r["path"] for r in records if r.get("index", 0) == 0] == [str(p) for p in files]
-    assert not [record["path"] for record in records if any("internal error" in w for w in record["warnings"])]
+    assert not [
+        record["path"]
+        for record in records
+        if any("internal error" in w for w in record["warnings"])
+    ]
 
 
-def test_real_mail_dates_and_hops_agree_with_the_stdlib_where_it_is_trustworthy(corpus: Corpus) -> None:
+def test_real_mail_dates_and_hops_agree_with_the_stdlib_where_it_is_trustworthy(
+    corpus: Corpus,
+) -> None:
     counts: Counter[str] = Counter()
     disagreements: list[str] = []
     parser = BytesHeaderParser(policy=email_policy.compat32)
@@ -200,7 +216,9 @@ def test_real_mail_dates_and_hops_agree_with_the_stdlib_where_it_is_trustworthy(
             if hop.time == expected:
                 counts["hop time agrees"] += 1
             else:
-                disagreements.append(f"{path.name}: hop time {date_text.strip()!r}: {hop.time} != {expected}")
+                disagreements.append(
+                    f"{path.name}: hop time {date_text.strip()!r}: {hop.time} != {expected}"
+                )
     print()
     for key in sorted(counts):
         print(f"{key:22} {counts[key]}")
@@ -221,5 +239,7 @@ def test_whole_corpus_runs_through_the_cli_in_bounded_time(corpus: Corpus, folde
     started = time.perf_counter()
     records = _cli_records([corpus.root / folder])
     first_of_each_file = [r for r in records if r.get("index", 0) == 0]
-    assert len(first_of_each_file) == sum(1 for p in (corpus.root / folder).rglob("*") if p.is_file())
+    assert len(first_of_each_file) == sum(
+        1 for p in (corpus.root / folder).rglob("*") if p.is_file()
+    )
     assert time.perf_counter() - started < 10

@@ -50,7 +50,9 @@ def test_two_digit_year_00_is_2000() -> None:
 
 
 def test_three_digit_year_adds_1900() -> None:
-    assert value("Sun, 11 Dec 122 08:58:51 +0300") == datetime(2022, 12, 11, 8, 58, 51, tzinfo=tz(3))
+    assert value("Sun, 11 Dec 122 08:58:51 +0300") == datetime(
+        2022, 12, 11, 8, 58, 51, tzinfo=tz(3)
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,7 +65,9 @@ def test_three_digit_year_adds_1900() -> None:
     ],
 )  # fmt: skip
 def test_obsolete_zone_names_have_their_rfc_offsets(zone: str, offset: int) -> None:
-    assert value(f"Fri, 14 Dec 2018 10:00:00 {zone}") == datetime(2018, 12, 14, 10, tzinfo=tz(offset))
+    assert value(f"Fri, 14 Dec 2018 10:00:00 {zone}") == datetime(
+        2018, 12, 14, 10, tzinfo=tz(offset)
+    )
 
 
 @pytest.mark.parametrize("letter", ["A", "M", "N", "Y", "q", "S"])
@@ -79,13 +83,21 @@ def test_minus_0000_is_utc() -> None:
 
 
 def test_odd_but_valid_offsets_keep_their_minutes() -> None:
-    assert value("Mon, 26 Aug 2019 08:14:17 +1245") == datetime(2019, 8, 26, 8, 14, 17, tzinfo=tz(12, 45))
-    assert value("Fri, 10 Jan 2020 11:18:50 -0330") == datetime(2020, 1, 10, 11, 18, 50, tzinfo=tz(-3, -30))
+    assert value("Mon, 26 Aug 2019 08:14:17 +1245") == datetime(
+        2019, 8, 26, 8, 14, 17, tzinfo=tz(12, 45)
+    )
+    assert value("Fri, 10 Jan 2020 11:18:50 -0330") == datetime(
+        2020, 1, 10, 11, 18, 50, tzinfo=tz(-3, -30)
+    )
 
 
 def test_comments_and_folding_white_space_anywhere() -> None:
-    assert value("Fri, 28 (comment) Mar 2014 10:03:00 +0000 (WET)") == datetime(2014, 3, 28, 10, 3, tzinfo=UTC)
-    assert value("Sun, 10 Apr 2016\r\n    (via web) 21:08:19\r\n    +0100") == datetime(2016, 4, 10, 21, 8, 19, tzinfo=tz(1))
+    assert value("Fri, 28 (comment) Mar 2014 10:03:00 +0000 (WET)") == datetime(
+        2014, 3, 28, 10, 3, tzinfo=UTC
+    )
+    assert value("Sun, 10 Apr 2016\r\n    (via web) 21:08:19\r\n    +0100") == datetime(
+        2016, 4, 10, 21, 8, 19, tzinfo=tz(1)
+    )
 
 
 def test_nested_comment_is_skipped() -> None:
@@ -119,21 +131,29 @@ def test_single_digit_day_hour_and_second() -> None:
 
 
 def test_lowercase_and_uppercase_names() -> None:
-    assert value("mon, 01 nov 2021 11:24:43 +0100") == datetime(2021, 11, 1, 11, 24, 43, tzinfo=tz(1))
+    assert value("mon, 01 nov 2021 11:24:43 +0100") == datetime(
+        2021, 11, 1, 11, 24, 43, tzinfo=tz(1)
+    )
     assert value("05 OCT 2015 13:21:48 UT") == datetime(2015, 10, 5, 13, 21, 48, tzinfo=UTC)
 
 
 def test_extra_spaces_and_tabs() -> None:
-    assert value("Mon,\t8   Aug \t2016   22:02:18 -0700 (PDT)") == datetime(2016, 8, 8, 22, 2, 18, tzinfo=tz(-7))
+    assert value("Mon,\t8   Aug \t2016   22:02:18 -0700 (PDT)") == datetime(
+        2016, 8, 8, 22, 2, 18, tzinfo=tz(-7)
+    )
 
 
 def test_zone_glued_to_the_time() -> None:
     assert value("01 Jan 2001 00:01+0000") == datetime(2001, 1, 1, 0, 1, tzinfo=UTC)
-    assert value("Sat, 25 Jul 2020 21:37:22-0400") == datetime(2020, 7, 25, 21, 37, 22, tzinfo=tz(-4))
+    assert value("Sat, 25 Jul 2020 21:37:22-0400") == datetime(
+        2020, 7, 25, 21, 37, 22, tzinfo=tz(-4)
+    )
 
 
 def test_full_month_and_weekday_names() -> None:
-    assert value("Wednesday, 6\tOctober  2010 \t17:47:34  +0000") == datetime(2010, 10, 6, 17, 47, 34, tzinfo=UTC)
+    assert value("Wednesday, 6\tOctober  2010 \t17:47:34  +0000") == datetime(
+        2010, 10, 6, 17, 47, 34, tzinfo=UTC
+    )
 
 
 def test_iso_8601_with_offset() -> None:
@@ -154,7 +174,9 @@ def test_month_before_day() -> None:
 
 
 def test_asctime_followed_by_a_numeric_zone() -> None:
-    assert value("Thu May 10 10:20:14 2018 -0600") == datetime(2018, 5, 10, 10, 20, 14, tzinfo=tz(-6))
+    assert value("Thu May 10 10:20:14 2018 -0600") == datetime(
+        2018, 5, 10, 10, 20, 14, tzinfo=tz(-6)
+    )
 
 
 def test_asctime_without_zone_is_read_as_utc_with_a_warning() -> None:
@@ -176,7 +198,9 @@ def test_long_tail_numeric_date_goes_to_dateutil() -> None:
 
 
 def test_leap_second_reads_as_59() -> None:
-    assert value("Sat, 31 Dec 2016 23:59:60 +0000") == datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert value("Sat, 31 Dec 2016 23:59:60 +0000") == datetime(
+        2016, 12, 31, 23, 59, 59, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(

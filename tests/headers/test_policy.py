@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from webmail.headers import analyze
 
@@ -26,7 +26,10 @@ HOP_NEW = "from mx.example by mbox.example with LMTP id 2; Fri, 14 Dec 2018 10:0
 def test_plausible_date_is_sent_and_newest_hop_is_delivered() -> None:
     result = analyze(message("Fri, 14 Dec 2018 10:00:00 +0000", HOP_NEW, HOP_OLD))
     assert (result.sent, result.sent_source) == (datetime(2018, 12, 14, 10, tzinfo=UTC), "date")
-    assert (result.delivered, result.delivered_source) == (datetime(2018, 12, 14, 10, 0, 9, tzinfo=UTC), "received")
+    assert (result.delivered, result.delivered_source) == (
+        datetime(2018, 12, 14, 10, 0, 9, tzinfo=UTC),
+        "received",
+    )
     assert (result.delay_seconds, result.delayed) == (9, False)
     assert [hop.by for hop in result.hops] == ["mx.example", "mbox.example"]
     assert [hop.delay_seconds for hop in result.hops] == [None, 4]
@@ -35,7 +38,10 @@ def test_plausible_date_is_sent_and_newest_hop_is_delivered() -> None:
 
 def test_missing_date_falls_back_to_oldest_hop() -> None:
     result = analyze(message(None, HOP_NEW, HOP_OLD))
-    assert (result.sent, result.sent_source) == (datetime(2018, 12, 14, 10, 0, 5, tzinfo=UTC), "received")
+    assert (result.sent, result.sent_source) == (
+        datetime(2018, 12, 14, 10, 0, 5, tzinfo=UTC),
+        "received",
+    )
     assert result.date_header is None
     assert "no Date header" in result.warnings
 
@@ -58,7 +64,12 @@ def test_date_decades_wrong_falls_back_to_oldest_hop() -> None:
 
 def test_date_before_1970_without_hops_is_not_sent() -> None:
     result = analyze(message("Mon, 21 Aug 1944 09:00:00 -0300"))
-    assert (result.sent, result.sent_source, result.delivered, result.delay_seconds) == (None, None, None, None)
+    assert (result.sent, result.sent_source, result.delivered, result.delay_seconds) == (
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_date_more_than_30_days_before_first_hop_is_not_sent() -> None:
@@ -74,13 +85,23 @@ def test_date_29_days_before_first_hop_is_sent_and_late() -> None:
 def test_no_received_with_arrival_delivers_at_arrival() -> None:
     arrival = datetime(2018, 12, 14, 12, 0, tzinfo=UTC)
     result = analyze(message("Fri, 14 Dec 2018 10:00:00 +0000"), arrival=arrival)
-    assert (result.delivered, result.delivered_source, result.delay_seconds, result.delayed) == (arrival, "arrival", 7200, True)
+    assert (result.delivered, result.delivered_source, result.delay_seconds, result.delayed) == (
+        arrival,
+        "arrival",
+        7200,
+        True,
+    )
     assert "no Received headers" in result.warnings
 
 
 def test_no_received_no_arrival_has_sent_but_no_delay() -> None:
     result = analyze(message("Fri, 14 Dec 2018 10:00:00 +0000"))
-    assert (result.sent_source, result.delivered, result.delay_seconds, result.delayed) == ("date", None, None, False)
+    assert (result.sent_source, result.delivered, result.delay_seconds, result.delayed) == (
+        "date",
+        None,
+        None,
+        False,
+    )
 
 
 def test_two_day_delay_at_the_receiving_mx_is_late_and_the_bottleneck() -> None:
@@ -118,12 +139,16 @@ def test_arrival_more_than_30_days_after_last_hop_means_refiled_not_late() -> No
 
 
 def test_naive_arrival_is_read_as_utc() -> None:
-    result = analyze(message("Fri, 14 Dec 2018 10:00:00 +0000"), arrival=datetime(2018, 12, 14, 10, 30))
+    result = analyze(
+        message("Fri, 14 Dec 2018 10:00:00 +0000"), arrival=datetime(2018, 12, 14, 10, 30)
+    )
     assert result.delivered == datetime(2018, 12, 14, 10, 30, tzinfo=UTC)
 
 
 def test_date_later_than_arrival_plus_an_hour_is_not_sent() -> None:
-    result = analyze(message("Fri, 14 Dec 2018 14:00:00 +0000"), arrival=datetime(2018, 12, 14, 10, tzinfo=UTC))
+    result = analyze(
+        message("Fri, 14 Dec 2018 14:00:00 +0000"), arrival=datetime(2018, 12, 14, 10, tzinfo=UTC)
+    )
     assert (result.sent_source, result.delay_seconds) == ("arrival", 0)
 
 
@@ -148,7 +173,10 @@ def test_undated_hop_is_skipped_for_delays() -> None:
 def test_dkim_time_is_reported_and_used_only_without_date_or_hops() -> None:
     dkim = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s1;\r\n t=1544781600; h=from:date; bh=x; b=y\r\n"
     with_date = analyze(message("Fri, 14 Dec 2018 10:00:00 +0000", extra=dkim))
-    assert (with_date.dkim_time, with_date.sent_source) == (datetime(2018, 12, 14, 10, tzinfo=UTC), "date")
+    assert (with_date.dkim_time, with_date.sent_source) == (
+        datetime(2018, 12, 14, 10, tzinfo=UTC),
+        "date",
+    )
     alone = analyze(message(None, extra=dkim), arrival=datetime(2018, 12, 15, tzinfo=UTC))
     assert (alone.sent, alone.sent_source) == (datetime(2018, 12, 14, 10, tzinfo=UTC), "dkim")
 
@@ -215,4 +243,12 @@ def test_to_json_has_the_cli_schema() -> None:
         "path", "date_header", "sent", "sent_source", "delivered", "delivered_source",
         "delay_seconds", "delayed", "hops", "warnings",
     ]  # fmt: skip
-    assert list(record["hops"][0])[:7] == ["from", "by", "with", "id", "for", "time", "delay_seconds"]
+    assert list(record["hops"][0])[:7] == [
+        "from",
+        "by",
+        "with",
+        "id",
+        "for",
+        "time",
+        "delay_seconds",
+    ]

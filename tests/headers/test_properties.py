@@ -61,7 +61,9 @@ def test_analyze_never_raises_on_pairs(pairs: list[tuple[str | bytes, str | byte
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 30)),
     st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59),
 )
-def test_format_datetime_round_trips_to_the_same_instant_and_offset(moment: datetime, offset: int) -> None:
+def test_format_datetime_round_trips_to_the_same_instant_and_offset(
+    moment: datetime, offset: int
+) -> None:
     aware = moment.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=offset)))
     parsed = parse_date(format_datetime(aware)).value
     assert parsed == aware

@@ -12,7 +12,9 @@ FORBIDDEN = ("flask", "imapclient", "socket", "sqlite3", "ssl")
 
 def loaded_after(code: str) -> list[str]:
     probe = f"import sys\n{code}\nprint(' '.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.split()
 

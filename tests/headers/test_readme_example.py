@@ -23,4 +23,6 @@ def test_readme_cli_example_prints_what_the_readme_shows() -> None:
         [sys.executable, *command[1:]], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.rstrip("\n") == shown.rstrip("\n")  # the README leaves out the last blank line
+    assert proc.stdout.rstrip("\n") == shown.rstrip(
+        "\n"
+    )  # the README leaves out the last blank line

@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and the tests)."""
     parser = argparse.ArgumentParser(
         prog="python -m webmail.headers",
-        description="Show when each message was really sent, when it arrived, and where it was held.",
+        description=(
+            "Show when each message was really sent, when it arrived, and where it was held."
+        ),
     )
     parser.add_argument(
         "paths", nargs="+", metavar="PATH",
@@ -76,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--incidents", action="store_true",
         help="print the delivery incidents of all the mail read instead of each message",
     )
-    parser.add_argument("--arrival", type=_arrival, metavar="ISO", help="arrival time (IMAP INTERNALDATE)")
+    parser.add_argument(
+        "--arrival", type=_arrival, metavar="ISO", help="arrival time (IMAP INTERNALDATE)"
+    )
     parser.add_argument(
         "--threshold-minutes",
         type=_minutes,

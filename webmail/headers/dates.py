@@ -221,7 +221,8 @@ def parse_date(text: str | bytes) -> ParsedDate:
         return ParsedDate(None, "", ("not text",))
     warnings: list[str] = []
     value = parse_date_value(text, warnings)
-    return ParsedDate(value, text if len(text) <= MAX_DATE_CHARS else text[:MAX_DATE_CHARS], tuple(warnings))
+    kept = text if len(text) <= MAX_DATE_CHARS else text[:MAX_DATE_CHARS]
+    return ParsedDate(value, kept, tuple(warnings))
 
 
 def parse_date_value(text: str, warnings: list[str]) -> datetime | None:
@@ -453,7 +454,9 @@ def _zone_from_word(word: str | None, warnings: list[str]) -> int:
         return 0  # military letters: their signs were published backwards (RFC 5322 §4.3)
     other = _OTHER_ZONES.get(upper)
     if other is not None:
-        warnings.append(f"zone {word!r} is not defined by RFC 5322: read as {_format_offset(other)}")
+        warnings.append(
+            f"zone {word!r} is not defined by RFC 5322: read as {_format_offset(other)}"
+        )
         return other
     warnings.append(f"unknown zone {word!r}: read as UTC")
     return 0

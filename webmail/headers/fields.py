@@ -211,7 +211,9 @@ def _header_block_str(text: str, warnings: list[str]) -> str:
     if end >= 0:
         return text[:end]
     if len(text) > MAX_HEADER_BYTES:
-        warnings.append(f"header block longer than {MAX_HEADER_BYTES} characters: the rest is ignored")
+        warnings.append(
+            f"header block longer than {MAX_HEADER_BYTES} characters: the rest is ignored"
+        )
         return text[:MAX_HEADER_BYTES]
     return text
 

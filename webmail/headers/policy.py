@@ -58,7 +58,8 @@ def analyze(
     try:
         return analyze_unguarded(headers, arrival, threshold)
     except Exception as exc:  # a bug must not take the caller down; the tests hunt them
-        return Analysis(warnings=(f"internal error while analysing headers ({type(exc).__name__})",))
+        problem = f"internal error while analysing headers ({type(exc).__name__})"
+        return Analysis(warnings=(problem,))
 
 
 def analyze_unguarded(
@@ -269,7 +270,8 @@ def _chain(received_texts: list[str], warnings: list[str]) -> list[Hop]:
                 delay = int((time - previous).total_seconds())  # _seconds, inlined
                 if delay < 0:
                     warnings.append(
-                        f"clock skew: hop {index} ({by or '?'}) is dated {-delay} s before the hop below it"
+                        f"clock skew: hop {index} ({by or '?'}) is dated {-delay} s"
+                        " before the hop below it"
                     )
             previous = time
         hops.append(new_hop(from_, by, via, with_, id_, for_, time, delay, raw, hop_warnings))

@@ -2,9 +2,10 @@
 capabilities.
 
 Implementations: ``webmail.mailbox.imap.ImapMailbox`` (any IMAP server, over imapclient; made
-of ``connection``, ``folders``, ``fetching`` and ``changes``) and ``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay), opened by
-``webmail.mailbox.pool``. Views never talk IMAP and never ask which implementation they hold:
-an optional capability is a small Protocol of its own (:class:`Syncing`, found with
+of ``connection``, ``folders``, ``fetching`` and ``changes``) and
+``webmail.mailbox.demo.DemoMailbox`` (the bundled outage replay), opened by
+``webmail.mailbox.pool``. Views never talk IMAP and never ask which implementation they hold: an
+optional capability is a small Protocol of its own (:class:`Syncing`, found with
 :func:`syncing`; :class:`TimeBound`, found with :func:`time_bound`). Errors are
 :mod:`webmail.mailbox.errors` kinds with a ``user_message``.
 Importing this package imports no IMAP library.

@@ -97,7 +97,8 @@ class ListRecord:
 
 
 def internaldate(text: bytes) -> tuple[int, int] | None:
-    """``b"27-Jan-2024 16:59:41 +0900"`` -> (epoch seconds, offset minutes); ``None`` if unreadable."""
+    """``b"27-Jan-2024 16:59:41 +0900"`` -> (epoch seconds, offset minutes); ``None`` if
+    unreadable."""
     m = _INTERNALDATE.match(text)
     if m is None or m.group(2).capitalize() not in _MONTHS:
         return None
@@ -307,7 +308,8 @@ def modseqs(data: Iterable[Item]) -> list[int]:
 
 
 def parse_sequence_set(text: bytes | str) -> list[int]:
-    """``"1:3,7,9:8"`` -> ``[1, 2, 3, 7, 8, 9]`` (ascending, no duplicates); ``*`` and junk are skipped."""
+    """``"1:3,7,9:8"`` -> ``[1, 2, 3, 7, 8, 9]`` (ascending, no duplicates); ``*`` and junk
+    are skipped."""
     if isinstance(text, bytes):
         text = text.decode("ascii", "replace")
     out: set[int] = set()
