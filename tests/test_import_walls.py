@@ -143,7 +143,8 @@ def test_index_imports_no_imap_code() -> None:
 IMAP_IMPLEMENTATION = (
     "webmail.mailbox.imap", "webmail.mailbox.connection", "webmail.mailbox.folders",
     "webmail.mailbox.fetching", "webmail.mailbox.changes", "webmail.mailbox.wire",
-    "webmail.mailbox.sync", "webmail.mailbox.rawimap",
+    "webmail.mailbox.sync", "webmail.mailbox.rawimap", "webmail.mailbox.refresh",
+    "webmail.mailbox.filling", "webmail.mailbox.lease",
 )
 INDEX_BACKENDS = (*modules_of("webmail.index.sqlite"), *modules_of("webmail.index.redis"))
 
