@@ -21,7 +21,6 @@ from webmail.headers.dates import (
     OUT_OF_RANGE,
     fast_date,
     general_date_value,
-    parse_date_value,
     strip_comments,
 )
 from webmail.headers.model import Hop
@@ -158,7 +157,7 @@ def _hop_parts(
 
 
 def _received_date(after: str) -> tuple[datetime | None, tuple[str, ...]]:
-    """The time after the last ``;`` and the hop's warnings (as scan_received_general)."""
+    """The time after the last ``;`` and the hop's date warnings: both scans' one reading."""
     time = fast_date(after)
     if time is not None:
         return time, ()
@@ -202,18 +201,8 @@ def scan_received_general(text: str) -> HopParts:
             break
         if lower not in values:
             values[lower] = word
-    time = None
-    if date_text and not date_text.isspace():
-        date_warnings: list[str] = []
-        time = parse_date_value(date_text, date_warnings)
-        if time is None:
-            what = "out of range" if OUT_OF_RANGE in date_warnings else "unreadable"
-            warnings.append(f"Received date {what}: {date_text.strip()[:80]!r}")
-        elif date_warnings:
-            warnings.extend(f"Received date: {w}" for w in date_warnings)
-    else:
-        warnings.append("Received header has no date")
-    return _hop_parts(values, time, text, tuple(warnings))
+    time, date_warnings = _received_date(date_text)
+    return _hop_parts(values, time, text, (*warnings, *date_warnings))
 
 
 def _clauses_by_word(words: list[str]) -> dict[str, str]:
