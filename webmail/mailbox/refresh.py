@@ -10,7 +10,7 @@ import imaplib
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -350,12 +350,7 @@ class Refresh:
                 "comparing every UID", self.folder, below, last_uid, len(server_new), exists,
             )
             return self.reconcile(sel, folder_id, self.all_uids(sel), last_uid)
-        present_new = set(server_new)
-        stale = [uid for uid in indexed_new if uid not in present_new]
-        removed = 0
-        if stale:
-            with self.index.transaction() as conn:
-                removed = self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
+        removed = self.drop_absent(sel, folder_id, indexed_new, set(server_new))
         have = set(indexed_new)
         return server_new, [uid for uid in reversed(server_new) if uid not in have], removed
 
@@ -364,13 +359,19 @@ class Refresh:
     ) -> tuple[list[int], list[int], int]:
         """:meth:`find_new` with the server's every UID: rows of UIDs it does not have go,
         and every UID not indexed is missing (newest first), above ``last_uid`` or not."""
-        present = set(server_all)
         indexed = self.index.uids(self.account, self.folder)
-        stale = [uid for uid in indexed if uid not in present]
-        removed = 0
-        if stale:
-            with self.index.transaction() as conn:
-                removed = self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
+        removed = self.drop_absent(sel, folder_id, indexed, set(server_all))
         have = set(indexed)
         server_new = [uid for uid in server_all if uid > last_uid]
         return server_new, [uid for uid in reversed(server_all) if uid not in have], removed
+
+    def drop_absent(
+        self, sel: Selected, folder_id: Any, indexed: Iterable[int], present: set[int]
+    ) -> int:
+        """Delete the rows of the ``indexed`` UIDs the server no longer has (not in
+        ``present``), in one transaction; how many went."""
+        stale = [uid for uid in indexed if uid not in present]
+        if not stale:
+            return 0
+        with self.index.transaction() as conn:
+            return self.index.delete_uids(conn, folder_id, sel.uidvalidity, stale)
